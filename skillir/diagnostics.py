@@ -1,0 +1,97 @@
+"""Positioned diagnostics: `path:line:col: severity: message`, the source line and a caret.
+
+Passes and the frontend *emit* diagnostics into a `DiagnosticSink`; tools print them and turn
+the worst severity into the exit code. User errors never surface as tracebacks: anything that
+must stop processing is raised as `DiagnosticError`, which tools catch and render.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TextIO
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column in a file (columns count characters, not bytes)."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    pos: Position
+    message: str
+    source_line: str | None = None
+
+    def render(self) -> str:
+        head = f"{self.pos.path}:{self.pos.line}:{self.pos.col}: {self.severity.value}: {self.message}"
+        if self.source_line is None:
+            return head
+        line = self.source_line.rstrip("\r\n")
+        caret = " " * _display_width(line[: max(self.pos.col - 1, 0)]) + "^"
+        return f"{head}\n{line}\n{caret}"
+
+
+def _display_width(prefix: str) -> int:
+    """Column of the caret under `prefix`, counting tabs as one cell and wide CJK as two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in prefix)
+
+
+class DiagnosticError(Exception):
+    """Stops processing; carries the diagnostics collected so far plus the fatal one."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.render())
+        self.diagnostic = diagnostic
+
+
+@dataclass
+class DiagnosticSink:
+    """Collects diagnostics for one input; knows its text so it can show the offending line."""
+
+    path: str = "<stdin>"
+    lines: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def make(self, severity: Severity, line: int, col: int, message: str) -> Diagnostic:
+        src = self.lines[line - 1] if 0 < line <= len(self.lines) else None
+        return Diagnostic(severity, Position(self.path, line, col), message, src)
+
+    def emit(self, severity: Severity, line: int, col: int, message: str) -> Diagnostic:
+        diag = self.make(severity, line, col, message)
+        self.diagnostics.append(diag)
+        return diag
+
+    def error(self, line: int, col: int, message: str) -> Diagnostic:
+        return self.emit(Severity.ERROR, line, col, message)
+
+    def warning(self, line: int, col: int, message: str) -> Diagnostic:
+        return self.emit(Severity.WARNING, line, col, message)
+
+    def fatal(self, line: int, col: int, message: str) -> DiagnosticError:
+        """An error that stops processing: raise the result."""
+        return DiagnosticError(self.make(Severity.ERROR, line, col, message))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def flush(self, stream: TextIO | None = None) -> None:
+        out = stream or sys.stderr
+        for diag in self.diagnostics:
+            print(diag.render(), file=out)
+        self.diagnostics.clear()
