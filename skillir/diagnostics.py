@@ -8,6 +8,7 @@ must stop processing is raised as `DiagnosticError`, which tools catch and rende
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TextIO
@@ -36,7 +37,8 @@ class Diagnostic:
     source_line: str | None = None
 
     def render(self) -> str:
-        head = f"{self.pos.path}:{self.pos.line}:{self.pos.col}: {self.severity.value}: {self.message}"
+        pos = self.pos
+        head = f"{pos.path}:{pos.line}:{pos.col}: {self.severity.value}: {self.message}"
         if self.source_line is None:
             return head
         line = self.source_line.rstrip("\r\n")
@@ -72,8 +74,10 @@ class DiagnosticSink:
         return Diagnostic(severity, Position(self.path, line, col), message, src)
 
     def emit(self, severity: Severity, line: int, col: int, message: str) -> Diagnostic:
+        """Record a diagnostic; the same one twice (frontend, then a pass) is kept once."""
         diag = self.make(severity, line, col, message)
-        self.diagnostics.append(diag)
+        if diag not in self.diagnostics:
+            self.diagnostics.append(diag)
         return diag
 
     def error(self, line: int, col: int, message: str) -> Diagnostic:
@@ -95,3 +99,15 @@ class DiagnosticSink:
         for diag in self.diagnostics:
             print(diag.render(), file=out)
         self.diagnostics.clear()
+
+
+ACTIVE: ContextVar[DiagnosticSink] = ContextVar("skillir_diagnostics")
+
+
+def active_sink() -> DiagnosticSink:
+    """The sink of the input being processed; passes emit here (tools set it per input)."""
+    sink = ACTIVE.get(None)
+    if sink is None:
+        sink = DiagnosticSink()
+        ACTIVE.set(sink)
+    return sink

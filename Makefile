@@ -1,0 +1,53 @@
+# Developer entry points for skillir. Every target installs into ./.venv first (once).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LINT_PATHS := skillir dialects passes tools tests bench
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+.PHONY: venv demo test lint bench clean distclean
+
+# Internal: create the venv if missing and install the project editable with the dev extras.
+# Re-runs the install only when pyproject.toml is newer than the stamp.
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+		if [ -z "$(PYTHON)" ]; then echo "error: no python3.11 or python3 on PATH" >&2; exit 1; fi; \
+		echo "creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+demo: venv
+	$(BIN)/skill-opt examples/pdf-report/SKILL.md
+	$(BIN)/skill-opt examples/pdf-report -p validate-skill
+	$(BIN)/skill-translate examples/pdf-report --target=markdown \
+		| diff -q - examples/pdf-report/SKILL.md && echo "round trip: byte-identical"
+
+# pytest also runs the lit suite (tests/test_lit.py). Exit code 5 = no tests collected.
+test: venv
+	@rc=0; $(BIN)/pytest -q || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected (treated as success)"; exit 0; fi; \
+	exit $$rc
+
+lint: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+bench: venv
+	$(BIN)/python bench/parse_corpus.py
+
+# Build outputs and caches; keeps .venv (use distclean for that).
+clean:
+	rm -rf build dist .lit_out .pytest_cache .hypothesis .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name Output \) -print0 \
+		| xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV)

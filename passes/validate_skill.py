@@ -1,0 +1,79 @@
+"""`validate-skill`: the Agent Skills spec checks, positioned, plus skillir's extras.
+
+Reads the `skill.skill` frontmatter and the `skill.resource_ref` ops; writes nothing to the IR
+(it emits diagnostics only), so the IR is always left unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from skillir.diagnostics import DiagnosticSink, active_sink
+from skillir.dialects import skill
+from skillir.frontmatter import (
+    UnterminatedFrontmatter,
+    check_strict_portability,
+    load_frontmatter,
+    split_frontmatter,
+)
+from skillir.spec import check_frontmatter
+
+SKILL_FILE_NAMES = ("SKILL.md", "skill.md")
+
+
+def skill_folder(op: skill.SkillSkillOp) -> Path | None:
+    """The folder of a skill parsed from a `SKILL.md` on disk; None for stdin or loose files."""
+    path = op.field("path")
+    if not isinstance(path, str):
+        return None
+    file = Path(path)
+    return file.parent if file.name in SKILL_FILE_NAMES and file.is_file() else None
+
+
+def validate(op: skill.SkillSkillOp, sink: DiagnosticSink, check_files: bool) -> None:
+    raw = op.field("frontmatter")
+    if not isinstance(raw, str):
+        sink.error(1, 1, "SKILL.md must start with YAML frontmatter (---) [frontmatter-missing]")
+        return
+    try:
+        block = split_frontmatter(raw.splitlines(True))
+    except UnterminatedFrontmatter:
+        block = None
+    if block is None:
+        sink.error(1, 1, "frontmatter is not closed with --- [frontmatter-unterminated]")
+        return
+    folder = skill_folder(op)
+    fm = load_frontmatter(block, sink)
+    check_strict_portability(fm, sink)
+    check_frontmatter(fm, sink, folder)
+    if folder is None or not check_files:
+        return
+    for ref in op.walk():
+        if isinstance(ref, skill.ResourceRefOp) and not (folder / ref.path.data).exists():
+            line, col = (ref.span.data[0], ref.span.data[1]) if ref.span else (1, 1)
+            sink.error(
+                line, col, f"bundled file '{ref.path.data}' does not exist [resource-missing]"
+            )
+
+
+@dataclass(frozen=True)
+class ValidateSkill(ModulePass):
+    """Check each `skill.skill` against the Agent Skills spec (rule ids in `skillir.spec`).
+
+    `files=false` skips the check that referenced bundled files exist.
+    """
+
+    name = "validate-skill"
+
+    files: bool = True
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        sink = active_sink()
+        for child in op.ops:
+            if isinstance(child, skill.SkillSkillOp):
+                validate(child, sink, self.files)

@@ -1,0 +1,286 @@
+"""SKILL.md → `skill` IR: decode, find the frontmatter, parse blocks with the Lark grammar and
+build ops top-down (a container's indentation decides how its children's text is stored)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
+from xdsl.dialects.builtin import IntAttr, ModuleOp
+from xdsl.ir import Operation
+
+from skillir import inline
+from skillir.block_lexer import ATX_RE, FENCE_RE, BlockLexer, SourceLines, columns, list_marker
+from skillir.diagnostics import DiagnosticError, DiagnosticSink
+from skillir.dialects import skill
+from skillir.frontmatter import UnterminatedFrontmatter, load_frontmatter, split_frontmatter
+from skillir.markdown import canonical_text, item_width
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+@cache
+def block_parser() -> Lark:
+    grammar = (Path(__file__).parent / "grammar" / "skill.lark").read_text()
+    return Lark(grammar, parser="lalr", lexer=BlockLexer, cache=False)
+
+
+def decode(data: bytes, sink: DiagnosticSink) -> str:
+    """UTF-8 text of a SKILL.md, or a positioned fatal error for empty, binary or bad bytes."""
+    if not data.strip():
+        raise sink.fatal(1, 1, "file is empty: a SKILL.md needs YAML frontmatter and a body")
+    if len(data) > MAX_BYTES:
+        raise sink.fatal(
+            1, 1, f"file is {len(data) // (1024 * 1024)} MiB; SKILL.md files over 8 MiB are refused"
+        )
+    if b"\0" in data[:8192]:
+        raise sink.fatal(1, 1, "binary file (contains NUL bytes), not a SKILL.md")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise sink.fatal(line, col, f"invalid UTF-8 (byte 0x{data[err.start]:02x})") from None
+
+
+def parse_skill(data: bytes, path: str, sink: DiagnosticSink) -> ModuleOp:
+    """Parse SKILL.md bytes into a module holding one `skill.skill` op."""
+    text = decode(data, sink)
+    bom = text.startswith("\ufeff")
+    text = text.removeprefix("\ufeff")
+    crlf = "\r\n" in text and text.count("\n") == text.count("\r\n") == text.count("\r")
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    lines = text.splitlines(True) if "\r" not in text else _split_on_newline(text)
+    sink.lines = lines
+    try:
+        block = split_frontmatter(lines)
+    except UnterminatedFrontmatter:
+        raise sink.fatal(1, 1, "frontmatter opened here is not closed with '---'") from None
+    name = ""
+    if block is None:
+        sink.warning(1, 1, "no YAML frontmatter ('---' on the first line); this is not a skill yet")
+    else:
+        data_map = load_frontmatter(block, sink).data
+        if isinstance(data_map, dict) and isinstance(data_map.get("name"), str):
+            name = data_map["name"]
+    try:
+        tree = block_parser().parse(SourceLines(lines, block, sink))
+    except UnexpectedInput as err:  # the lexer only emits sequences the grammar accepts
+        raise sink.fatal(err.line, 1, f"cannot parse block structure: {err}") from None
+    builder = _Builder(lines, sink)
+    children = tree.children
+    head = [c for c in children if isinstance(c, Token)]
+    blank = "".join(t for t in head if t.type == "BLANK")
+    root = skill.SkillSkillOp.build_op(
+        span=skill.SpanAttr((1, 1, max(len(lines), 1), 1)),
+        name=name,
+        frontmatter=block.raw if block else None,
+        path=path,
+        eol="crlf" if crlf else None,
+        bom=bom,
+        blank=blank or None,
+        children=builder.blocks([c for c in children if isinstance(c, Tree)], 0),
+    )
+    return ModuleOp([root])
+
+
+def _split_on_newline(text: str) -> list[str]:
+    """Lines split on `\\n` only, keeping any `\\r` in the text (mixed line endings)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return lines + ([parts[-1]] if parts[-1] else [])
+
+
+def strip_columns(line: str, width: int) -> str:
+    """Remove up to `width` columns of leading whitespace (a tab that would overshoot stays)."""
+    col = 0
+    for index, ch in enumerate(line):
+        if col >= width or ch not in " \t":
+            return line[index:]
+        step = 1 if ch == " " else 4 - col % 4
+        if col + step > width:
+            return line[index:]
+        col += step
+    return ""
+
+
+def _content(token: Token) -> str:
+    return token[:-1] if token.endswith("\n") else str(token)
+
+
+def _split_blank(tokens: list[Token]) -> tuple[list[Token], str]:
+    own = [t for t in tokens if t.type != "BLANK"]
+    return own, "".join(t for t in tokens if t.type == "BLANK")
+
+
+class _Builder:
+    def __init__(self, lines: list[str], sink: DiagnosticSink):
+        self.lines = lines
+        self.sink = sink
+
+    def blocks(self, trees: list[Tree], indent: int) -> list[Operation]:
+        """Build sibling blocks and fold headings into nested sections."""
+        out: list[Operation] = []
+        open_sections: list[skill.SectionOp] = []
+        for tree in trees:
+            op = self.block(tree, indent)
+            if isinstance(op, skill.SectionOp):
+                while open_sections and open_sections[-1].level.data >= op.level.data:
+                    open_sections.pop()
+                self._append(out, open_sections, op)
+                open_sections.append(op)
+            else:
+                self._append(out, open_sections, op)
+        return out
+
+    @staticmethod
+    def _append(out: list[Operation], sections: list[skill.SectionOp], op: Operation) -> None:
+        if sections:
+            sections[-1].body.block.add_op(op)
+        else:
+            out.append(op)
+
+    def _finish(self, op: skill.SkillOp, own: list[Token], indent: int) -> skill.SkillOp:
+        """Set the span, and `raw` where the canonical rendering differs from the source."""
+        first, last = own[0], own[-1]
+        lead = len(first) - len(first.lstrip(" \t"))
+        op.properties["span"] = skill.SpanAttr(
+            (first.line, lead + 1, last.line, max(len(_content(last)), 1))
+        )
+        source = "".join(own)
+        if canonical_text(op, indent) != source:
+            op.properties["raw"] = skill.TextAttr(source)
+        return op
+
+    def _annotate(self, op: skill.SkillOp, text: str, first_line: int, prose: bool = True) -> None:
+        """Add constraint / resource_ref ops found in `text`, whose line 0 is `first_line`."""
+        for found in inline.scan(text, prose):
+            row = text.count("\n", 0, found.offset)
+            line_start = text.rfind("\n", 0, found.offset) + 1
+            rel_line = text[line_start:].split("\n", 1)[0]
+            src = self.lines[first_line + row - 1].rstrip("\r\n")
+            col = (len(src) - len(rel_line) if src.endswith(rel_line) else 0) + found.offset - line_start + 1
+            if isinstance(found, inline.OutsideLink):
+                self.sink.warning(
+                    first_line + row,
+                    col,
+                    f"link target '{found.target}' is outside the skill folder; "
+                    "it is not a bundled file",
+                )
+                continue
+            span = skill.SpanAttr((first_line + row, col, first_line + row, col))
+            if isinstance(found, inline.Constraint):
+                ann = skill.ConstraintOp.build_op(span, modality=found.modality, text=found.text)
+            else:
+                ann = skill.ResourceRefOp.build_op(span, path=found.path, kind=found.kind)
+            op.body.block.add_op(ann)
+
+    def block(self, tree: Tree, indent: int) -> Operation:
+        kind = tree.data
+        tokens: list[Token] = [t for t in tree.children if isinstance(t, Token)]
+        own, blank = _split_blank(tokens)
+        blank_arg = blank or None
+        if kind == "item":
+            return self.item(tree, indent)
+        if kind == "paragraph":
+            text = "\n".join(strip_columns(_content(t), indent) for t in own)
+            op = skill.ProseOp.build_op(text=text, blank=blank_arg)
+            self._annotate(op, text, own[0].line)
+        elif kind == "heading":
+            line = _content(own[0]).strip()
+            level = len(ATX_RE.match(line).group(1))
+            title = line[level:].strip()
+            closing = title.rstrip("#")
+            if closing != title and (not closing or closing[-1] in " \t"):
+                title = closing.strip()
+            op = skill.SectionOp.build_op(level=level, title=title, blank=blank_arg)
+        elif kind == "setext":
+            title = " ".join(_content(t).strip() for t in own[:-1])
+            level = 1 if own[-1].strip().startswith("=") else 2
+            op = skill.SectionOp.build_op(level=level, title=title, blank=blank_arg)
+        elif kind == "fenced":
+            op = self.fenced(own, indent, blank_arg)
+        elif kind == "indented":
+            text = "".join(strip_columns(t, indent + 4) if t.strip() else t for t in own)
+            op = skill.CodeOp.build_op(lang="", text=text, fence="", blank=blank_arg)
+            self._annotate(op, text, own[0].line, prose=False)
+        elif kind == "quote":
+            quoted = []
+            for t in own:
+                body = strip_columns(_content(t), indent).lstrip(" \t")[1:]
+                quoted.append(body[1:] if body.startswith(" ") else body)
+            text = "\n".join(quoted)
+            op = skill.QuoteOp.build_op(text=text, blank=blank_arg)
+            self._annotate(op, text, own[0].line)
+        elif kind in ("table", "html"):
+            text = "\n".join(strip_columns(_content(t), indent) for t in own)
+            cls = skill.TableOp if kind == "table" else skill.HtmlOp
+            op = cls.build_op(text=text, blank=blank_arg)
+            if kind == "table":
+                self._annotate(op, text, own[0].line)
+        else:  # rule
+            op = skill.RuleOp.build_op(blank=blank_arg)
+        return self._finish(op, own, indent)
+
+    def fenced(self, own: list[Token], indent: int, blank: str | None) -> skill.CodeOp:
+        match = FENCE_RE.match(_content(own[0]))
+        assert match is not None
+        fence, info = match.group(1), match.group(2).strip()
+        closed = own[-1].type == "FENCE_END" and len(own) > 1
+        body = own[1:-1] if closed else own[1:]
+        text = "".join(strip_columns(t, indent) for t in body)
+        lang = info.split()[0] if info else ""
+        if not closed:
+            self.sink.warning(
+                own[0].line,
+                columns(own[0]) + 1,
+                "code fence is not closed; the code block runs to the end of the file",
+            )
+        op = skill.CodeOp.build_op(
+            lang=lang,
+            text=text,
+            info=info if info != lang else None,
+            fence=fence if fence != "```" else None,
+            unclosed=not closed,
+            blank=blank,
+        )
+        self._annotate(op, text, own[0].line + 1, prose=False)
+        return op
+
+    def item(self, tree: Tree, indent: int) -> Operation:
+        tokens = [t for t in tree.children if isinstance(t, Token)]
+        subtrees = [t for t in tree.children if isinstance(t, Tree)]
+        own, blank = _split_blank(tokens)
+        marker_line = _content(own[0])
+        match = list_marker(marker_line)
+        assert match is not None
+        first = marker_line[match.end() :]
+        if match.re.groups == 4:  # ordered: indent, number, delimiter, space
+            op = skill.StepOp.build_op(
+                number=int(match.group(2)),
+                text="",
+                delim=match.group(3) if match.group(3) != "." else None,
+            )
+        else:
+            op = skill.BulletOp.build_op(
+                text="", marker=match.group(2) if match.group(2) != "-" else None
+            )
+        width = item_width(op)
+        rest = [strip_columns(_content(t), indent + width) for t in own[1:]]
+        text = "\n".join([first, *rest]) if own[1:] else first
+        op.properties["text"] = skill.TextAttr(text)
+        if blank:
+            op.properties["blank"] = skill.TextAttr(blank)
+        child_col = indent + width
+        if subtrees:
+            first_token = next(t for t in subtrees[0].scan_values(lambda v: isinstance(v, Token)))
+            child_col = columns(first_token)
+        if child_col - indent != width:
+            op.properties["indent"] = IntAttr(child_col - indent)
+        self._annotate(op, text, own[0].line)
+        for child in self.blocks(subtrees, child_col):
+            op.body.block.add_op(child)
+        return self._finish(op, own, indent)

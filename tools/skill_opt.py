@@ -1,0 +1,251 @@
+"""`skill-opt`: parse a skill (SKILL.md, a skill folder, IR text or stdin), run passes, print IR."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from io import StringIO
+from pathlib import Path
+from typing import IO
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from skillir import registry
+from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
+
+SPLIT_MARKER = b"// -----"
+
+
+class UsageError(Exception):
+    """A bad command line (unknown pass, malformed pipeline): exit code 2."""
+
+
+class SkillOptMain(xDSLOptMain):
+    """xDSL's optimizer driver with skill inputs, positioned diagnostics and atomic output."""
+
+    default_target = "mlir"
+    version_format = "skill-opt built from xdsl version {xdsl_version}"
+
+    def __init__(self, description: str, args: Sequence[str] | None = None):
+        self.sink = DiagnosticSink()
+        super().__init__(description=description, args=args)
+
+    def register_all_dialects(self) -> None:
+        for name, factory in registry.DIALECTS.items():
+            self.ctx.register_dialect(name, factory)
+
+    def register_all_passes(self) -> None:
+        for name, factory in registry.PASSES.items():
+            self.register_pass(name, factory)
+
+    def register_all_targets(self) -> None:
+        from xdsl.targets.mlir import MLIRTarget
+
+        from skillir.markdown import MarkdownTarget
+
+        self.available_targets["mlir"] = lambda: MLIRTarget
+        self.available_targets["markdown"] = lambda: MarkdownTarget
+
+    def register_all_frontends(self) -> None:
+        super().register_all_frontends()
+        self.available_frontends["skir"] = self.available_frontends["mlir"]
+        self.available_frontends["md"] = self._parse_markdown
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        arg_parser.set_defaults(target=self.default_target)
+        arg_parser.add_argument(
+            "--list-passes", action="store_true", help="list the available passes and exit"
+        )
+        arg_parser.add_argument(
+            "--print-ir-after-all",
+            action="store_true",
+            help="print the IR to stderr after every pass",
+        )
+
+    def setup_pipeline(self) -> None:
+        try:
+            super().setup_pipeline()
+        except (ValueError, ArgSpecParseError) as err:
+            raise UsageError(str(err)) from None
+
+        inner = self.pipeline.callback
+
+        def callback(
+            previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
+        ) -> None:
+            if inner is not None:
+                inner(previous, module, following)
+            if previous is not None and self.args.print_ir_after_all:
+                from xdsl.printer import Printer
+
+                print(f"// -----// IR Dump After {previous.name} //----- //", file=sys.stderr)
+                Printer(stream=sys.stderr).print_op(module)
+                print(file=sys.stderr)
+
+        self.pipeline = dataclasses.replace(self.pipeline, callback=callback)
+
+    def _parse_markdown(self, stream: IO[bytes]) -> ModuleOp:
+        from skillir.frontend import parse_skill
+
+        return parse_skill(stream.read(), self.sink.path, self.sink)
+
+    def read_input(self) -> tuple[bytes, str]:
+        """The input bytes and the frontend name; a folder resolves to its SKILL.md."""
+        name = self.args.input_file
+        if name in (None, "-"):
+            self.sink.path = "<stdin>"
+            return sys.stdin.buffer.read(), self.args.frontend or "md"
+        path = Path(name)
+        if path.is_dir():
+            found = next((path / n for n in ("SKILL.md", "skill.md") if (path / n).is_file()), None)
+            if found is None:
+                self.sink.path = str(path)
+                raise self.sink.fatal(1, 1, "folder has no SKILL.md; is this a skill folder?")
+            path = found
+        self.sink.path = str(path)
+        if not path.exists():
+            raise self.sink.fatal(1, 1, "no such file or directory")
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise self.sink.fatal(1, 1, f"cannot read: {err.strerror}") from None
+        kind = self.args.frontend or path.suffix.lstrip(".").lower()
+        return data, kind if kind in self.available_frontends else "md"
+
+    def process(self) -> list[str]:
+        """Parse, verify, run the pipeline; the printed result of each input chunk."""
+        data, kind = self.read_input()
+        chunks = data.split(SPLIT_MARKER) if self.args.split_input_file else [data]
+        outputs: list[str] = []
+        line_offset = 0
+        for chunk in chunks:
+            module = self._parse_chunk(chunk, kind, line_offset)
+            line_offset += chunk.count(b"\n")
+            self._verify(module)
+            if self.sink.has_errors:
+                continue
+            try:
+                self.apply_passes(module)
+            except DiagnosticException as err:
+                self._verify(module)
+                if not self.sink.has_errors:
+                    self.sink.error(1, 1, str(err))
+            if not self.sink.has_errors:
+                outputs.append(self.output_resulting_program(module))
+        return outputs
+
+    def _parse_chunk(self, chunk: bytes, kind: str, line_offset: int) -> ModuleOp:
+        if kind == "md":
+            return self._parse_markdown(_Bytes(chunk))
+        from xdsl.parser import Parser
+
+        self.sink.lines = chunk.decode("utf-8", "replace").splitlines(True)
+        try:
+            return Parser(self.ctx, chunk, self.sink.path).parse_module(
+                not self.args.no_implicit_module
+            )
+        except ParseError as err:
+            loc = err.span.get_location()
+            raise DiagnosticError(
+                self.sink.make(Severity.ERROR, loc.line + line_offset, loc.column, err.msg)
+            ) from None
+
+    def _verify(self, module: ModuleOp) -> None:
+        """Verify op by op, so a failure is reported at the failing op's source span."""
+        for op in module.walk():
+            try:
+                op.verify(verify_nested_ops=False)
+            except DiagnosticException as err:
+                line, col = _position(op)
+                self.sink.error(line, col, f"'{op.name}' op {err}")
+                return
+
+    def run(self) -> int:  # type: ignore[override]
+        if self.args.list_passes:
+            print("\n".join(sorted(self.available_passes)))
+            return 0
+        token = ACTIVE.set(self.sink)
+        try:
+            outputs = self.process()
+        except DiagnosticError as err:
+            self.sink.diagnostics.append(err.diagnostic)
+            outputs = []
+        finally:
+            ACTIVE.reset(token)
+        if self.args.verify_diagnostics:
+            self.sink.flush(sys.stdout)
+            return 0
+        failed = self.sink.has_errors
+        self.sink.flush(sys.stderr)
+        if failed:
+            return 1
+        write_output("// -----\n".join(outputs), self.args.output_file)
+        return 0
+
+
+class _Bytes(StringIO):
+    """A byte stream over `data` for frontends that take a stream."""
+
+    def __init__(self, data: bytes):
+        super().__init__()
+        self._data = data
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        return self._data
+
+
+def _position(op: Operation) -> tuple[int, int]:
+    current: Operation | None = op
+    while current is not None:
+        span = current.properties.get("span")
+        if span is not None:
+            return span.data[0], span.data[1]  # type: ignore[attr-defined]
+        current = current.parent_op()
+    return 1, 1
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write to stdout, or atomically to `path` (a temporary file renamed into place)."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def run_tool(cls: type[SkillOptMain], description: str, args: Sequence[str] | None) -> int:
+    """Run a driver; user errors become messages and exit codes, never tracebacks."""
+    prog = Path(sys.argv[0]).name
+    try:
+        return cls(description, args).run()
+    except UsageError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_tool(SkillOptMain, "skill-opt: run passes over skill IR", args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
