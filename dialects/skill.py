@@ -129,7 +129,8 @@ def _parse_span_body(parser: AttrParser) -> tuple[int, int, int, int]:
 class SkillOp(IRDLOperation):
     """Base of every `skill` op: one region, a span and a compact custom syntax.
 
-    Syntax: `skill.<op> POSITIONAL... (KEYWORD VALUE)... (at L:C to L:C)? (attributes {...})? region?`.
+    Syntax: `skill.<op> POSITIONAL... (KEYWORD VALUE)... (at L:C to L:C)?` then
+    `(attributes {...})? region?`.
     `FIELDS` maps each property to its kind (`str`, `int`, `unit`, `blank`); the first
     `POSITIONAL` of them are printed bare, the rest as keyword pairs when present.
     """
@@ -187,7 +188,9 @@ class SkillOp(IRDLOperation):
             props[key] = _parse_value(parser, kind)
         keywords = {key: kind for key, kind in items[cls.POSITIONAL :]}
         while (key := parser.parse_optional_keyword_in(keywords)) is not None:
-            props[key] = UnitAttr() if keywords[key] == "unit" else _parse_value(parser, keywords[key])
+            props[key] = (
+                UnitAttr() if keywords[key] == "unit" else _parse_value(parser, keywords[key])
+            )
         if parser.parse_optional_keyword("at") is not None:
             props["span"] = SpanAttr(_parse_span_body(parser))
         attributes = parser.parse_optional_attr_dict_with_keyword()
@@ -221,7 +224,10 @@ def _format_value(kind: str, attr: Attribute | None) -> str:
 def _parse_value(parser: Parser, kind: str) -> Attribute:
     if kind == "int":
         return IntAttr(parser.parse_integer(allow_negative=False))
-    if kind == "blank" and (count := parser.parse_optional_integer(allow_negative=False)) is not None:
+    if (
+        kind == "blank"
+        and (count := parser.parse_optional_integer(allow_negative=False)) is not None
+    ):
         return TextAttr("\n" * count)
     return TextAttr(parse_text(parser))
 
@@ -248,9 +254,13 @@ class SkillSkillOp(SkillOp):
     """The document: the name from the frontmatter, the raw frontmatter block and the body."""
 
     name = "skill.skill"
-    FIELDS: ClassVar[dict[str, str]] = {"name": "str", "frontmatter": "str", "path": "str", "eol": "str", "bom": "unit"} | {
-        "blank": "blank"
-    }
+    FIELDS: ClassVar[dict[str, str]] = {
+        "name": "str",
+        "frontmatter": "str",
+        "path": "str",
+        "eol": "str",
+        "bom": "unit",
+    } | {"blank": "blank"}
     POSITIONAL: ClassVar[int] = 1
     skill_name = prop_def(TextAttr, prop_name="name")
     frontmatter = opt_prop_def(TextAttr)
@@ -344,7 +354,12 @@ class StepOp(SkillOp):
     """
 
     name = "skill.step"
-    FIELDS: ClassVar[dict[str, str]] = {"number": "int", "text": "str", "delim": "str", "indent": "int"} | _LAYOUT
+    FIELDS: ClassVar[dict[str, str]] = {
+        "number": "int",
+        "text": "str",
+        "delim": "str",
+        "indent": "int",
+    } | _LAYOUT
     POSITIONAL: ClassVar[int] = 2
     number = prop_def(IntAttr)
     text = prop_def(TextAttr)
@@ -383,9 +398,13 @@ class CodeOp(SkillOp):
     the language, `fence` the fence when not three backticks (empty for indented code)."""
 
     name = "skill.code"
-    FIELDS: ClassVar[dict[str, str]] = {"lang": "str", "text": "str", "info": "str", "fence": "str", "unclosed": "unit"} | (
-        _LAYOUT
-    )
+    FIELDS: ClassVar[dict[str, str]] = {
+        "lang": "str",
+        "text": "str",
+        "info": "str",
+        "fence": "str",
+        "unclosed": "unit",
+    } | (_LAYOUT)
     POSITIONAL: ClassVar[int] = 2
     lang = prop_def(TextAttr)
     text = prop_def(TextAttr)

@@ -217,7 +217,9 @@ class BlockLexer(Lexer):
 
     @staticmethod
     def _table_follows(lines: list[str], index: int) -> bool:
-        return index + 1 < len(lines) and bool(TABLE_DELIM_RE.match(lines[index + 1].rstrip("\r\n")))
+        return index + 1 < len(lines) and bool(
+            TABLE_DELIM_RE.match(lines[index + 1].rstrip("\r\n"))
+        )
 
     @staticmethod
     def _indented_code_resumes(lines: list[str], index: int, state: _State) -> bool:

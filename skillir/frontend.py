@@ -13,7 +13,7 @@ from xdsl.ir import Operation
 
 from skillir import inline
 from skillir.block_lexer import ATX_RE, FENCE_RE, BlockLexer, SourceLines, columns, list_marker
-from skillir.diagnostics import DiagnosticError, DiagnosticSink
+from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import skill
 from skillir.frontmatter import UnterminatedFrontmatter, load_frontmatter, split_frontmatter
 from skillir.markdown import canonical_text, item_width
@@ -24,7 +24,7 @@ MAX_BYTES = 8 * 1024 * 1024
 @cache
 def block_parser() -> Lark:
     grammar = (Path(__file__).parent / "grammar" / "skill.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer=BlockLexer, cache=False)
+    return Lark(grammar, parser="lalr", lexer=BlockLexer, cache=True)
 
 
 def decode(data: bytes, sink: DiagnosticSink) -> str:
@@ -162,7 +162,12 @@ class _Builder:
             line_start = text.rfind("\n", 0, found.offset) + 1
             rel_line = text[line_start:].split("\n", 1)[0]
             src = self.lines[first_line + row - 1].rstrip("\r\n")
-            col = (len(src) - len(rel_line) if src.endswith(rel_line) else 0) + found.offset - line_start + 1
+            col = (
+                (len(src) - len(rel_line) if src.endswith(rel_line) else 0)
+                + found.offset
+                - line_start
+                + 1
+            )
             if isinstance(found, inline.OutsideLink):
                 self.sink.warning(
                     first_line + row,

@@ -104,7 +104,7 @@ def load_frontmatter(block: FrontmatterBlock, sink: DiagnosticSink) -> Frontmatt
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = _yaml_mark(exc)
         line, col = empty.at(mark) if mark is not None else empty.opening
         problem = f"{exc.context}: {exc.problem}" if exc.context else exc.problem
         sink.error(line, col, f"invalid YAML in frontmatter: {problem} [yaml-invalid]")
@@ -130,6 +130,14 @@ def load_frontmatter(block: FrontmatterBlock, sink: DiagnosticSink) -> Frontmatt
     key_pos = {key.value: empty.at(key.start_mark) for key, _ in root.value}
     value_pos = {key: empty.at(value.start_mark) for key, value in nodes.items()}
     return Frontmatter(block, data, key_pos, value_pos, nodes)
+
+
+def _yaml_mark(exc: yaml.MarkedYAMLError) -> _Mark | None:
+    """The context mark when on the problem's line (it marks the token's start), else the problem."""
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem is not None and context is not None and context.line == problem.line:
+        return context
+    return problem or context
 
 
 def _offset_pos(block: FrontmatterBlock, offset: int) -> tuple[int, int]:

@@ -48,7 +48,7 @@ class OutsideLink:
 @cache
 def _lexer() -> Lark:
     grammar = (Path(__file__).parent / "grammar" / "inline.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer="basic")
+    return Lark(grammar, parser="lalr", lexer="basic", cache=True)
 
 
 def _resource(path: str, offset: int) -> Reference | OutsideLink | None:

@@ -68,7 +68,10 @@ RULES: dict[str, tuple[str, str]] = {
     # extras: skills-ref lacks these
     "frontmatter-bom": (SKILLIR, "warning: a UTF-8 BOM hides the frontmatter from skills-ref"),
     "frontmatter-dashes": (SKILLIR, "warning: `---` inside the frontmatter ends it for skills-ref"),
-    "yaml-implicit-type": (SKILLIR, "warning: a string field whose plain scalar YAML types"),
+    "yaml-implicit-type": (
+        SKILLIR,
+        "warning: a string field whose plain scalar YAML types (123, yes)",
+    ),
     "metadata-not-mapping": (SKILLIR, "`metadata` must be a mapping"),
     "metadata-key-type": (SKILLIR, "warning: a `metadata` key that YAML types as non-string"),
     "metadata-value-type": (SKILLIR, "warning: a `metadata` value that YAML types as non-string"),
