@@ -349,6 +349,8 @@ class RuleOp(SkillOp):
 class StepOp(SkillOp):
     """An ordered-list item: its number, its lead paragraph, and nested blocks in its region.
 
+    Sibling steps with the same delimiter form one list and are numbered consecutively (the
+    frontend numbers `1. 1. 1.` as 1, 2, 3 and keeps the written markers in `raw`).
     `delim` is `)` when written `1)`; `indent` is the column offset of nested blocks when it
     differs from the marker width.
     """
@@ -372,9 +374,9 @@ class StepOp(SkillOp):
         previous = self.prev_op
         while previous is not None and isinstance(previous, (ConstraintOp, ResourceRefOp)):
             previous = previous.prev_op
-        if isinstance(previous, StepOp):
+        if isinstance(previous, StepOp) and previous.field("delim") == self.field("delim"):
             before, now = previous.number.data, self.number.data
-            if now not in (before, before + 1):
+            if now != before + 1:
                 raise VerifyException(f"step {now} follows step {before} in the same list")
 
 

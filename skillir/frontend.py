@@ -111,6 +111,13 @@ def _content(token: Token) -> str:
     return token[:-1] if token.endswith("\n") else str(token)
 
 
+def previous_written(step: skill.StepOp) -> int:
+    """The number a parsed step was written with (its `raw` marker, else its number)."""
+    raw = step.field("raw")
+    match = list_marker(raw) if isinstance(raw, str) else None
+    return int(match.group(2)) if match and match.re.groups == 4 else step.number.data
+
+
 def _split_blank(tokens: list[Token]) -> tuple[list[Token], str]:
     own = [t for t in tokens if t.type != "BLANK"]
     return own, "".join(t for t in tokens if t.type == "BLANK")
@@ -130,18 +137,41 @@ class _Builder:
             if isinstance(op, skill.SectionOp):
                 while open_sections and open_sections[-1].level.data >= op.level.data:
                     open_sections.pop()
-                self._append(out, open_sections, op)
+                self._append(out, open_sections, op, indent)
                 open_sections.append(op)
             else:
-                self._append(out, open_sections, op)
+                self._append(out, open_sections, op, indent)
         return out
 
-    @staticmethod
-    def _append(out: list[Operation], sections: list[skill.SectionOp], op: Operation) -> None:
+    def _append(
+        self, out: list[Operation], sections: list[skill.SectionOp], op: Operation, indent: int
+    ) -> None:
+        target = sections[-1].body.block.ops if sections else out
+        last = target.last if sections else (out[-1] if out else None)
+        if isinstance(op, skill.StepOp) and isinstance(last, skill.StepOp):
+            self._renumber(op, last, indent)
         if sections:
             sections[-1].body.block.add_op(op)
         else:
             out.append(op)
+
+    def _renumber(self, step: skill.StepOp, previous: skill.StepOp, indent: int) -> None:
+        """Give a step its ordinal in its list (Markdown ignores the numbers after the first);
+        the number as written stays in `raw`. A change of delimiter starts a new list."""
+        if step.field("delim") != previous.field("delim"):
+            return
+        ordinal = previous.number.data + 1
+        written = step.number.data
+        if written == ordinal:
+            return
+        source = step.field("raw") or canonical_text(step, indent)
+        step.properties["number"] = IntAttr(ordinal)
+        step.properties["raw"] = skill.TextAttr(source)
+        if written != previous_written(previous):
+            line, col = step.span.data[:2] if step.span else (1, 1)
+            self.sink.warning(
+                line, col, f"step is numbered {written} but is step {ordinal} of its list"
+            )
 
     def _finish(self, op: skill.SkillOp, own: list[Token], indent: int) -> skill.SkillOp:
         """Set the span, and `raw` where the canonical rendering differs from the source."""

@@ -133,7 +133,7 @@ def load_frontmatter(block: FrontmatterBlock, sink: DiagnosticSink) -> Frontmatt
 
 
 def _yaml_mark(exc: yaml.MarkedYAMLError) -> _Mark | None:
-    """The context mark when on the problem's line (it marks the token's start), else the problem."""
+    """The context mark when on the problem's line (there it marks the token), else the problem."""
     problem, context = exc.problem_mark, exc.context_mark
     if problem is not None and context is not None and context.line == problem.line:
         return context

@@ -52,6 +52,14 @@ def test_steps_bullets_and_nested_code() -> None:
     assert all("raw" not in op.properties for op in root.walk())
 
 
+def test_steps_are_numbered_by_position() -> None:
+    root, sink = parse(FM + "1. a\n1. b\n1. c\n\ntext\n\n1. x\n3. y\n")
+    steps = ops_of(root, skill.StepOp)
+    assert [s.number.data for s in steps] == [1, 2, 3, 1, 2]
+    (diag,) = sink.diagnostics
+    assert diag.pos.line == 12 and "numbered 3 but is step 2" in diag.message
+
+
 def test_leaf_blocks() -> None:
     doc = (
         FM

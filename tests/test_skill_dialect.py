@@ -128,9 +128,12 @@ def test_verifier_step_numbering() -> None:
     assert "step 4 follows step 2" in _verify_error(*steps)
 
 
-def test_verifier_accepts_repeated_numbers() -> None:
-    steps = [skill.StepOp.build_op(number=1, text="s") for _ in range(3)]
+def test_verifier_new_delimiter_starts_a_new_list() -> None:
+    steps = [skill.StepOp.build_op(number=1, text="s", delim=d) for d in (None, ")")]
     ModuleOp([skill.SkillSkillOp.build_op(name="x", children=steps)]).verify()
+    assert "step 1 follows step 1" in _verify_error(
+        *[skill.StepOp.build_op(number=1, text="s") for _ in range(2)]
+    )
 
 
 @pytest.mark.parametrize(
