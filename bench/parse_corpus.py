@@ -47,7 +47,9 @@ def in_process(files: list[Path], rounds: int) -> dict[str, list[float]]:
             t3 = time.perf_counter()
             assert render_module(module).encode() == data, path
             t4 = time.perf_counter()
-            for name, value in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+            for name, value in zip(
+                phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True
+            ):
                 phases[name].append(value)
     return phases
 
@@ -66,7 +68,7 @@ def cold_start(skill: Path, runs: int) -> dict[str, list[float]]:
         ],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, cmd in commands.items():  # warm the OS cache and lark's parser cache
+    for cmd in commands.values():  # warm the OS cache and lark's parser cache
         subprocess.run(cmd, capture_output=True, check=False)
     for _ in range(runs):
         for name, cmd in commands.items():

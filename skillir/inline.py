@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-
 MODALITY = {
     "MUST NOT": "must-not",
     "MUST": "must",
