@@ -428,10 +428,7 @@ class ConstraintOp(SkillOp):
     text = prop_def(TextAttr)
 
     def verify_(self) -> None:
-        if self.modality.data not in MODALITIES:
-            raise VerifyException(
-                f"unknown modality '{self.modality.data}' (expected one of {', '.join(MODALITIES)})"
-            )
+        _require_member("modality", self.modality.data, MODALITIES)
 
 
 @irdl_op_definition
@@ -446,15 +443,16 @@ class ResourceRefOp(SkillOp):
 
     def verify_(self) -> None:
         path = self.path.data
-        if self.kind.data not in RESOURCE_KINDS:
-            raise VerifyException(
-                f"unknown resource kind '{self.kind.data}' "
-                f"(expected one of {', '.join(RESOURCE_KINDS)})"
-            )
+        _require_member("resource kind", self.kind.data, RESOURCE_KINDS)
         if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
             raise VerifyException(f"resource path '{path}' must be relative to the skill folder")
         if posixpath.normpath(path).split("/")[0] == "..":
             raise VerifyException(f"resource path '{path}' points outside the skill folder")
+
+
+def _require_member(what: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise VerifyException(f"unknown {what} '{value}' (expected one of {', '.join(allowed)})")
 
 
 ANNOTATION_OPS = (ConstraintOp, ResourceRefOp)
