@@ -433,13 +433,15 @@ class ConstraintOp(SkillOp):
 
 @irdl_op_definition
 class ResourceRefOp(SkillOp):
-    """A reference to a file bundled with the skill (`scripts/x.py`, `references/y.md`, ...)."""
+    """A reference to a file bundled with the skill (`scripts/x.py`, `references/y.md`, ...);
+    `link` when it is the target of a Markdown link rather than a path named in text or code."""
 
     name = "skill.resource_ref"
-    FIELDS: ClassVar[dict[str, str]] = {"path": "str", "kind": "str"}
+    FIELDS: ClassVar[dict[str, str]] = {"path": "str", "kind": "str", "link": "unit"}
     POSITIONAL: ClassVar[int] = 2
     path = prop_def(TextAttr)
     kind = prop_def(TextAttr)
+    link = opt_prop_def(UnitAttr)
 
     def verify_(self) -> None:
         path = self.path.data

@@ -1,5 +1,9 @@
 """`validate-skill`: the Agent Skills spec checks, positioned, plus skillir's extras.
 
+Bundled files: a Markdown link to a file that is not in the skill folder is an error
+(`resource-missing`); a path merely named in text or code (`scripts/x.py`) may be a file of the
+user's project, so a missing one is a warning (`resource-unresolved`).
+
 Reads the `skill.skill` frontmatter and the `skill.resource_ref` ops; writes nothing to the IR
 (it emits diagnostics only), so the IR is always left unchanged.
 """
@@ -56,9 +60,17 @@ def validate(op: skill.SkillSkillOp, sink: DiagnosticSink, check_files: bool) ->
     for ref in op.walk():
         if isinstance(ref, skill.ResourceRefOp) and not (folder / ref.path.data).exists():
             line, col = (ref.span.data[0], ref.span.data[1]) if ref.span else (1, 1)
-            sink.error(
-                line, col, f"bundled file '{ref.path.data}' does not exist [resource-missing]"
-            )
+            if ref.link is not None:
+                sink.error(
+                    line, col, f"linked file '{ref.path.data}' does not exist [resource-missing]"
+                )
+            else:
+                sink.warning(
+                    line,
+                    col,
+                    f"'{ref.path.data}' is not in the skill folder; if it names a bundled file, "
+                    "it is missing [resource-unresolved]",
+                )
 
 
 @dataclass(frozen=True)

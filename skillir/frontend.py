@@ -210,7 +210,9 @@ class _Builder:
             if isinstance(found, inline.Constraint):
                 ann = skill.ConstraintOp.build_op(span, modality=found.modality, text=found.text)
             else:
-                ann = skill.ResourceRefOp.build_op(span, path=found.path, kind=found.kind)
+                ann = skill.ResourceRefOp.build_op(
+                    span, path=found.path, kind=found.kind, link=found.link
+                )
             op.body.block.add_op(ann)
 
     def block(self, tree: Tree, indent: int) -> Operation:

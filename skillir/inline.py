@@ -37,6 +37,7 @@ class Reference:
     offset: int
     path: str
     kind: str
+    link: bool = False  # the target of a Markdown link, not a path mentioned in text or code
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _spans() -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<{n}>{terminals[n].pattern.to_regexp()})" for n in ordered))
 
 
-def _resource(path: str, offset: int) -> Reference | OutsideLink | None:
+def _resource(path: str, offset: int, link: bool = False) -> Reference | OutsideLink | None:
     """Classify a relative path: a bundled file, outside the skill, or not a file path."""
     target = path.split("#", 1)[0].split("?", 1)[0]
     if not target or "://" in target or target.startswith(("/", "mailto:", "#")) or ":" in target:
@@ -73,9 +74,9 @@ def _resource(path: str, offset: int) -> Reference | OutsideLink | None:
         return OutsideLink(offset, target)
     head = norm.split("/")[0]
     if head in RESOURCE_DIRS and "/" in norm:
-        return Reference(offset, norm, head)
+        return Reference(offset, norm, head, link)
     if "." in posixpath.basename(norm):
-        return Reference(offset, norm, "file")
+        return Reference(offset, norm, "file", link)
     return None
 
 
@@ -111,7 +112,9 @@ def scan(text: str, prose: bool = True) -> list[Constraint | Reference | Outside
                     add(_resource(sub.group().removeprefix("./"), start + 1 + sub.start()))
         elif kind == "LINK":
             target = value.split("](", 1)[1][:-1].split() if "](" in value else []
-            add(_resource(target[0].strip("<>").removeprefix("./"), start) if target else None)
+            add(
+                _resource(target[0].strip("<>").removeprefix("./"), start, True) if target else None
+            )
         elif kind == "KEYWORD" and prose and keyword is None:
             keyword = (start, " ".join(value.split()))
         elif kind == "SENTENCE_END":

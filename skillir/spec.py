@@ -79,6 +79,9 @@ RULES: dict[str, tuple[str, str]] = {
     "allowed-tools-list": (SKILLIR, "warning: `allowed-tools` as a YAML list, not a string"),
     "allowed-tools-type": (SKILLIR, "`allowed-tools` must be a space-separated string"),
     "license-type": (SKILLIR, "`license` must be a string"),
+    # checked by the validate-skill pass on the body's skill.resource_ref ops
+    "resource-missing": (SKILLIR, "a Markdown link to a bundled file that does not exist"),
+    "resource-unresolved": (SKILLIR, "warning: a path like scripts/x.py not in the skill folder"),
 }
 
 _STR = "tag:yaml.org,2002:str"
