@@ -25,7 +25,7 @@ from skillir.frontmatter import (
     load_frontmatter,
     split_frontmatter,
 )
-from skillir.spec import check_frontmatter
+from skillir.spec import BOM_WARNING, check_frontmatter
 
 SKILL_FILE_NAMES = ("SKILL.md", "skill.md")
 
@@ -51,6 +51,8 @@ def validate(op: skill.SkillSkillOp, sink: DiagnosticSink, check_files: bool) ->
     if block is None:
         sink.error(1, 1, "frontmatter is not closed with --- [frontmatter-unterminated]")
         return
+    if op.bom is not None:
+        sink.warning(1, 1, BOM_WARNING)
     folder = skill_folder(op)
     fm = load_frontmatter(block, sink)
     check_strict_portability(fm, sink)

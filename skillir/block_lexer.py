@@ -25,7 +25,20 @@ RULE_RE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 BULLET_RE = re.compile(r"^([ \t]*)([-*+])([ \t]+|$)")
 ORDERED_RE = re.compile(r"^([ \t]*)(\d{1,9})([.)])([ \t]+|$)")
 QUOTE_RE = re.compile(r"^[ \t]*>")
-HTML_RE = re.compile(r"^[ \t]*<(?:!--|/?[A-Za-z][A-Za-z0-9-]*(?:[ \t/>]|$)|\?|![A-Z])")
+# CommonMark HTML block starts: comments, processing instructions, declarations, block-level
+# tags (anything may follow), and any other tag only when it stands alone on its line.
+BLOCK_TAGS = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
+    "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|"
+    "head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|"
+    "option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul|"
+    "pre|script|style|textarea"
+)
+HTML_RE = re.compile(
+    r"^[ \t]{0,3}<(?:!--|\?|![A-Za-z]|/?(?:" + BLOCK_TAGS + r")(?:[ \t/>]|$))"
+    r"|^[ \t]{0,3}</?[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[^<>]*)?/?>[ \t]*$",
+    re.IGNORECASE,
+)
 TABLE_DELIM_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
 

@@ -41,7 +41,8 @@ def decode(data: bytes, sink: DiagnosticSink) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        col = len(data[line_start : err.start].decode("utf-8", "replace")) + 1
         raise sink.fatal(line, col, f"invalid UTF-8 (byte 0x{data[err.start]:02x})") from None
 
 
@@ -185,9 +186,11 @@ class _Builder:
             op.properties["raw"] = skill.TextAttr(source)
         return op
 
-    def _annotate(self, op: skill.SkillOp, text: str, first_line: int, prose: bool = True) -> None:
+    def _annotate(
+        self, op: skill.SkillOp, text: str, first_line: int, prose: bool = True, table: bool = False
+    ) -> None:
         """Add constraint / resource_ref ops found in `text`, whose line 0 is `first_line`."""
-        for found in inline.scan(text, prose):
+        for found in inline.scan_table(text) if table else inline.scan(text, prose):
             row = text.count("\n", 0, found.offset)
             line_start = text.rfind("\n", 0, found.offset) + 1
             rel_line = text[line_start:].split("\n", 1)[0]
@@ -257,7 +260,7 @@ class _Builder:
             cls = skill.TableOp if kind == "table" else skill.HtmlOp
             op = cls.build_op(text=text, blank=blank_arg)
             if kind == "table":
-                self._annotate(op, text, own[0].line)
+                self._annotate(op, text, own[0].line, table=True)
         else:  # rule
             op = skill.RuleOp.build_op(blank=blank_arg)
         return self._finish(op, own, indent)
@@ -268,7 +271,7 @@ class _Builder:
         fence, info = match.group(1), match.group(2).strip()
         closed = own[-1].type == "FENCE_END" and len(own) > 1
         body = own[1:-1] if closed else own[1:]
-        text = "".join(strip_columns(t, indent) for t in body)
+        text = "".join(strip_columns(t, columns(own[0])) for t in body)
         lang = info.split()[0] if info else ""
         if not closed:
             self.sink.warning(

@@ -37,6 +37,11 @@ ALLOWED_FIELDS = frozenset(
 SKILLS_REF = "skills-ref"
 SKILLIR = "skillir"
 
+BOM_WARNING = (
+    "file starts with a UTF-8 byte-order mark; skills-ref then finds no frontmatter "
+    "[frontmatter-bom]"
+)
+
 RULES: dict[str, tuple[str, str]] = {
     # skills-ref parser.py
     "frontmatter-missing": (SKILLS_REF, "SKILL.md must start with a `---` frontmatter block"),
@@ -94,12 +99,7 @@ def check_skill_text(text: str, path: str, skill_dir: Path | None) -> list[Diagn
     lines = text.removeprefix("\ufeff").splitlines(keepends=True)
     sink = DiagnosticSink(path, lines)
     if bom:
-        sink.warning(
-            1,
-            1,
-            "file starts with a UTF-8 byte-order mark; skills-ref then finds no frontmatter "
-            "[frontmatter-bom]",
-        )
+        sink.warning(1, 1, BOM_WARNING)
     try:
         block = split_frontmatter(lines)
     except UnterminatedFrontmatter:

@@ -155,7 +155,7 @@ class SkillOptMain(xDSLOptMain):
         except ParseError as err:
             loc = err.span.get_location()
             raise DiagnosticError(
-                self.sink.make(Severity.ERROR, loc.line + line_offset, loc.column, err.msg)
+                self.sink.make(Severity.ERROR, loc.line + line_offset, loc.col, err.msg)
             ) from None
 
     def _verify(self, module: ModuleOp) -> None:
