@@ -86,10 +86,10 @@ def scan(text: str, prose: bool = True) -> list[Constraint | Reference | Outside
     found: list[Constraint | Reference | OutsideLink] = []
     sentence_start = 0
     keyword: tuple[int, str] | None = None
-    seen_paths: set[str] = set()
+    seen_paths: set[tuple[str, bool]] = set()
 
     def add(item: Reference | OutsideLink | None) -> None:
-        key = item.path if isinstance(item, Reference) else None
+        key = (item.path, item.link) if isinstance(item, Reference) else None
         if item is not None and key not in seen_paths:
             if key is not None:
                 seen_paths.add(key)
