@@ -59,7 +59,9 @@ def parse_skill(data: bytes, path: str, sink: DiagnosticSink) -> ModuleOp:
     try:
         block = split_frontmatter(lines)
     except UnterminatedFrontmatter:
-        raise sink.fatal(1, 1, "frontmatter opened here is not closed with '---'") from None
+        raise sink.fatal(
+            1, 1, "frontmatter opened here is not closed with '---' [frontmatter-unterminated]"
+        ) from None
     name = ""
     if block is None:
         sink.warning(1, 1, "no YAML frontmatter ('---' on the first line); this is not a skill yet")
