@@ -126,13 +126,14 @@ def _parse_span_body(parser: AttrParser) -> tuple[int, int, int, int]:
     return (line, col, end_line, end_col)
 
 
-class SkillOp(IRDLOperation):
-    """Base of every `skill` op: one region, a span and a compact custom syntax.
+class FieldOp(IRDLOperation):
+    """Base of the ops of skillir's dialects: one region, a span and a compact custom syntax.
 
-    Syntax: `skill.<op> POSITIONAL... (KEYWORD VALUE)... (at L:C to L:C)?` then
+    Syntax: `<dialect>.<op> POSITIONAL... (KEYWORD VALUE)... (at L:C to L:C)?` then
     `(attributes {...})? region?`.
-    `FIELDS` maps each property to its kind (`str`, `int`, `unit`, `blank`); the first
-    `POSITIONAL` of them are printed bare, the rest as keyword pairs when present.
+    `FIELDS` maps each property to its kind (`str`, `int`, `unit`, `blank`, or `attr` for any
+    attribute in xDSL's syntax); the first `POSITIONAL` are printed bare, the rest as keyword
+    pairs when present.
     """
 
     FIELDS: ClassVar[dict[str, str]] = {}
@@ -143,8 +144,9 @@ class SkillOp(IRDLOperation):
     body = region_def("single_block")
 
     @classmethod
-    def build_op(cls, span: SpanAttr | None = None, children=(), **fields) -> SkillOp:
-        """Build from plain Python values (`str`, `int`, `bool` for unit; None = absent)."""
+    def build_op(cls, span: SpanAttr | None = None, children=(), **fields) -> FieldOp:
+        """Build from plain Python values (`str`, `int`, `bool` for unit, an attribute for
+        `attr`; None = absent)."""
         props: dict[str, Attribute] = {} if span is None else {"span": span}
         for key, value in fields.items():
             if value is None or value is False:
@@ -168,11 +170,17 @@ class SkillOp(IRDLOperation):
     def print(self, printer: Printer) -> None:
         for index, (key, kind) in enumerate(self.FIELDS.items()):
             attr = self.properties.get(key)
-            if index < self.POSITIONAL:
-                printer.print_string(" " + _format_value(kind, attr))
-            elif attr is not None:
-                value = "" if kind == "unit" else " " + _format_value(kind, attr)
-                printer.print_string(f" {key}{value}")
+            if index >= self.POSITIONAL:
+                if attr is None:
+                    continue
+                printer.print_string(f" {key}")
+                if kind == "unit":
+                    continue
+            printer.print_string(" ")
+            if kind == "attr":
+                printer.print_attribute(attr)  # type: ignore[arg-type]
+            else:
+                printer.print_string(_format_value(kind, attr))
         if self.span is not None:
             printer.print_string(" at " + _span_body(self.span))
         printer.print_op_attributes(self.attributes, print_keyword=True)
@@ -181,7 +189,7 @@ class SkillOp(IRDLOperation):
             printer.print_region(self.body, print_entry_block_args=False)
 
     @classmethod
-    def parse(cls, parser: Parser) -> SkillOp:
+    def parse(cls, parser: Parser) -> FieldOp:
         props: dict[str, Attribute] = {}
         items = list(cls.FIELDS.items())
         for key, kind in items[: cls.POSITIONAL]:
@@ -203,7 +211,13 @@ class SkillOp(IRDLOperation):
         return op
 
 
-def _to_attr(kind: str, value: str | int | bool) -> Attribute:
+class SkillOp(FieldOp):
+    """Base of every `skill` op."""
+
+
+def _to_attr(kind: str, value: str | int | bool | Attribute) -> Attribute:
+    if isinstance(value, Attribute):
+        return value
     if kind == "int":
         return IntAttr(int(value))
     if kind == "unit":
@@ -222,6 +236,8 @@ def _format_value(kind: str, attr: Attribute | None) -> str:
 
 
 def _parse_value(parser: Parser, kind: str) -> Attribute:
+    if kind == "attr":
+        return parser.parse_attribute()
     if kind == "int":
         return IntAttr(parser.parse_integer(allow_negative=False))
     if (
@@ -372,7 +388,7 @@ class StepOp(SkillOp):
 
     def verify_(self) -> None:
         previous = self.prev_op
-        while previous is not None and isinstance(previous, (ConstraintOp, ResourceRefOp)):
+        while previous is not None and not isinstance(previous, BLOCK_OPS):
             previous = previous.prev_op
         if isinstance(previous, StepOp) and previous.field("delim") == self.field("delim"):
             before, now = previous.number.data, self.number.data

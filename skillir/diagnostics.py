@@ -69,13 +69,20 @@ class DiagnosticSink:
     lines: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def make(self, severity: Severity, line: int, col: int, message: str) -> Diagnostic:
+    def make(
+        self, severity: Severity, line: int, col: int, message: str, path: str | None = None
+    ) -> Diagnostic:
+        """A diagnostic in this sink's file, or in `path` (another file, shown without source)."""
+        if path is not None and path != self.path:
+            return Diagnostic(severity, Position(path, line, col), message)
         src = self.lines[line - 1] if 0 < line <= len(self.lines) else None
         return Diagnostic(severity, Position(self.path, line, col), message, src)
 
-    def emit(self, severity: Severity, line: int, col: int, message: str) -> Diagnostic:
+    def emit(
+        self, severity: Severity, line: int, col: int, message: str, path: str | None = None
+    ) -> Diagnostic:
         """Record a diagnostic; the same one twice (frontend, then a pass) is kept once."""
-        diag = self.make(severity, line, col, message)
+        diag = self.make(severity, line, col, message, path)
         if diag not in self.diagnostics:
             self.diagnostics.append(diag)
         return diag

@@ -14,23 +14,41 @@ def _skill_dialect() -> Dialect:
     return Skill
 
 
+def _cap_dialect() -> Dialect:
+    from skillir.dialects.cap import Cap
+
+    return Cap
+
+
 def _builtin_dialect() -> Dialect:
     from xdsl.dialects.builtin import Builtin
 
     return Builtin
 
 
-def _validate_skill() -> type[ModulePass]:
-    from skillir.passes.validate_skill import ValidateSkill
+def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        import importlib
 
-    return ValidateSkill
+        return getattr(importlib.import_module(f"skillir.passes.{module}"), cls)
+
+    return load
 
 
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "builtin": _builtin_dialect,
     "skill": _skill_dialect,
+    "cap": _cap_dialect,
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
-    "validate-skill": _validate_skill,
+    "validate-skill": _pass("validate_skill", "ValidateSkill"),
+    "bind-target": _pass("bind_target", "BindTarget"),
+    "infer-capabilities": _pass("infer_capabilities", "InferCapabilities"),
+    "analyze-gaps": _pass("analyze_gaps", "AnalyzeGaps"),
+    "compensate-substitute": _pass("compensate", "CompensateSubstitute"),
+    "compensate-degrade": _pass("compensate", "CompensateDegrade"),
+    "compensate-eliminate": _pass("compensate", "CompensateEliminate"),
+    "compensate": _pass("compensate", "Compensate"),
+    "guard-compensation": _pass("guard_compensation", "GuardCompensation"),
 }

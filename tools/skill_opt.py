@@ -65,12 +65,24 @@ class SkillOptMain(xDSLOptMain):
             "--list-passes", action="store_true", help="list the available passes and exit"
         )
         arg_parser.add_argument(
+            "--cap-report",
+            action="store_true",
+            help="print the capability report (requirements, gaps, actions, tokens) to stderr",
+        )
+        arg_parser.add_argument(
+            "--profile-dir",
+            help="profile store directory for bind-target (default: $SKILLIR_PROFILES or the "
+            "user cache dir)",
+        )
+        arg_parser.add_argument(
             "--print-ir-after-all",
             action="store_true",
             help="print the IR to stderr after every pass",
         )
 
     def setup_pipeline(self) -> None:
+        if self.args.profile_dir:
+            os.environ["SKILLIR_PROFILES"] = self.args.profile_dir
         try:
             super().setup_pipeline()
         except (ValueError, ArgSpecParseError) as err:
@@ -122,6 +134,8 @@ class SkillOptMain(xDSLOptMain):
 
     def process(self) -> list[str]:
         """Parse, verify, run the pipeline; the printed result of each input chunk."""
+        from skillir.markdown import render_module
+
         data, kind = self.read_input()
         chunks = data.split(SPLIT_MARKER) if self.args.split_input_file else [data]
         outputs: list[str] = []
@@ -132,6 +146,7 @@ class SkillOptMain(xDSLOptMain):
             self._verify(module)
             if self.sink.has_errors:
                 continue
+            original = render_module(module) if self.args.cap_report else ""
             try:
                 self.apply_passes(module)
             except DiagnosticException as err:
@@ -140,6 +155,10 @@ class SkillOptMain(xDSLOptMain):
                     self.sink.error(1, 1, str(err))
             if not self.sink.has_errors:
                 outputs.append(self.output_resulting_program(module))
+                if self.args.cap_report:
+                    from skillir.cap_report import report
+
+                    sys.stderr.write(report(module, original))
         return outputs
 
     def _parse_chunk(self, chunk: bytes, kind: str, line_offset: int) -> ModuleOp:

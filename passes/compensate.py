@@ -1,0 +1,300 @@
+"""Compensation passes: rewrite `skill` ops where the bound target is weak or strong.
+
+| pass | acts on | rewrite (and record) |
+|---|---|---|
+| `compensate-substitute` | a certain gap whose catalog `substitute_with` | a `**Note:**` quote with |
+|                         | primitives the target all has at L2+ | the substitution; `substitute` |
+| `compensate-degrade` | a certain gap left uncompensated | a quote with the catalog guidance |
+|                      | | for each step down; `degrade` |
+| `compensate-eliminate` | prose, bullet, quote or code that only teaches | removes the op; |
+|                        | a primitive the target has at L3 | `eliminate` on its parent |
+| `compensate` | everything | substitute, then degrade, then eliminate |
+
+A step down marked "none feasible" in the catalog is skipped; a gap with no guidance at all
+gets a warning and no rewrite.
+
+Policy details:
+- An *uncertain* gap (the profile recorded a higher level than its effective one: the target
+  passed harder probes but failed an easier one) is not compensated.
+- Once per gap kind: the first anchor of a (primitive, required, available) gap gets the note;
+  later anchors of the same gap only get a `cap.compensate` pointing at it.
+- The note goes right after the anchor's text: inside a step or bullet (before its nested
+  blocks), after a paragraph or code block, at the head of a section or of the document.
+- Eliminate never removes an op that holds a constraint, a bundled-file reference, inline code,
+  or a cap annotation, nor a heading, nor the first copy of a code block.
+- Before the first rewrite, `cap.baseline` records what the guard checks afterwards.
+
+Each rewrite inserts or erases whole ops through xDSL's rewriter; no text is rewritten in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from skillir.catalog import load_catalog
+from skillir.diagnostics import active_sink
+from skillir.dialects import cap, skill
+from skillir.markdown import render_skill
+from skillir.passes.infer_capabilities import insert_after_cap_head
+
+DEFAULT_BUDGET_PERCENT = 30
+ORIGIN = "cap.origin"
+CODE_PRIMITIVES = {
+    "python": "gen.code.python",
+    "py": "gen.code.python",
+    "bash": "gen.code.shell",
+    "sh": "gen.code.shell",
+    "shell": "gen.code.shell",
+    "zsh": "gen.code.shell",
+    "javascript": "gen.code.javascript",
+    "js": "gen.code.javascript",
+    "typescript": "gen.code.javascript",
+    "ts": "gen.code.javascript",
+    "sql": "gen.code.sql",
+    "html": "gen.code.html",
+}
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def baseline_of(root: skill.SkillSkillOp) -> cap.BaselineOp:
+    """The skill's `cap.baseline`, recorded now (before any rewrite) when absent."""
+    for op in root.body.block.ops:
+        if isinstance(op, cap.BaselineOp):
+            return op
+    headings = [op.title.data for op in root.walk() if isinstance(op, skill.SectionOp)]
+    codes = [digest(op.text.data) for op in root.walk() if isinstance(op, skill.CodeOp)]
+    baseline = cap.BaselineOp.build_op(
+        frontmatter=digest(root.field("frontmatter") or ""),
+        headings=digest("\n".join(headings)),
+        code=" ".join(codes),
+        chars=len(render_skill(root)),
+        budget=DEFAULT_BUDGET_PERCENT,
+    )
+    target = cap.target_of(root)
+    point = InsertPoint.after(target) if target else InsertPoint.at_start(root.body.block)
+    Rewriter.insert_op(baseline, point)
+    return baseline
+
+
+def note_op(text: str, origin: str) -> skill.QuoteOp:
+    note = skill.QuoteOp.build_op(text=f"**Note:** {text}", blank="\n")
+    note.attributes[ORIGIN] = StringAttr(origin)
+    return note
+
+
+def place_note(anchor: Operation, note: Operation) -> None:
+    """Put a note right after the anchor's own text (see the module docstring)."""
+    if isinstance(anchor, (skill.SkillSkillOp, skill.SectionOp, skill.StepOp, skill.BulletOp)):
+        block = anchor.regions[0].block
+        last_annotation = None
+        for child in block.ops:
+            if isinstance(child, skill.BLOCK_OPS):
+                break
+            last_annotation = child
+        if last_annotation is None:
+            Rewriter.insert_op(note, InsertPoint.at_start(block))
+        else:
+            Rewriter.insert_op(note, InsertPoint.after(last_annotation))
+    else:
+        Rewriter.insert_op(note, InsertPoint.after(anchor))
+
+
+def line_of(op: Operation) -> int:
+    span = op.properties.get("span")
+    return span.data[0] if isinstance(span, skill.SpanAttr) else 0
+
+
+def _compensated(gap: cap.GapOp) -> bool:
+    return any(
+        isinstance(op, cap.CompensateOp) and op.primitive.data == gap.primitive.data
+        for op in gap.parent_block().ops  # type: ignore[union-attr]
+    )
+
+
+def _record(anchor_of_gap: cap.GapOp, strategy: str, detail: str) -> None:
+    record = cap.CompensateOp.build_op(
+        strategy=strategy, primitive=anchor_of_gap.primitive.data, detail=detail
+    )
+    Rewriter.insert_op(record, InsertPoint.after(anchor_of_gap))
+
+
+def _open_gaps(root: skill.SkillSkillOp) -> list[cap.GapOp]:
+    return [
+        op
+        for op in root.walk()
+        if isinstance(op, cap.GapOp) and op.uncertain is None and not _compensated(op)
+    ]
+
+
+def _compensate_gaps(root: skill.SkillSkillOp, strategy: str) -> None:
+    target = cap.target_of(root)
+    if target is None:
+        active_sink().error(1, 1, f"compensate-{strategy} needs a bound target (bind-target)")
+        return
+    catalog = load_catalog()
+    noted: dict[tuple[str, int, int], int] = {}
+    for gap in _open_gaps(root):
+        primitive = catalog.primitive(gap.primitive.data)
+        key = (gap.primitive.data, gap.required.data, gap.available.data)
+        if strategy == "substitute":
+            usable = primitive.substitute_with and all(
+                target.level(sub) >= 2 for sub in primitive.substitute_with
+            )
+            text = primitive.substitute_guide if usable else None
+        else:
+            guides = primitive.guidance_for(gap.required.data, gap.available.data)
+            text = " ".join(guides) if guides else None
+            if text is None:
+                line, col = (gap.span.data[:2]) if gap.span else (1, 1)
+                active_sink().warning(
+                    line,
+                    col,
+                    f"no compensation feasible for {gap.primitive.data} "
+                    f"(L{gap.required.data} needed, L{gap.available.data} available)",
+                )
+        if not text:
+            continue
+        anchor = gap.parent_op()
+        assert anchor is not None
+        baseline_of(root)
+        if key in noted:
+            _record(gap, strategy, f"see the note at line {noted[key]}")
+            continue
+        place_note(anchor, note_op(text, f"{strategy} {gap.primitive.data}"))
+        noted[key] = line_of(anchor)
+        _record(gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
+
+
+@dataclass(frozen=True)
+class EliminateRule:
+    id: str
+    primitive: str
+    ops: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@cache
+def eliminate_rules() -> tuple[EliminateRule, ...]:
+    from skillir import data
+
+    raw = tomllib.loads((Path(data.__file__).parent / "eliminate_rules.toml").read_text())
+    return tuple(
+        EliminateRule(
+            r["id"],
+            r["primitive"],
+            tuple(r["ops"]),
+            tuple(re.compile(p, re.IGNORECASE) for p in r["patterns"]),
+        )
+        for r in raw["rule"]
+    )
+
+
+_OP_KINDS = {skill.ProseOp: "prose", skill.BulletOp: "bullet", skill.QuoteOp: "quote"}
+
+
+def _task_specific(op: Operation) -> bool:
+    """Whether an op carries something the task needs (see the module docstring)."""
+    if any(not isinstance(child, skill.BLOCK_OPS) for child in op.regions[0].block.ops):
+        return True  # constraints, resource refs, cap annotations
+    if isinstance(op, skill.BulletOp) and any(
+        isinstance(c, skill.BLOCK_OPS) for c in op.regions[0].block.ops
+    ):
+        return True
+    text = op.properties["text"].data  # type: ignore[attr-defined]
+    return "`" in text and not re.search(r"`[^`]{1,12}` (matches|lists|changes)", text)
+
+
+def _eliminate(root: skill.SkillSkillOp) -> None:
+    target = cap.target_of(root)
+    if target is None:
+        active_sink().error(1, 1, "compensate-eliminate needs a bound target (bind-target)")
+        return
+    seen_code: set[tuple[str, str]] = set()
+    for op in list(root.walk()):
+        if op.parent_op() is None or ORIGIN in op.attributes:
+            continue
+        removal: tuple[str, str] | None = None
+        if isinstance(op, skill.CodeOp):
+            key = (op.lang.data, op.text.data)
+            primitive = CODE_PRIMITIVES.get(op.lang.data.lower())
+            if key in seen_code and primitive and target.level(primitive) == 3:
+                if op.text.data.count("\n") >= 2 and not _has_annotations(op):
+                    removal = ("duplicate-code", primitive)
+            seen_code.add(key)
+        elif (kind := _OP_KINDS.get(type(op))) is not None and not _task_specific(op):
+            for rule in eliminate_rules():
+                if kind in rule.ops and target.level(rule.primitive) == 3:
+                    text = op.properties["text"].data  # type: ignore[attr-defined]
+                    if any(p.search(text) for p in rule.patterns):
+                        removal = (rule.id, rule.primitive)
+                        break
+        if removal is None:
+            continue
+        baseline_of(root)
+        parent = op.parent_op()
+        assert parent is not None
+        record = cap.CompensateOp.build_op(
+            strategy="eliminate",
+            primitive=removal[1],
+            detail=f"[{removal[0]}] removed the {op.name} at line {line_of(op)}",
+        )
+        insert_after_cap_head(parent, [record])
+        Rewriter.erase_op(op)
+
+
+def _has_annotations(op: Operation) -> bool:
+    return any(True for _ in op.regions[0].block.ops)
+
+
+@dataclass(frozen=True)
+class CompensateSubstitute(ModulePass):
+    name = "compensate-substitute"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for root in cap.skills(op):
+            _compensate_gaps(root, "substitute")
+
+
+@dataclass(frozen=True)
+class CompensateDegrade(ModulePass):
+    name = "compensate-degrade"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for root in cap.skills(op):
+            _compensate_gaps(root, "degrade")
+
+
+@dataclass(frozen=True)
+class CompensateEliminate(ModulePass):
+    name = "compensate-eliminate"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for root in cap.skills(op):
+            _eliminate(root)
+
+
+@dataclass(frozen=True)
+class Compensate(ModulePass):
+    """The whole policy: substitute, then degrade what is left, then eliminate."""
+
+    name = "compensate"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for root in cap.skills(op):
+            _compensate_gaps(root, "substitute")
+            _compensate_gaps(root, "degrade")
+            _eliminate(root)

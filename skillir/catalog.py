@@ -1,0 +1,242 @@
+"""The primitive catalog: the 26 capabilities, their levels, and how to compensate for gaps.
+
+The data lives in `skillir/data/catalog.toml` so that wording can change without touching code;
+this module loads it once, checks it is complete, and gives it types. Compensation passes read
+`Primitive.guidance_for` (degrade) and `Primitive.substitute_with` (substitute).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+LEVELS = (0, 1, 2, 3)
+CATALOG_VERSION = "skillir-catalog/1"
+NONE_FEASIBLE = "none feasible"
+
+CATEGORIES = {
+    "gen": "generation",
+    "reason": "reasoning",
+    "tool": "tool",
+    "follow": "instruction",
+}
+
+PRIMITIVE_IDS = (
+    "gen.code.python",
+    "gen.code.javascript",
+    "gen.code.shell",
+    "gen.code.sql",
+    "gen.code.html",
+    "gen.text.structured",
+    "gen.text.long",
+    "gen.text.prose",
+    "gen.regex",
+    "reason.arithmetic",
+    "reason.logic",
+    "reason.spatial",
+    "reason.planning",
+    "reason.analysis",
+    "tool.file.read",
+    "tool.file.write",
+    "tool.exec",
+    "tool.call.format",
+    "tool.call.batch",
+    "tool.web",
+    "tool.browser",
+    "follow.format",
+    "follow.constraint",
+    "follow.procedure",
+    "follow.delegation",
+    "follow.style",
+)
+
+# (from_level, to_level) → TOML key of the guidance for that step down.
+_GUIDE_KEYS = {
+    (3, 2): "guide_l3_to_l2",
+    (2, 1): "guide_l2_to_l1",
+    (1, 0): "guide_l1_to_l0",
+}
+_REQUIRED_KEYS = ("id", "category", "title", "l1", "l2", "l3", *_GUIDE_KEYS.values())
+_OPTIONAL_KEYS = ("substitute_with", "substitute_guide")
+
+
+class CatalogError(ValueError):
+    """The catalog file is malformed or incomplete."""
+
+
+def parse_level(value: str | int) -> int:
+    """`"L2"` or `2` → `2`; anything outside L0..L3 raises `ValueError`."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a capability level: {value!r}")
+    if isinstance(value, int):
+        if value in LEVELS:
+            return value
+    elif isinstance(value, str) and len(value) == 2 and value[0] == "L" and value[1] in "0123":
+        return int(value[1])
+    raise ValueError(f"not a capability level: {value!r} (expected L0, L1, L2 or L3)")
+
+
+def format_level(level: int) -> str:
+    """`2` → `"L2"`."""
+    if isinstance(level, bool) or level not in LEVELS:
+        raise ValueError(f"not a capability level: {level!r} (expected 0..3)")
+    return f"L{level}"
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One primitive capability: what its levels mean and how to bridge each step down."""
+
+    id: str
+    category: str
+    title: str
+    meanings: tuple[str, str, str]
+    guidance: Mapping[tuple[int, int], str | None] = field(hash=False)
+    substitute_with: tuple[str, ...] = ()
+    substitute_guide: str | None = None
+
+    def meaning(self, level: int | str) -> str:
+        """What reaching `level` means; L0 is the absence of the capability."""
+        level = parse_level(level)
+        if level == 0:
+            return "Absent: not even the first level of this capability is reached."
+        return self.meanings[level - 1]
+
+    def guidance_for(self, required: int | str, available: int | str) -> list[str]:
+        """The guidance for each step from `required` down to `available`, highest step first.
+
+        Steps marked "none feasible" are left out; an empty list means no gap or no help.
+        """
+        required, available = parse_level(required), parse_level(available)
+        steps = [(lv, lv - 1) for lv in range(required, available, -1)]
+        return [text for step in steps if (text := self.guidance[step]) is not None]
+
+    def can_degrade(self, required: int | str, available: int | str) -> bool:
+        """Whether every step from `required` down to `available` has guidance."""
+        required, available = parse_level(required), parse_level(available)
+        return all(self.guidance[(lv, lv - 1)] is not None for lv in range(required, available, -1))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All primitives, in catalog order, keyed by id."""
+
+    version: str
+    primitives: Mapping[str, Primitive] = field(hash=False)
+    source: str = field(default="", compare=False)
+
+    def primitive(self, id: str) -> Primitive:
+        """The primitive named `id`; `KeyError` naming close matches when there is none."""
+        try:
+            return self.primitives[id]
+        except KeyError:
+            raise KeyError(_unknown(id, self.primitives)) from None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.primitives)
+
+    def by_category(self, category: str) -> tuple[Primitive, ...]:
+        return tuple(p for p in self.primitives.values() if p.category == category)
+
+    def __iter__(self) -> Iterator[Primitive]:
+        return iter(self.primitives.values())
+
+    def __contains__(self, id: object) -> bool:
+        return id in self.primitives
+
+    def __len__(self) -> int:
+        return len(self.primitives)
+
+
+def _unknown(id: str, known: Mapping[str, Any] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(id, list(known), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown primitive {id!r}{hint} (the catalog has {len(known)} primitives)"
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry[key]
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{where}: {key!r} must be a non-empty string")
+    return value.strip()
+
+
+def _primitive(entry: Mapping[str, Any], index: int) -> Primitive:
+    where = f"primitive #{index + 1} ({entry.get('id', '?')})"
+    missing = [key for key in _REQUIRED_KEYS if key not in entry]
+    if missing:
+        raise CatalogError(f"{where}: missing {', '.join(missing)}")
+    unexpected = sorted(set(entry) - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS))
+    if unexpected:
+        raise CatalogError(f"{where}: unknown field(s) {', '.join(unexpected)}")
+    pid = _text(entry, "id", where)
+    if pid not in PRIMITIVE_IDS:
+        raise CatalogError(f"{where}: {_unknown(pid, PRIMITIVE_IDS)}")
+    category = _text(entry, "category", where)
+    expected = CATEGORIES[pid.split(".", 1)[0]]
+    if category != expected:
+        raise CatalogError(f"{where}: category {category!r}, expected {expected!r}")
+    guidance: dict[tuple[int, int], str | None] = {}
+    for step, key in _GUIDE_KEYS.items():
+        text = _text(entry, key, where)
+        guidance[step] = None if text == NONE_FEASIBLE else text
+    subs = entry.get("substitute_with", [])
+    if not isinstance(subs, list) or not all(isinstance(s, str) for s in subs):
+        raise CatalogError(f"{where}: 'substitute_with' must be a list of primitive ids")
+    guide = _text(entry, "substitute_guide", where) if "substitute_guide" in entry else None
+    if bool(subs) != (guide is not None):
+        raise CatalogError(f"{where}: 'substitute_with' and 'substitute_guide' go together")
+    return Primitive(
+        id=pid,
+        category=category,
+        title=_text(entry, "title", where),
+        meanings=(_text(entry, "l1", where), _text(entry, "l2", where), _text(entry, "l3", where)),
+        guidance=MappingProxyType(guidance),
+        substitute_with=tuple(subs),
+        substitute_guide=guide,
+    )
+
+
+def parse_catalog(data: Mapping[str, Any]) -> Catalog:
+    """Check and type a catalog read from TOML; `CatalogError` says what is wrong."""
+    version = data.get("version")
+    if version != CATALOG_VERSION:
+        raise CatalogError(f"catalog version {version!r}, expected {CATALOG_VERSION!r}")
+    entries = data.get("primitive")
+    if not isinstance(entries, list):
+        raise CatalogError("catalog has no [[primitive]] tables")
+    primitives: dict[str, Primitive] = {}
+    for index, entry in enumerate(entries):
+        prim = _primitive(entry, index)
+        if prim.id in primitives:
+            raise CatalogError(f"primitive {prim.id!r} is defined twice")
+        primitives[prim.id] = prim
+    absent = [pid for pid in PRIMITIVE_IDS if pid not in primitives]
+    if absent:
+        raise CatalogError(f"catalog lacks primitive(s) {', '.join(absent)}")
+    for prim in primitives.values():
+        for sub in prim.substitute_with:
+            if sub not in primitives:
+                raise CatalogError(f"{prim.id}: substitute {_unknown(sub, primitives)}")
+            if sub == prim.id:
+                raise CatalogError(f"{prim.id}: cannot substitute itself")
+    source = str(data.get("source", ""))
+    return Catalog(version=version, primitives=MappingProxyType(primitives), source=source)
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The catalog shipped in `skillir/data/catalog.toml`, read and checked once."""
+    text = resources.files("skillir.data").joinpath("catalog.toml").read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogError(f"skillir/data/catalog.toml: {err}") from err
+    return parse_catalog(data)
