@@ -2,7 +2,7 @@
 
 | pass | acts on | rewrite (and record) |
 |---|---|---|
-| `compensate-substitute` | a certain gap whose catalog `substitute_with` | a `**Note:**` quote with |
+| `compensate-substitute` | a certain gap whose `substitute_with` | a `**Note:**` quote with |
 |                         | primitives the target all has at L2+ | the substitution; `substitute` |
 | `compensate-degrade` | a certain gap left uncompensated | a quote with the catalog guidance |
 |                      | | for each step down; `degrade` |
