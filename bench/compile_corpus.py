@@ -44,7 +44,7 @@ def main() -> int:
     from skillir.markdown import render_module
 
     files = sorted(corpus.rglob("SKILL.md"))
-    originals = {p: p.read_text(encoding="utf-8") for p in files}
+    originals = {p: p.read_bytes().decode("utf-8") for p in files}
     before = {p: count_tokens(t) for p, t in originals.items()}
     requirements: Counter[str] = Counter()
     print(f"## Capability pipeline, {len(files)} skills x {args.rounds} rounds\n")

@@ -8,7 +8,7 @@
 |                      | | for each step down; `degrade` |
 | `compensate-eliminate` | prose, bullet, quote or code that only teaches | removes the op; |
 |                        | a primitive the target has at L3 | `eliminate` on its parent |
-| `compensate` | everything | substitute, then degrade, then eliminate |
+| `compensate` | everything | eliminate, then substitute, then degrade |
 
 A step down marked "none feasible" in the catalog is skipped; a gap with no guidance at all
 gets a warning and no rewrite.
@@ -16,6 +16,11 @@ gets a warning and no rewrite.
 Policy details:
 - An *uncertain* gap (the profile recorded a higher level than its effective one: the target
   passed harder probes but failed an easier one) is not compensated.
+- Growth budget (checked again by the guard): 30 % of the original size when the target
+  lacks a primitive the skill needs (a certain `missing` gap), else 0 %: a target that has
+  every capability the skill uses, if not always at the level asked, gets no longer than the
+  original, its notes paid for by what eliminate removed.
+- Larger gaps first; a note that would go over the budget is not added, with a warning.
 - Once per gap kind: the first anchor of a (primitive, required, available) gap gets the note;
   later anchors of the same gap only get a `cap.compensate` pointing at it.
 - The note goes right after the anchor's text: inside a step or bullet (before its nested
@@ -45,7 +50,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from skillir.catalog import load_catalog
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
-from skillir.markdown import render_skill
+from skillir.markdown import canonical_text, render_skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 
 DEFAULT_BUDGET_PERCENT = 30
@@ -77,12 +82,14 @@ def baseline_of(root: skill.SkillSkillOp) -> cap.BaselineOp:
             return op
     headings = [op.title.data for op in root.walk() if isinstance(op, skill.SectionOp)]
     codes = [digest(op.text.data) for op in root.walk() if isinstance(op, skill.CodeOp)]
+    gaps = [op for op in root.walk() if isinstance(op, cap.GapOp) and op.uncertain is None]
+    has_all = all(gap.kind.data != "missing" for gap in gaps)
     baseline = cap.BaselineOp.build_op(
         frontmatter=digest(root.field("frontmatter") or ""),
         headings=digest("\n".join(headings)),
         code=" ".join(codes),
         chars=len(render_skill(root)),
-        budget=DEFAULT_BUDGET_PERCENT,
+        budget=0 if has_all else DEFAULT_BUDGET_PERCENT,
     )
     target = cap.target_of(root)
     point = InsertPoint.after(target) if target else InsertPoint.at_start(root.body.block)
@@ -147,7 +154,10 @@ def _compensate_gaps(root: skill.SkillSkillOp, strategy: str) -> None:
         return
     catalog = load_catalog()
     noted: dict[tuple[str, int, int], int] = {}
-    for gap in _open_gaps(root):
+    size = len(render_skill(root))
+    gaps = _open_gaps(root)
+    order = {id(g): i for i, g in enumerate(gaps)}
+    for gap in sorted(gaps, key=lambda g: (-g.size, order[id(g)])):
         primitive = catalog.primitive(gap.primitive.data)
         key = (gap.primitive.data, gap.required.data, gap.available.data)
         if strategy == "substitute":
@@ -170,11 +180,23 @@ def _compensate_gaps(root: skill.SkillSkillOp, strategy: str) -> None:
             continue
         anchor = gap.parent_op()
         assert anchor is not None
-        baseline_of(root)
+        baseline = baseline_of(root)
         if key in noted:
             _record(gap, strategy, f"see the note at line {noted[key]}")
             continue
-        place_note(anchor, note_op(text, f"{strategy} {gap.primitive.data}"))
+        note = note_op(text, f"{strategy} {gap.primitive.data}")
+        added = len(canonical_text(note, 0)) + len("\n") + 4
+        if size + added > baseline.chars.data * (100 + baseline.budget.data) / 100:
+            line, col = (gap.span.data[:2]) if gap.span else (1, 1)
+            active_sink().warning(
+                line,
+                col,
+                f"{gap.primitive.data} not compensated: the note would take the skill over "
+                f"its {baseline.budget.data}% growth budget",
+            )
+            continue
+        size += added
+        place_note(anchor, note)
         noted[key] = line_of(anchor)
         _record(gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
 
@@ -289,12 +311,13 @@ class CompensateEliminate(ModulePass):
 
 @dataclass(frozen=True)
 class Compensate(ModulePass):
-    """The whole policy: substitute, then degrade what is left, then eliminate."""
+    """The whole policy: eliminate first (its savings pay for notes within the budget), then
+    substitute, then degrade what is left."""
 
     name = "compensate"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for root in cap.skills(op):
+            _eliminate(root)
             _compensate_gaps(root, "substitute")
             _compensate_gaps(root, "degrade")
-            _eliminate(root)

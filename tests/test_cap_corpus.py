@@ -49,7 +49,7 @@ def compile_skill(
 @pytest.mark.slow
 @pytest.mark.parametrize("path", corpus_skill_files(), ids=lambda p: p.parent.name)
 def test_corpus_compiles_for_three_targets(path: Path) -> None:
-    original = path.read_text(encoding="utf-8")
+    original = path.read_bytes().decode("utf-8")
     results = {name: compile_skill(path, name) for name in TARGETS}
     for name, (_, _, sink) in results.items():
         errors = [d.render() for d in sink.diagnostics if d.severity is Severity.ERROR]
