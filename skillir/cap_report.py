@@ -28,12 +28,16 @@ def _row(cells: list[str]) -> str:
 
 def report(module: ModuleOp, original: str) -> str:
     """A Markdown table of every requirement of every skill, then the token counts."""
-    lines = [
-        _row(["requirement", "line", "rule", "target", "gap", "action"]),
-        _row(["---"] * 6),
-    ]
+    lines = []
     for root in cap.skills(module):
         target = cap.target_of(root)
+        if target is not None:
+            lines.append(
+                f"skill {root.skill_name.data}: target {target.harness.data} "
+                f"{target.model.data}, catalog {target.catalog.data}\n"
+            )
+        lines.append(_row(["requirement", "line", "rule", "target", "gap", "action"]))
+        lines.append(_row(["---"] * 6))
         for req in [op for op in root.walk() if isinstance(op, cap.RequireOp)]:
             primitive = req.primitive.data
             siblings = list(req.parent_block().ops)  # type: ignore[union-attr]

@@ -54,7 +54,7 @@ class Requirement:
 
     primitive: str
     level: int
-    anchor: Operation = field(compare=False)
+    anchor: Operation
     rule: str
     reason: str
 
@@ -285,7 +285,7 @@ def _required_literals(seq: str) -> tuple[str, ...] | None:
 
 
 def _compile(sources: Sequence[str], case_sensitive: bool, where: str) -> Patterns:
-    flags = 0 if case_sensitive else re.IGNORECASE
+    flags = re.MULTILINE if case_sensitive else re.MULTILINE | re.IGNORECASE
     parts, triggers = [], []
     has_triggers = True
     for index, source in enumerate(sources):
@@ -475,7 +475,9 @@ class ShellInfo:
 
 
 def _kind(op: Operation) -> str:
-    return op.name.split(".", 1)[1]
+    """`prose` for `skill.prose`; "" for ops of other dialects (passes may have added some)."""
+    dialect, _, kind = op.name.partition(".")
+    return kind if dialect == "skill" else ""
 
 
 class SkillFacts:
@@ -494,6 +496,7 @@ class SkillFacts:
         self.step_runs: list[StepRun] | None = None
         self._run_text: dict[int, str] = {}
         self._clean: dict[int, str] = {}
+        self._trigger_hits: dict[tuple[str, bool, bool], list[int]] = {}
         self._regexes: dict[int, list[tuple[int, str]]] = {}
 
     @functools.cached_property
@@ -586,13 +589,7 @@ class SkillFacts:
             )
             found: set[int] = set()
             for trigger in patterns.triggers:
-                position = hay.find(trigger)
-                while position != -1:
-                    index = bisect.bisect_right(doc.starts, position) - 1
-                    found.add(index)
-                    if index + 1 >= len(doc.starts):
-                        break
-                    position = hay.find(trigger, doc.starts[index + 1])
+                found.update(self._units_with(trigger, hay, (raw, case_sensitive)))
             candidates = sorted(found)
         for index in candidates:
             unit = doc.units[index]
@@ -611,10 +608,29 @@ class SkillFacts:
             )
         return self._run_text[key]
 
+    def _units_with(self, trigger: str, hay: str, variant: tuple[bool, bool]) -> list[int]:
+        """Indices of the text units holding `trigger` (cached: rules share literals)."""
+        key = (trigger, *variant)
+        hits = self._trigger_hits.get(key)
+        if hits is None:
+            hits = []
+            starts = self.doc.starts
+            position = hay.find(trigger)
+            while position != -1:
+                index = bisect.bisect_right(starts, position) - 1
+                hits.append(index)
+                if index + 1 >= len(starts):
+                    break
+                position = hay.find(trigger, starts[index + 1])
+            self._trigger_hits[key] = hits
+        return hits
+
     def context_text(self, op: Operation) -> str:
         """The text that introduces `op`: the text op just before it and its parent's text."""
         parts = []
         previous = op.prev_op
+        while previous is not None and not isinstance(previous, skill.BLOCK_OPS):
+            previous = previous.prev_op
         if previous is not None and id(previous) in self.unit_of:
             parts.append(self.unit_of[id(previous)].masked)
         parent = op.parent_op()
@@ -1504,7 +1520,7 @@ def detect_constraint_text(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
         holder = op.parent_op()
         if holder is None or id(holder) in done:
             continue
-        if patterns.regex.search(mask_inline(op.text.data)) or patterns.regex.search(op.text.data):
+        if patterns.regex.search(op.text.data):
             done.add(id(holder))
             yield holder, clip(op.text.data)
 
@@ -1532,7 +1548,9 @@ def infer_requirements(root: skill.SkillSkillOp) -> list[Requirement]:
     ]
 
 
-_WORD = re.compile(r"\w+")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_WORD = re.compile(f"[^\\W{_CJK}]+")
 
 
 def no_requirement_reason(root: skill.SkillSkillOp) -> str | None:
@@ -1543,11 +1561,17 @@ def no_requirement_reason(root: skill.SkillSkillOp) -> str | None:
     blocks = [op for op in ops if isinstance(op, skill.BLOCK_OPS)]
     if not blocks:
         return "the body is empty"
-    words = sum(
-        len(_WORD.findall(op.field("text") or ""))  # type: ignore[attr-defined]
+    text = " ".join(
+        str(op.field("text") or "")  # type: ignore[attr-defined]
         for op in blocks
         if isinstance(op, (skill.ProseOp, skill.BulletOp, skill.StepOp, skill.QuoteOp))
     )
+    words, cjk = len(_WORD.findall(text)), len(_CJK_CHAR.findall(text))
+    if cjk > words:
+        return (
+            f"no rule matched: the text is mostly CJK ({cjk} characters), which the English "
+            "phrase rules do not read"
+        )
     steps = sum(isinstance(op, skill.StepOp) for op in ops)
     code = [op for op in ops if isinstance(op, skill.CodeOp)]
     if not code and steps < 3 and words < MIN_PROSE_WORDS:

@@ -38,6 +38,9 @@ def compile_skill(
         module.verify()
     finally:
         ACTIVE.reset(token)
+    requirements = [op for op in module.walk() if isinstance(op, cap.RequireOp)]
+    reasons = [d for d in sink.diagnostics if d.message.startswith("no capability requirements")]
+    assert requirements or reasons, "no requirements and no stated reason"
     actions = sorted(
         (op.strategy.data, op.primitive.data, op.detail.data if op.detail else "")
         for op in module.walk()
