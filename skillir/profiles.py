@@ -49,34 +49,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-PRIMITIVES: tuple[str, ...] = (
-    "gen.code.python",
-    "gen.code.javascript",
-    "gen.code.shell",
-    "gen.code.sql",
-    "gen.code.html",
-    "gen.text.structured",
-    "gen.text.long",
-    "gen.text.prose",
-    "gen.regex",
-    "reason.arithmetic",
-    "reason.logic",
-    "reason.spatial",
-    "reason.planning",
-    "reason.analysis",
-    "tool.file.read",
-    "tool.file.write",
-    "tool.exec",
-    "tool.call.format",
-    "tool.call.batch",
-    "tool.web",
-    "tool.browser",
-    "follow.format",
-    "follow.constraint",
-    "follow.procedure",
-    "follow.delegation",
-    "follow.style",
-)
+from skillir.catalog import PRIMITIVE_IDS
+
+PRIMITIVES: tuple[str, ...] = PRIMITIVE_IDS
 _KNOWN = frozenset(PRIMITIVES)
 
 FORMAT = "skillir-profile"

@@ -165,8 +165,10 @@ def literal_prefixes(pattern: str) -> tuple[str, ...] | None:
     return tuple(t for t in unique if not any(o != t and o in t for o in unique))
 
 
-def _split_alternatives(pattern: str) -> list[str]:
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """(index, char, nesting depth) of a regex's structural chars: escapes and the inside of
+    character classes skipped; `(` reports the depth outside it, `)` the depth inside."""
+    depth, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -177,35 +179,31 @@ def _split_alternatives(pattern: str) -> list[str]:
         elif ch == "[":
             in_class = True
         elif ch == "(":
+            yield i, ch, depth
             depth += 1
         elif ch == ")":
+            yield i, ch, depth
             depth -= 1
-        elif ch == "|" and depth == 0:
+        elif ch == "|":
+            yield i, ch, depth
+        i += 1
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    parts, start = [], 0
+    for i, ch, depth in _structure(pattern):
+        if ch == "|" and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     parts.append(pattern[start:])
     return parts
 
 
 def _group_end(text: str, start: int) -> int | None:
-    depth, i, in_class = 0, start, False
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    """Index of the `)` closing the group that opens at `start`."""
+    for i, ch, depth in _structure(text[start:]):
+        if ch == ")" and depth == 1:
+            return start + i
     return None
 
 
