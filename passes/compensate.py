@@ -40,6 +40,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
@@ -50,7 +51,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from skillir.catalog import load_catalog
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
-from skillir.markdown import canonical_text, render_skill
+from skillir.markdown import render_skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 
 DEFAULT_BUDGET_PERCENT = 30
@@ -147,14 +148,9 @@ def _open_gaps(root: skill.SkillSkillOp) -> list[cap.GapOp]:
     ]
 
 
-def _compensate_gaps(root: skill.SkillSkillOp, strategy: str) -> None:
-    target = cap.target_of(root)
-    if target is None:
-        active_sink().error(1, 1, f"compensate-{strategy} needs a bound target (bind-target)")
-        return
+def _compensate_gaps(root: skill.SkillSkillOp, target: cap.TargetOp, strategy: str) -> None:
     catalog = load_catalog()
     noted: dict[tuple[str, int, int], int] = {}
-    size = len(render_skill(root))
     gaps = _open_gaps(root)
     order = {id(g): i for i, g in enumerate(gaps)}
     for gap in sorted(gaps, key=lambda g: (-g.size, order[id(g)])):
@@ -185,8 +181,9 @@ def _compensate_gaps(root: skill.SkillSkillOp, strategy: str) -> None:
             _record(gap, strategy, f"see the note at line {noted[key]}")
             continue
         note = note_op(text, f"{strategy} {gap.primitive.data}")
-        added = len(canonical_text(note, 0)) + len("\n") + 4
-        if size + added > baseline.chars.data * (100 + baseline.budget.data) / 100:
+        place_note(anchor, note)
+        if len(render_skill(root)) > baseline.chars.data * (100 + baseline.budget.data) / 100:
+            Rewriter.erase_op(note)
             line, col = (gap.span.data[:2]) if gap.span else (1, 1)
             active_sink().warning(
                 line,
@@ -195,8 +192,6 @@ def _compensate_gaps(root: skill.SkillSkillOp, strategy: str) -> None:
                 f"its {baseline.budget.data}% growth budget",
             )
             continue
-        size += added
-        place_note(anchor, note)
         noted[key] = line_of(anchor)
         _record(gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
 
@@ -228,23 +223,30 @@ def eliminate_rules() -> tuple[EliminateRule, ...]:
 _OP_KINDS = {skill.ProseOp: "prose", skill.BulletOp: "bullet", skill.QuoteOp: "quote"}
 
 
+TASK_ANNOTATIONS = (skill.ConstraintOp, skill.ResourceRefOp, cap.GapOp, cap.CompensateOp)
+GENERIC_CODE_SPAN = re.compile(r"[^/.\s]{1,6}(?: -{1,2}\w+)*")
+
+
+def _has_task_annotations(op: Operation) -> bool:
+    """A constraint, a bundled-file reference, or a gap or compensation of this target; a
+    requirement the target meets says nothing beyond the op itself."""
+    return any(isinstance(child, TASK_ANNOTATIONS) for child in op.regions[0].block.ops)
+
+
 def _task_specific(op: Operation) -> bool:
-    """Whether an op carries something the task needs (see the module docstring)."""
-    if any(not isinstance(child, skill.BLOCK_OPS) for child in op.regions[0].block.ops):
-        return True  # constraints, resource refs, cap annotations
-    if isinstance(op, skill.BulletOp) and any(
-        isinstance(c, skill.BLOCK_OPS) for c in op.regions[0].block.ops
-    ):
+    """Whether an op carries something the task needs (see the module docstring): task
+    annotations, nested blocks, or inline code other than a short generic command or operator
+    (`cd`, `|`, `ls -la`; never a path or file name)."""
+    if _has_task_annotations(op):
+        return True
+    if any(isinstance(c, skill.BLOCK_OPS) for c in op.regions[0].block.ops):
         return True
     text = op.properties["text"].data  # type: ignore[attr-defined]
-    return "`" in text and not re.search(r"`[^`]{1,12}` (matches|lists|changes)", text)
+    spans = re.findall(r"`([^`]+)`", text)
+    return not all(GENERIC_CODE_SPAN.fullmatch(span) for span in spans)
 
 
-def _eliminate(root: skill.SkillSkillOp) -> None:
-    target = cap.target_of(root)
-    if target is None:
-        active_sink().error(1, 1, "compensate-eliminate needs a bound target (bind-target)")
-        return
+def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
     seen_code: set[tuple[str, str]] = set()
     for op in list(root.walk()):
         if op.parent_op() is None or ORIGIN in op.attributes:
@@ -254,7 +256,7 @@ def _eliminate(root: skill.SkillSkillOp) -> None:
             key = (op.lang.data, op.text.data)
             primitive = CODE_PRIMITIVES.get(op.lang.data.lower())
             if key in seen_code and primitive and target.level(primitive) == 3:
-                if op.text.data.count("\n") >= 2 and not _has_annotations(op):
+                if op.text.data.count("\n") >= 2 and not _has_task_annotations(op):
                     removal = ("duplicate-code", primitive)
             seen_code.add(key)
         elif (kind := _OP_KINDS.get(type(op))) is not None and not _task_specific(op):
@@ -278,46 +280,46 @@ def _eliminate(root: skill.SkillSkillOp) -> None:
         Rewriter.erase_op(op)
 
 
-def _has_annotations(op: Operation) -> bool:
-    return any(True for _ in op.regions[0].block.ops)
+class _CompensationPass(ModulePass):
+    """Runs `steps` on every skill with a bound target; one error per skill without one."""
+
+    steps: ClassVar[tuple[str, ...]] = ()
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for root in cap.skills(op):
+            target = cap.target_of(root)
+            if target is None:
+                active_sink().error(1, 1, f"{self.name} needs a bound target (bind-target)")
+                continue
+            for step in self.steps:
+                if step == "eliminate":
+                    _eliminate(root, target)
+                else:
+                    _compensate_gaps(root, target, step)
 
 
 @dataclass(frozen=True)
-class CompensateSubstitute(ModulePass):
+class CompensateSubstitute(_CompensationPass):
     name = "compensate-substitute"
-
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for root in cap.skills(op):
-            _compensate_gaps(root, "substitute")
+    steps = ("substitute",)
 
 
 @dataclass(frozen=True)
-class CompensateDegrade(ModulePass):
+class CompensateDegrade(_CompensationPass):
     name = "compensate-degrade"
-
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for root in cap.skills(op):
-            _compensate_gaps(root, "degrade")
+    steps = ("degrade",)
 
 
 @dataclass(frozen=True)
-class CompensateEliminate(ModulePass):
+class CompensateEliminate(_CompensationPass):
     name = "compensate-eliminate"
-
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for root in cap.skills(op):
-            _eliminate(root)
+    steps = ("eliminate",)
 
 
 @dataclass(frozen=True)
-class Compensate(ModulePass):
+class Compensate(_CompensationPass):
     """The whole policy: eliminate first (its savings pay for notes within the budget), then
     substitute, then degrade what is left."""
 
     name = "compensate"
-
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for root in cap.skills(op):
-            _eliminate(root)
-            _compensate_gaps(root, "substitute")
-            _compensate_gaps(root, "degrade")
+    steps = ("eliminate", "substitute", "degrade")

@@ -2,7 +2,8 @@
 
 Reads each skill's `cap.baseline` (recorded by the first compensation rewrite) and the current
 IR; reports an error (and so fails the pipeline) when the frontmatter or the headings changed,
-an original code block is gone (unless a `cap.compensate "substitute"` owns that change), the
+an original code block is gone (unless a `cap.compensate "substitute"` owns that change by
+naming `code:<digest>` of the block in its detail), the
 rendered skill grew by more than the baseline's budget (percent of the original size), or a
 bundled-file reference now points outside the skill folder. A skill without a baseline was not
 rewritten and passes. The IR is never changed.
