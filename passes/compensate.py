@@ -233,6 +233,23 @@ def _has_task_annotations(op: Operation) -> bool:
     return any(isinstance(child, TASK_ANNOTATIONS) for child in op.regions[0].block.ops)
 
 
+def _gap_signature(op: Operation) -> set[tuple[str, int, int]]:
+    return {
+        (g.primitive.data, g.required.data, g.available.data)
+        for g in op.regions[0].block.ops
+        if isinstance(g, cap.GapOp)
+    }
+
+
+def _adds_nothing(copy: skill.CodeOp, first: skill.CodeOp) -> bool:
+    """A repeated code block carries nothing of its own: no constraint, bundled-file reference
+    or compensation, and only gaps its first copy has too."""
+    own = (skill.ConstraintOp, skill.ResourceRefOp, cap.CompensateOp)
+    if any(isinstance(child, own) for child in copy.regions[0].block.ops):
+        return False
+    return _gap_signature(copy) <= _gap_signature(first)
+
+
 def _task_specific(op: Operation) -> bool:
     """Whether an op carries something the task needs (see the module docstring): task
     annotations, nested blocks, or inline code other than a short generic command or operator
@@ -247,7 +264,7 @@ def _task_specific(op: Operation) -> bool:
 
 
 def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
-    seen_code: set[tuple[str, str]] = set()
+    seen_code: dict[tuple[str, str], skill.CodeOp] = {}
     for op in list(root.walk()):
         if op.parent_op() is None or ORIGIN in op.attributes:
             continue
@@ -255,10 +272,10 @@ def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
         if isinstance(op, skill.CodeOp):
             key = (op.lang.data, op.text.data)
             primitive = CODE_PRIMITIVES.get(op.lang.data.lower())
-            if key in seen_code and primitive and target.level(primitive) == 3:
-                if op.text.data.count("\n") >= 2 and not _has_task_annotations(op):
+            first = seen_code.setdefault(key, op)
+            if first is not op and primitive and target.level(primitive) == 3:
+                if op.text.data.count("\n") >= 2 and _adds_nothing(op, first):
                     removal = ("duplicate-code", primitive)
-            seen_code.add(key)
         elif (kind := _OP_KINDS.get(type(op))) is not None and not _task_specific(op):
             for rule in eliminate_rules():
                 if kind in rule.ops and target.level(rule.primitive) == 3:

@@ -34,16 +34,16 @@ def violations(root: skill.SkillSkillOp) -> list[str]:
     headings = [op.title.data for op in root.walk() if isinstance(op, skill.SectionOp)]
     if digest("\n".join(headings)) != baseline.headings.data:
         found.append("the headings changed")
-    substituted = any(
-        isinstance(op, cap.CompensateOp)
-        and op.strategy.data == "substitute"
-        and op.detail
-        and "code" in op.detail.data
+    owned = {
+        word.removeprefix("code:")
         for op in root.walk()
-    )
+        if isinstance(op, cap.CompensateOp) and op.strategy.data == "substitute" and op.detail
+        for word in op.detail.data.split()
+        if word.startswith("code:")
+    }
     now = {digest(op.text.data) for op in root.walk() if isinstance(op, skill.CodeOp)}
-    lost = [d for d in baseline.code.data.split() if d not in now]
-    if lost and not substituted:
+    lost = [d for d in baseline.code.data.split() if d not in now and d not in owned]
+    if lost:
         found.append(f"{len(lost)} original code block(s) are gone")
     size, budget = len(render_skill(root)), baseline.budget.data
     if size > baseline.chars.data * (100 + budget) / 100:

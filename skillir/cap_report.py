@@ -48,7 +48,9 @@ def report(module: ModuleOp, original: str) -> str:
             actions = [
                 f"{c.strategy.data}: {c.detail.data if c.detail else ''}".strip(": ")
                 for c in siblings
-                if isinstance(c, cap.CompensateOp) and c.primitive.data == primitive
+                if isinstance(c, cap.CompensateOp)
+                and c.primitive.data == primitive
+                and c.strategy.data != "eliminate"
             ]
             gap_text = "-"
             if gap is not None:
