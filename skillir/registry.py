@@ -20,6 +20,12 @@ def _cap_dialect() -> Dialect:
     return Cap
 
 
+def _env_dialect() -> Dialect:
+    from skillir.dialects.env import Env
+
+    return Env
+
+
 def _builtin_dialect() -> Dialect:
     from xdsl.dialects.builtin import Builtin
 
@@ -39,6 +45,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "builtin": _builtin_dialect,
     "skill": _skill_dialect,
     "cap": _cap_dialect,
+    "env": _env_dialect,
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
@@ -51,4 +58,5 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "compensate-eliminate": _pass("compensate", "CompensateEliminate"),
     "compensate": _pass("compensate", "Compensate"),
     "guard-compensation": _pass("guard_compensation", "GuardCompensation"),
+    "extract-deps": _pass("extract_deps", "ExtractDeps"),
 }

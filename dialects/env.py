@@ -1,0 +1,82 @@
+"""The `env` dialect: what a skill assumes of the machine it runs on.
+
+`env.dep` ops (a pip / npm / system package, a binary, a service, an environment variable or a
+harness tool; name, version constraint, evidence span and, for evidence found in a bundled file,
+that file) sit at the head of the `skill.skill` region, after the `cap` ops. Binding to a
+platform adds an `env.check` (a command that succeeds when the dependency is present) and an
+`env.install` (an idempotent install command, absent when nothing can install it, e.g. an
+environment variable) in each dependency's region. None of them prints back to Markdown.
+
+    skill.skill "pdf-report" ... {
+      env.dep "pip" "pypdf" version ">=4" at 12:1 to 12:12 {
+        env.check "python3 -c 'import pypdf'"
+        env.install "python3 -m pip install 'pypdf>=4'"
+      }
+      env.dep "binary" "pdftotext" package "poppler-utils" file "scripts/extract.sh" at 3:1 to 3:9
+    }
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from xdsl.ir import Dialect
+from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
+from xdsl.utils.exceptions import VerifyException
+
+from skillir.dialects.skill import FieldOp, TextAttr
+
+DEP_KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
+
+
+@irdl_op_definition
+class DepOp(FieldOp):
+    """One dependency: kind, name, optional version constraint, the package that provides it
+    (for binaries), and the bundled file holding the evidence when it is not SKILL.md."""
+
+    name = "env.dep"
+    FIELDS: ClassVar[dict[str, str]] = {
+        "kind": "str",
+        "dep": "str",
+        "version": "str",
+        "package": "str",
+        "file": "str",
+    }
+    POSITIONAL: ClassVar[int] = 2
+    kind = prop_def(TextAttr)
+    dep = prop_def(TextAttr)
+    version = opt_prop_def(TextAttr)
+    package = opt_prop_def(TextAttr)
+    file = opt_prop_def(TextAttr)
+
+    def verify_(self) -> None:
+        if self.kind.data not in DEP_KINDS:
+            raise VerifyException(
+                f"unknown dependency kind '{self.kind.data}' (expected one of "
+                f"{', '.join(DEP_KINDS)})"
+            )
+        if not self.dep.data.strip():
+            raise VerifyException("a dependency needs a name")
+
+
+@irdl_op_definition
+class CheckOp(FieldOp):
+    """A shell command that exits 0 when the enclosing dependency is present."""
+
+    name = "env.check"
+    FIELDS: ClassVar[dict[str, str]] = {"command": "str"}
+    POSITIONAL: ClassVar[int] = 1
+    command = prop_def(TextAttr)
+
+
+@irdl_op_definition
+class InstallOp(FieldOp):
+    """An idempotent shell command that installs the enclosing dependency."""
+
+    name = "env.install"
+    FIELDS: ClassVar[dict[str, str]] = {"command": "str"}
+    POSITIONAL: ClassVar[int] = 1
+    command = prop_def(TextAttr)
+
+
+Env = Dialect("env", [DepOp, CheckOp, InstallOp], [])

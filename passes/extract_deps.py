@@ -1,0 +1,48 @@
+"""`extract-deps`: what a skill assumes of the machine, as `env.dep` ops.
+
+Reads the SKILL.md code blocks (by language), inline commands in prose and steps, and the
+bundled files beside a SKILL.md on disk (`scripts/*.py|*.sh|*.js`, `requirements.txt`,
+`package.json`), through `skillir.deps`; writes one `env.dep` per (kind, name) at the head of
+the `skill.skill` region (after any `cap` ops), with its first evidence position. Python syntax
+errors in code are reported as warnings at their position and do not stop extraction. Old
+`env.dep` ops are replaced, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from skillir.deps import Dependency, skill_deps
+from skillir.diagnostics import active_sink
+from skillir.dialects import cap, env, skill
+from skillir.passes.infer_capabilities import insert_after_cap_head
+from skillir.passes.validate_skill import skill_folder
+
+
+def dep_op(dep: Dependency) -> env.DepOp:
+    span = skill.SpanAttr((dep.line, dep.col, dep.line, dep.col))
+    in_file = dep.evidence if dep.evidence and "/" in dep.evidence else None
+    return env.DepOp.build_op(
+        span, kind=dep.kind, dep=dep.name, version=dep.version or None, file=in_file
+    )
+
+
+@dataclass(frozen=True)
+class ExtractDeps(ModulePass):
+    name = "extract-deps"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        sink = active_sink()
+        for root in cap.skills(op):
+            for old in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
+                Rewriter.erase_op(old)
+            deps, problems = skill_deps(root, skill_folder(root))
+            for line, col, message in problems:
+                sink.warning(line, col, message)
+            if deps:
+                insert_after_cap_head(root, [dep_op(d) for d in deps])
