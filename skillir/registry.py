@@ -59,4 +59,5 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "compensate": _pass("compensate", "Compensate"),
     "guard-compensation": _pass("guard_compensation", "GuardCompensation"),
     "extract-deps": _pass("extract_deps", "ExtractDeps"),
+    "bind-env": _pass("bind_env", "BindEnv"),
 }

@@ -52,6 +52,8 @@ class SkillOptMain(xDSLOptMain):
 
         self.available_targets["mlir"] = lambda: MLIRTarget
         self.available_targets["markdown"] = lambda: MarkdownTarget
+        self.available_targets["env-setup"] = _env_target("EnvSetupTarget")
+        self.available_targets["env-manifest"] = _env_target("EnvManifestTarget")
 
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
@@ -208,6 +210,15 @@ class SkillOptMain(xDSLOptMain):
             return 1
         write_output("// -----\n".join(outputs), self.args.output_file)
         return 0
+
+
+def _env_target(name: str):
+    def load():
+        from skillir import env_setup
+
+        return getattr(env_setup, name)
+
+    return load
 
 
 class _Bytes(StringIO):

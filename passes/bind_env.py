@@ -1,0 +1,125 @@
+"""`bind-env{platform=debian|macos|auto}`: lower each `env.dep` to a presence check and an
+install step for one platform. Deterministic; no LLM.
+
+Reads `env.dep` ops and the binary → package table (`skillir/data/dependency_tables.toml`);
+writes, in each dependency's region, an `env.check` (a command that exits 0 when it is present)
+and, where something can install it, an idempotent `env.install`; a binary also gets the
+`package` that provides it. Environment variables, services and harness tools get a check only:
+they are reported, never invented or installed. `auto` picks macos on Darwin, else debian.
+Earlier bindings are replaced.
+
+| kind | check | install (debian / macos) |
+|---|---|---|
+| pip | `python3 -c` importlib.metadata.version(dist) | `python3 -m pip install 'dist<spec>'` |
+| npm | `npm ls --depth=0 pkg` | `npm install pkg` |
+| system | `dpkg -s pkg` / `brew list pkg` | `apt-get install -y pkg` / `brew install pkg` |
+| binary | `command -v bin` | the providing package, as for system |
+| env | `[ -n "${VAR:-}" ]` | none |
+| service | a TCP connect to host:port | none |
+| tool | none (the harness provides it) | none |
+"""
+
+from __future__ import annotations
+
+import platform as host_platform
+import shlex
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from skillir.diagnostics import active_sink
+from skillir.dialects import cap, env, skill
+
+PLATFORMS = ("debian", "macos")
+
+
+@cache
+def binary_packages() -> dict[str, dict[str, str]]:
+    """binary → {"debian": package, "brew": package}, from the dependency tables."""
+    from skillir import data
+
+    path = Path(data.__file__).parent / "dependency_tables.toml"
+    return tomllib.loads(path.read_text()).get("binary_to_package", {})
+
+
+def resolve_platform(name: str) -> str:
+    if name == "auto":
+        return "macos" if host_platform.system() == "Darwin" else "debian"
+    return name
+
+
+def _system(package: str, platform: str) -> tuple[str, str]:
+    quoted = shlex.quote(package)
+    if platform == "macos":
+        return f"brew list {quoted} >/dev/null 2>&1", f"brew install {quoted}"
+    return (
+        f"dpkg -s {quoted} >/dev/null 2>&1",
+        f"DEBIAN_FRONTEND=noninteractive apt-get install -y {quoted}",
+    )
+
+
+def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | None]:
+    """(check, install, package) for one dependency on one platform."""
+    kind, name = dep.kind.data, dep.dep.data
+    version = dep.version.data if dep.version else ""
+    quoted = shlex.quote(name)
+    if kind == "pip":
+        probe = f"import importlib.metadata as m; m.version({name!r})"
+        return (
+            f"python3 -c {shlex.quote(probe)} >/dev/null 2>&1",
+            f"python3 -m pip install {shlex.quote(name + version)}",
+            None,
+        )
+    if kind == "npm":
+        return (
+            f"npm ls --depth=0 {quoted} >/dev/null 2>&1",
+            f"npm install {shlex.quote(name + ('@' + version if version else ''))}",
+            None,
+        )
+    if kind == "system":
+        check, install = _system(name, platform)
+        return check, install, None
+    if kind == "binary":
+        row = binary_packages().get(name, {})
+        package = row.get("brew" if platform == "macos" else "debian")
+        install = _system(package, platform)[1] if package else None
+        return f"command -v {quoted} >/dev/null 2>&1", install, package
+    if kind == "env":
+        return f'[ -n "${{{name}:-}}" ]', None, None
+    if kind == "service":
+        host, _, port = name.rpartition(":")
+        if port.isdigit():
+            return f"(exec 3<>/dev/tcp/{host or 'localhost'}/{port}) 2>/dev/null", None, None
+    return None, None, None
+
+
+@dataclass(frozen=True)
+class BindEnv(ModulePass):
+    name = "bind-env"
+
+    platform: str = "auto"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.platform not in (*PLATFORMS, "auto"):
+            active_sink().error(
+                1, 1, f"bind-env: unknown platform '{self.platform}' (debian, macos or auto)"
+            )
+            return
+        platform = resolve_platform(self.platform)
+        for root in cap.skills(op):
+            for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
+                for old in list(dep.body.block.ops):
+                    Rewriter.erase_op(old)
+                check, install, package = lower(dep, platform)
+                if package:
+                    dep.properties["package"] = skill.TextAttr(package)
+                if check:
+                    dep.body.block.add_op(env.CheckOp.build_op(command=check))
+                if install:
+                    dep.body.block.add_op(env.InstallOp.build_op(command=install))
