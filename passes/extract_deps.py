@@ -11,6 +11,7 @@ errors in code are reported as warnings at their position and do not stop extrac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -24,9 +25,17 @@ from skillir.passes.infer_capabilities import insert_after_cap_head
 from skillir.passes.validate_skill import skill_folder
 
 
-def dep_op(dep: Dependency) -> env.DepOp:
+def bundled_file(dep: Dependency, folder: Path | None) -> str | None:
+    """The bundled file holding the evidence (`skillir.deps` prefixes it as `path: ...`)."""
+    head, sep, _ = dep.evidence.partition(": ")
+    if sep and folder is not None and (folder / head).is_file():
+        return head
+    return None
+
+
+def dep_op(dep: Dependency, folder: Path | None) -> env.DepOp:
     span = skill.SpanAttr((dep.line, dep.col, dep.line, dep.col))
-    in_file = dep.evidence if dep.evidence and "/" in dep.evidence else None
+    in_file = bundled_file(dep, folder)
     return env.DepOp.build_op(
         span, kind=dep.kind, dep=dep.name, version=dep.version or None, file=in_file
     )
@@ -41,8 +50,9 @@ class ExtractDeps(ModulePass):
         for root in cap.skills(op):
             for old in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
                 Rewriter.erase_op(old)
-            deps, problems = skill_deps(root, skill_folder(root))
+            folder = skill_folder(root)
+            deps, problems = skill_deps(root, folder)
             for line, col, message in problems:
                 sink.warning(line, col, message)
             if deps:
-                insert_after_cap_head(root, [dep_op(d) for d in deps])
+                insert_after_cap_head(root, [dep_op(d, folder) for d in deps])

@@ -1,0 +1,916 @@
+"""Environment binding: what a skill assumes of the machine, extracted deterministically.
+
+Reads a `skill.skill` op (code blocks by language, prose/step/bullet text) and the files bundled
+next to the SKILL.md, and returns `Dependency` records: Python distributions (`pip`), npm packages
+(`npm`), system packages named in install commands (`system`), CLI programs invoked (`binary`),
+local network services (`service`), environment variables read (`env`) and harness tools the
+prose needs (`tool`). Nothing is executed or installed; tables live in
+`skillir/data/dependency_tables.toml`.
+
+    >>> python_deps("import cv2\\nos.getenv('API_KEY')", 1, set())[0][0].name
+    'opencv-python'
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+import sys
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from skillir.dialects.skill import SkillSkillOp
+
+KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
+TABLES_FILE = "dependency_tables.toml"
+
+Problem = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One assumption about the machine; `line`/`col` are 1-based, in the SKILL.md unless
+    `evidence` names a bundled file (then they are in that file)."""
+
+    kind: str
+    name: str
+    version: str | None
+    line: int
+    col: int
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Tables:
+    import_to_dist: dict[str, str]
+    binary_to_package: dict[str, dict[str, str]]
+    shell_builtins: frozenset[str]
+    always_present: frozenset[str]
+    node_builtins: frozenset[str]
+    standard_env: frozenset[str]
+
+
+@cache
+def tables() -> Tables:
+    """The dependency tables, loaded once."""
+    text = resources.files("skillir.data").joinpath(TABLES_FILE).read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    lists = data["lists"]
+    return Tables(
+        import_to_dist=dict(data["python_import_to_dist"]),
+        binary_to_package={k: dict(v) for k, v in data["binary_to_package"].items()},
+        shell_builtins=frozenset(lists["shell_builtins"]),
+        always_present=frozenset(lists["always_present"]),
+        node_builtins=frozenset(lists["node_builtins"]),
+        standard_env=frozenset(lists["standard_env"]),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+
+_LOCAL_URL = re.compile(
+    r"\b(https?|wss?|postgres(?:ql)?|redis|mongodb|mysql|amqp)://(?:[^@/\s]+@)?"
+    r"(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(\d+))?",
+    re.IGNORECASE,
+)
+_DEFAULT_PORT = {
+    "http": "80",
+    "https": "443",
+    "ws": "80",
+    "wss": "443",
+    "postgres": "5432",
+    "postgresql": "5432",
+    "redis": "6379",
+    "mongodb": "27017",
+    "mysql": "3306",
+    "amqp": "5672",
+}
+_ENV_REF = re.compile(r"\$\{?([A-Z_][A-Z0-9_]*)")
+_UPPER = re.compile(r"[A-Z][A-Z0-9_]*\Z|_[A-Z0-9_]*[A-Z][A-Z0-9_]*\Z")
+_PIP_SPEC = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?:(===|==|>=|<=|~=|!=|>|<)\s*([^;\s]+))?"
+    r"\s*(?:;.*)?\Z"
+)
+_CMD_NAME = re.compile(r"[A-Za-z0-9_][\w.+-]*\Z")
+
+
+def normalize_dist(name: str) -> str:
+    """PEP 503 normalisation: lower case, runs of `-_.` become `-`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _offset_to_pos(code: str, offset: int, first_line: int, first_col: int = 1) -> tuple[int, int]:
+    line = code.count("\n", 0, offset)
+    start = code.rfind("\n", 0, offset) + 1
+    col = offset - start + 1
+    return first_line + line, col + (first_col - 1 if line == 0 else 0)
+
+
+def _line_text(code: str, offset: int) -> str:
+    start = code.rfind("\n", 0, offset) + 1
+    end = code.find("\n", offset)
+    snippet = code[start : end if end >= 0 else len(code)].strip()
+    return snippet if len(snippet) <= 100 else snippet[:97] + "..."
+
+
+def _services(code: str, first_line: int, first_col: int = 1) -> list[Dependency]:
+    out = []
+    for m in _LOCAL_URL.finditer(code):
+        scheme, host, port = m.group(1).lower(), m.group(2).lower(), m.group(3)
+        name = f"{host}:{port or _DEFAULT_PORT.get(scheme, '80')}"
+        line, col = _offset_to_pos(code, m.start(), first_line, first_col)
+        out.append(Dependency("service", name, None, line, col, _line_text(code, m.start())))
+    return out
+
+
+def _pip_spec(spec: str) -> tuple[str, str | None] | None:
+    spec = spec.strip().strip("'\"")
+    if not spec or spec.startswith(("-", ".", "/", "~")) or "://" in spec or "@" in spec:
+        return None
+    m = _PIP_SPEC.match(spec)
+    if m is None:
+        return None
+    op, ver = m.group(3), m.group(4)
+    version = None if op is None else (ver if op in ("==", "===") else op + ver)
+    return m.group(1), version
+
+
+def _npm_spec(spec: str) -> tuple[str, str | None] | None:
+    spec = spec.strip().strip("'\"")
+    if not spec or spec.startswith(("-", ".", "/", "~")) or ":" in spec:
+        return None
+    scoped = spec.startswith("@")
+    body = spec[1:] if scoped else spec
+    name, _, version = body.partition("@")
+    name = ("@" if scoped else "") + name
+    if not re.fullmatch(r"(@[\w.-]+/)?[\w.-]+", name):
+        return None
+    return name.lower(), version or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Python
+
+
+@cache
+def _installed_dists() -> dict[str, list[str]]:
+    import importlib.metadata
+
+    return dict(importlib.metadata.packages_distributions())
+
+
+def import_to_dist(module: str) -> str:
+    """Distribution installing import `module`: table (longest dotted prefix first), then the
+    installed metadata when it names exactly one distribution, else the top-level name."""
+    table = tables().import_to_dist
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        hit = table.get(".".join(parts[:i]))
+        if hit is not None:
+            return hit
+    known = _installed_dists().get(parts[0], [])
+    if len(set(known)) == 1:
+        return known[0].lower()
+    return parts[0].lower()
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+def _str_const(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+_SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
+
+
+def python_deps(
+    code: str, first_line: int, local_modules: set[str]
+) -> tuple[list[Dependency], list[Problem]]:
+    """Imports, environment reads, subprocess programs and localhost URLs in Python `code`
+    whose first line is `first_line`. A syntax error is returned as a problem."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as err:
+        line = getattr(err, "lineno", None) or 1
+        col = getattr(err, "offset", None) or 1
+        msg = getattr(err, "msg", str(err))
+        return [], [(first_line + line - 1, col, f"python: {msg} [python-syntax]")]
+    lines = code.splitlines()
+    deps: list[Dependency] = []
+    problems: list[Problem] = []
+
+    def at(node: ast.AST, kind: str, name: str, version: str | None = None) -> None:
+        lineno = getattr(node, "lineno", 1)
+        text = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+        deps.append(
+            Dependency(
+                kind,
+                name,
+                version,
+                first_line + lineno - 1,
+                getattr(node, "col_offset", 0) + 1,
+                text[:100],
+            )
+        )
+
+    def module(node: ast.AST, name: str) -> None:
+        top = name.split(".")[0]
+        if not top or top == "__future__" or top in sys.stdlib_module_names:
+            return
+        if top in local_modules:
+            return
+        at(node, "pip", import_to_dist(name))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                module(node, alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                module(node, node.module)
+        elif isinstance(node, ast.Subscript):
+            if _dotted(node.value) in ("os.environ", "environ"):
+                key = _str_const(node.slice)
+                if key:
+                    at(node, "env", key)
+        elif isinstance(node, ast.Call):
+            func = _dotted(node.func)
+            first = node.args[0] if node.args else None
+            if func in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
+                key = _str_const(first)
+                if key:
+                    at(node, "env", key)
+            elif func in ("os.system", "os.popen") or (
+                func.startswith("subprocess.") and func.split(".", 1)[1] in _SUBPROCESS
+            ):
+                cmd = _str_const(first)
+                if isinstance(first, (ast.List, ast.Tuple)) and first.elts:
+                    prog = _str_const(first.elts[0])
+                    if prog:
+                        name = _command_name(prog)
+                        if name:
+                            at(node, "binary", name)
+                elif cmd is not None:
+                    sub, _ = _shell(cmd, 1, 1)
+                    for d in sub:
+                        if d.kind != "env":
+                            at(node, d.kind, d.name, d.version)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for d in _services(node.value, 1):
+                at(node, "service", d.name)
+    deps.sort(key=lambda d: (d.line, d.col))
+    return deps, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# shell
+
+_WRAPPERS = {
+    "sudo",
+    "env",
+    "nohup",
+    "time",
+    "exec",
+    "command",
+    "xargs",
+    "timeout",
+    "nice",
+    "watch",
+    "builtin",
+    "then",
+    "do",
+    "else",
+    "elif",
+    "if",
+    "while",
+    "until",
+    "!",
+    "{",
+}
+_ASSIGN = re.compile(
+    r"(?:^|[\s;&|(`])(?:(?:export|local|readonly|declare|typeset)\s+(?:-\w+\s+)*)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?="
+)
+_FOR_READ = re.compile(
+    r"\b(?:for|select)\s+([A-Za-z_]\w*)\s+in\b|\bread\s+(?:-\w+\s+(?:'[^']*'\s+|\"[^\"]*\"\s+)?)*"
+    r"((?:[A-Za-z_]\w*[ \t]*)+)"
+)
+_PY = re.compile(r"python(?:3(?:\.\d+)?)?\Z")
+
+
+def _command_name(word: str) -> str | None:
+    """The program a command word names, or None for paths to local scripts and placeholders."""
+    if word.startswith(("./", "../", "~")) or (("/" in word) and not word.startswith("/")):
+        return None
+    name = word.rsplit("/", 1)[-1]
+    if not _CMD_NAME.match(name) or name.isupper():
+        return None
+    t = tables()
+    if name in t.shell_builtins or name in t.always_present:
+        return None
+    return name
+
+
+def _words_deps(words: list[tuple[str, int]]) -> list[tuple[str, str, str | None, int]]:
+    """(kind, name, version, offset) for one simple command given as (word, offset) pairs."""
+    out: list[tuple[str, str, str | None, int]] = []
+    i = 0
+    while i < len(words) and re.match(r"[A-Za-z_]\w*=", words[i][0]):
+        i += 1
+    while i < len(words) and words[i][0] in _WRAPPERS:
+        w = words[i][0]
+        i += 1
+        while i < len(words) and (
+            words[i][0].startswith("-")
+            or re.match(r"[A-Za-z_]\w*=", words[i][0])
+            or (w in ("timeout", "nice") and re.fullmatch(r"[\d.]+[smhd]?", words[i][0]))
+        ):
+            i += 1
+    if i >= len(words):
+        return out
+    cmd, off = words[i]
+    args = [w for w, _ in words[i + 1 :]]
+    offs = [o for _, o in words[i + 1 :]]
+    name = _command_name(cmd)
+    if name is None:
+        return out
+    out.append(("binary", name, None, off))
+
+    def rest_after(idx: int, value_flags: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        res, j = [], idx
+        while j < len(args):
+            a = args[j]
+            if a in value_flags:
+                j += 2
+                continue
+            if not a.startswith("-"):
+                res.append((a, offs[j]))
+            j += 1
+        return res
+
+    pip_flags = (
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-i",
+        "--index-url",
+        "-t",
+        "--target",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-e",
+        "--editable",
+        "--python",
+        "-p",
+        "--prefix",
+        "--root",
+        "--group",
+        "--optional",
+        "--extra",
+    )
+    pip_at = None
+    if name in ("pip", "pip3") or re.fullmatch(r"pip3\.\d+", name):
+        pip_at = 0
+    elif _PY.match(name) and args[:2] == ["-m", "pip"]:
+        pip_at = 2
+    elif name == "uv" and args[:1] == ["pip"]:
+        pip_at = 1
+    elif name == "uv" and args[:1] == ["add"]:
+        pip_at = 0
+        args = ["install", *args[1:]]
+    if pip_at is not None and pip_at < len(args) and args[pip_at] in ("install", "add"):
+        for spec, o in rest_after(pip_at + 1, pip_flags):
+            parsed = _pip_spec(spec)
+            if parsed:
+                out.append(("pip", parsed[0], parsed[1], o))
+    elif name in ("pipx", "uvx") or (name == "uv" and args[:1] == ["tool"]):
+        start = {"pipx": 1, "uvx": 0, "uv": 2}[name]
+        if name != "pipx" or args[:1] in (["install"], ["run"]):
+            rest = rest_after(start, ("--from", "--python", "-p"))
+            if rest and _pip_spec(rest[0][0]):
+                spec = _pip_spec(rest[0][0])
+                assert spec is not None
+                out.append(("pip", spec[0], spec[1], rest[0][1]))
+    elif (
+        name in ("npm", "yarn", "pnpm", "bun")
+        and args[:1]
+        and args[0]
+        in (
+            "i",
+            "install",
+            "add",
+        )
+    ):
+        for spec, o in rest_after(1, ("--registry",)):
+            parsed = _npm_spec(spec)
+            if parsed:
+                out.append(("npm", parsed[0], parsed[1], o))
+    elif name in ("npx", "bunx") or (name in ("pnpm", "yarn") and args[:1] == ["dlx"]):
+        rest = rest_after(0 if name in ("npx", "bunx") else 1, ("-p", "--package"))
+        if rest:
+            parsed = _npm_spec(rest[0][0])
+            if parsed:
+                out.append(("npm", parsed[0], parsed[1], rest[0][1]))
+    elif name in ("apt-get", "apt", "brew", "dnf", "yum", "apk") and args:
+        verbs = ("install", "add") if name == "apk" else ("install",)
+        if args[0] in verbs:
+            for spec, o in rest_after(1, ("-t", "--target-release")):
+                pkg = spec.split("=", 1)[0]
+                if re.fullmatch(r"[a-z0-9][a-z0-9.+@/_-]*", pkg):
+                    ver = spec.split("=", 1)[1] if "=" in spec else None
+                    out.append(("system", pkg, ver, o))
+    return out
+
+
+def _assigned(code: str) -> set[str]:
+    names = {m.group(1) for m in _ASSIGN.finditer(code)}
+    for m in _FOR_READ.finditer(code):
+        if m.group(1):
+            names.add(m.group(1))
+        if m.group(2):
+            names.update(m.group(2).split())
+    return names
+
+
+def _bashlex_commands(code: str) -> list[list[tuple[str, int]]]:
+    import bashlex
+
+    commands: list[list[tuple[str, int]]] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for n in node:
+                visit(n)
+            return
+        if not hasattr(node, "kind"):
+            return
+        if node.kind == "command":
+            words = [(p.word, p.pos[0]) for p in node.parts if getattr(p, "kind", None) == "word"]
+            commands.append(words)
+        for key, value in vars(node).items():
+            if key != "pos" and (isinstance(value, list) or hasattr(value, "kind")):
+                visit(value)
+
+    visit(bashlex.parse(code))
+    return commands
+
+
+_SEP = {"|", "||", "&&", ";", "&", "(", ")", "|&", ";;", "\n"}
+_REDIR = {">", ">>", "<", "<<", "<<<", "&>", ">&", "<&", "&>>", ">|"}
+
+
+def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
+    """Line-wise fallback: split on shell operators with `shlex`, approximate offsets."""
+    commands: list[list[tuple[str, int]]] = []
+    offset = 0
+    logical: list[tuple[str, int]] = []
+    buf, buf_off = "", 0
+    for raw in code.splitlines(True):
+        line = raw.rstrip("\n")
+        if not buf:
+            buf_off = offset
+        if line.endswith("\\"):
+            buf += line[:-1] + " "
+        else:
+            logical.append((buf + line, buf_off))
+            buf = ""
+        offset += len(raw)
+    if buf:
+        logical.append((buf, buf_off))
+    for line, base in logical:
+        try:
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            tokens = list(lexer)
+        except ValueError:
+            tokens = line.split("#", 1)[0].split()
+        cursor, current, skip_next, skipping = 0, [], False, False
+        for tok in tokens:
+            found = line.find(tok, cursor)
+            pos = found if found >= 0 else cursor
+            cursor = pos + len(tok) if found >= 0 else cursor
+            if tok in _SEP or (tok and set(tok) <= set("|&;()")):
+                if current:
+                    commands.append(current)
+                current, skipping = [], False
+                continue
+            if tok in _REDIR or (tok and set(tok) <= set("<>&")):
+                skip_next = True
+                continue
+            if skip_next or skipping:
+                skip_next = False
+                continue
+            if not current and tok in ("for", "case", "select", "function"):
+                skipping = True
+                continue
+            current.append((tok, base + pos))
+        if current:
+            commands.append(current)
+    return commands
+
+
+_HEREDOC = re.compile(r"""(?<!<)<<-?(?!<)\s*(['"]?)([A-Za-z_][\w.-]*)\1""")
+
+
+def _blank_heredocs(code: str) -> str:
+    """Replace here-document operators and bodies with spaces, keeping offsets (bashlex
+    mishandles quoted delimiters and the bodies are data, not commands)."""
+    lines = code.split("\n")
+    out: list[str] = []
+    end: str | None = None
+    for ln in lines:
+        if end is not None:
+            if ln.strip() == end:
+                end = None
+            out.append(" " * len(ln))
+            continue
+        m = _HEREDOC.search(ln)
+        if m:
+            end = m.group(2)
+            ln = ln[: m.start()] + " " * (m.end() - m.start()) + ln[m.end() :]
+        out.append(ln)
+    return "\n".join(out)
+
+
+def _shell(code: str, first_line: int, first_col: int) -> tuple[list[Dependency], list[Problem]]:
+    problems: list[Problem] = []
+    code = _blank_heredocs(code)
+    try:
+        has_code = any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n"))
+        commands = _bashlex_commands(code) if has_code else []
+    except Exception as err:  # bashlex raises assorted errors on unsupported syntax
+        line, col = _offset_to_pos(code, getattr(err, "position", 0) or 0, first_line, first_col)
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        problems.append((line, col, f"shell: {msg}; used line-wise fallback [shell-parse]"))
+        commands = _shlex_commands(code)
+    deps: list[Dependency] = []
+    for words in commands:
+        for kind, name, version, off in _words_deps(words):
+            line, col = _offset_to_pos(code, off, first_line, first_col)
+            deps.append(Dependency(kind, name, version, line, col, _line_text(code, off)))
+    assigned = _assigned(code)
+    standard = tables().standard_env
+    unquoted = re.sub(r"'[^'\n]*'", lambda q: " " * len(q.group()), code)
+    for m in _ENV_REF.finditer(unquoted):
+        var = m.group(1)
+        if var in assigned or var in standard or not _UPPER.match(var):
+            continue
+        line, col = _offset_to_pos(code, m.start(), first_line, first_col)
+        deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
+    deps.extend(_services(code, first_line, first_col))
+    deps.sort(key=lambda d: (d.line, d.col))
+    return deps, problems
+
+
+def shell_deps(code: str, first_line: int) -> tuple[list[Dependency], list[Problem]]:
+    """Programs, install commands, unassigned environment variables and localhost URLs in a
+    shell script whose first line is `first_line`. bashlex parse failures become problems and
+    the script is re-read line by line with `shlex`."""
+    return _shell(code, first_line, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# JavaScript / TypeScript
+
+_JS_IMPORT = re.compile(
+    r"""\brequire\s*\(\s*(['"`])([^'"`\n]+)\1\s*\)"""
+    r"""|\bimport\s*\(\s*(['"`])([^'"`\n]+)\3\s*\)"""
+    r"""|\b(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?(['"])([^'"\n]+)\5"""
+)
+_JS_ENV = re.compile(r"""\bprocess\.env(?:\.([A-Za-z_]\w*)|\[\s*['"]([A-Za-z_]\w*)['"]\s*\])""")
+
+
+def js_package(spec: str) -> str | None:
+    """npm package a module specifier names, or None for builtins, relative paths and URLs."""
+    spec = spec.removeprefix("npm:")
+    if spec.startswith(("node:", ".", "/", "bun:", "deno:")) or "://" in spec or not spec:
+        return None
+    parts = spec.split("/")
+    name = "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+    if spec.startswith("@") and (len(parts) < 2 or len(parts[0]) < 2 or not parts[1]):
+        return None
+    if not spec.startswith("@") and "@" in name[1:]:
+        name = name.split("@", 1)[0]
+    builtins = tables().node_builtins
+    if spec in builtins or name in builtins:
+        return None
+    return name.lower()
+
+
+def js_deps(code: str, first_line: int) -> list[Dependency]:
+    """npm packages imported or required, and `process.env` reads, in JS/TS `code`."""
+    deps: list[Dependency] = []
+    for m in _JS_IMPORT.finditer(code):
+        spec = m.group(2) or m.group(4) or m.group(6)
+        name = js_package(spec)
+        if name:
+            line, col = _offset_to_pos(code, m.start(), first_line)
+            deps.append(Dependency("npm", name, None, line, col, _line_text(code, m.start())))
+    for m in _JS_ENV.finditer(code):
+        line, col = _offset_to_pos(code, m.start(), first_line)
+        var = m.group(1) or m.group(2)
+        deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
+    deps.extend(_services(code, first_line))
+    deps.sort(key=lambda d: (d.line, d.col))
+    return deps
+
+
+# ---------------------------------------------------------------------------------------------
+# prose
+
+_INLINE = re.compile(r"(`+)([^`\n]+?)\1")
+_INSTALLERS = {
+    "pip",
+    "pip3",
+    "npm",
+    "npx",
+    "yarn",
+    "pnpm",
+    "bun",
+    "bunx",
+    "apt",
+    "apt-get",
+    "brew",
+    "uv",
+    "uvx",
+    "pipx",
+    "python",
+    "python3",
+}
+_SHELL_WORDS = re.compile(
+    r"\b(?:run|execute)\s+(?:the\s+|this\s+)?(?:following\s+)?(?:shell\s+)?(?:commands?|scripts?)\b"
+    r"|\b(?:in|from|using)\s+(?:a|the)\s+(?:terminal|shell)\b",
+    re.IGNORECASE,
+)
+_READ_WORDS = re.compile(
+    r"\b(?:read|open|load|parse|inspect|review|examine|scan)\b[^.\n]{0,40}?"
+    r"\b(?:files?|documents?|contents|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|pdf|docx|xlsx|py))\b",
+    re.IGNORECASE,
+)
+_WRITE_WORDS = re.compile(
+    r"\b(?:write|save|create|generate|edit|modify|update|overwrite)\b[^.\n]{0,40}?"
+    r"\b(?:files?|documents?|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|html|py|docx|xlsx|pptx))\b"
+    r"|\b(?:save|write)\s+(?:it|them|the\s+\w+)?\s*(?:to|as|into)\b",
+    re.IGNORECASE,
+)
+_WEB_URL = re.compile(
+    r"\b(?:fetch|download|visit|browse|open|get|call|query|request|navigate\s+to|look\s+up|"
+    r"retrieve|scrape|crawl|curl)\b[^\n]{0,60}?(https?://[^\s)>\]`'\"]+)",
+    re.IGNORECASE,
+)
+_BROWSER_WORDS = re.compile(
+    r"\b(?:web\s+)?browser\b|\bplaywright\b|\bpuppeteer\b|\bselenium\b|\bheadless\b"
+    r"|\bclick(?:s|ing)?\s+(?:on\s+)?(?:the\s+)?(?:button|link)\b|\bscreenshot\b",
+    re.IGNORECASE,
+)
+
+
+def _is_command_span(span: str) -> bool:
+    if span.startswith("$ "):
+        return True
+    words = span.split()
+    if not words:
+        return False
+    t = tables()
+    first = words[0].rsplit("/", 1)[-1] if words[0].startswith("/") else words[0]
+    if first in _INSTALLERS and len(words) > 1:
+        return True
+    if first in t.binary_to_package:
+        return len(words) > 1 or first not in ("make", "go", "git", "node", "java", "tar")
+    return first in t.always_present and len(words) > 1 and first != "file"
+
+
+def text_deps(text: str, first_line: int) -> list[Dependency]:
+    """Commands in inline code, `$VAR` references, localhost URLs and harness tools (`shell`,
+    `file.read`, `file.write`, `web`, `browser`) that prose, a step or a bullet assumes."""
+    deps: list[Dependency] = []
+    standard = tables().standard_env
+    shell_at: int | None = None
+    for m in _INLINE.finditer(text):
+        span = m.group(2).strip()
+        start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
+        line, col = _offset_to_pos(text, start, first_line)
+        if _is_command_span(span):
+            cmd = span[2:] if span.startswith("$ ") else span
+            sub, _ = _shell(cmd, line, col + (2 if span.startswith("$ ") else 0))
+            deps.extend(replace(d, evidence=span[:100]) for d in sub)
+            if shell_at is None:
+                shell_at = start
+        else:
+            for e in _ENV_REF.finditer(span):
+                var = e.group(1)
+                if var not in standard and _UPPER.match(var):
+                    eline, ecol = _offset_to_pos(text, start + e.start(), first_line)
+                    deps.append(Dependency("env", var, None, eline, ecol, span[:100]))
+    if not any(d.kind == "service" for d in deps):
+        deps.extend(_services(text, first_line))
+    if shell_at is None:
+        m = _SHELL_WORDS.search(text)
+        shell_at = m.start() if m else None
+    if shell_at is not None:
+        line, col = _offset_to_pos(text, shell_at, first_line)
+        deps.append(Dependency("tool", "shell", None, line, col, _line_text(text, shell_at)))
+    for name, pattern, group in (
+        ("file.read", _READ_WORDS, 0),
+        ("file.write", _WRITE_WORDS, 0),
+        ("web", _WEB_URL, 1),
+        ("browser", _BROWSER_WORDS, 0),
+    ):
+        for m in pattern.finditer(text):
+            if name == "web" and _LOCAL_URL.match(m.group(1)):
+                continue
+            line, col = _offset_to_pos(text, m.start(group), first_line)
+            deps.append(Dependency("tool", name, None, line, col, _line_text(text, m.start())))
+            break
+    deps.sort(key=lambda d: (d.line, d.col))
+    return deps
+
+
+# ---------------------------------------------------------------------------------------------
+# whole skill
+
+_PY_LANGS = {"python", "py", "python3"}
+_SH_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
+_JS_LANGS = {"js", "javascript", "ts", "typescript", "mjs", "cjs", "jsx", "tsx", "node"}
+_SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", ".git"}
+_MAX_FILES = 200
+_MAX_BYTES = 1_000_000
+
+
+def _strip_prompts(code: str, lang: str) -> str:
+    """Blank out `$ ` prompts (keeping columns); in console transcripts, drop output lines."""
+    lines = code.split("\n")
+    prompted = any(ln.lstrip().startswith("$ ") for ln in lines)
+    out = []
+    for ln in lines:
+        stripped = ln.lstrip()
+        if stripped.startswith("$ "):
+            indent = len(ln) - len(stripped)
+            out.append(" " * (indent + 2) + stripped[2:])
+        elif lang in ("console", "shell-session", "terminal") and prompted:
+            out.append("")
+        else:
+            out.append(ln)
+    return "\n".join(out)
+
+
+def _is_explicit(dep: Dependency) -> bool:
+    return re.match(r"(?:[^\s:]+: )?(?:import|from)\s", dep.evidence) is None
+
+
+def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
+    out: list[Dependency] = []
+    index: dict[tuple[str, str], int] = {}
+    for d in deps:
+        key = (d.kind, normalize_dist(d.name) if d.kind == "pip" else d.name)
+        if key not in index:
+            index[key] = len(out)
+            out.append(d)
+            continue
+        old = out[index[key]]
+        if d.kind == "pip" and not _is_explicit(old) and _is_explicit(d):
+            out[index[key]] = d
+        elif old.version is None and d.version is not None and _is_explicit(d):
+            out[index[key]] = replace(old, version=d.version)
+    return out
+
+
+def _bundled_files(skill_dir: Path) -> list[Path]:
+    found: list[Path] = []
+    for path in sorted(skill_dir.rglob("*")):
+        rel = path.relative_to(skill_dir).parts
+        if any(p in _SKIP_DIRS or p.startswith(".") for p in rel[:-1]):
+            continue
+        if path.name == "SKILL.md" or not path.is_file():
+            continue
+        if path.suffix in (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts") or path.name in (
+            "requirements.txt",
+            "package.json",
+        ):
+            found.append(path)
+        if len(found) >= _MAX_FILES:
+            break
+    return found
+
+
+def _tag(deps: Iterable[Dependency], rel: str) -> list[Dependency]:
+    return [replace(d, evidence=f"{rel}: {d.evidence}") for d in deps]
+
+
+def _requirements(text: str) -> list[Dependency]:
+    deps = []
+    for i, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        parsed = _pip_spec(line)
+        if parsed:
+            deps.append(Dependency("pip", parsed[0], parsed[1], i, 1, line[:100]))
+    return deps
+
+
+def _package_json(text: str) -> tuple[list[Dependency], list[Problem]]:
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        return [], [(getattr(err, "lineno", 1), getattr(err, "colno", 1), f"json: {err}")]
+    deps = []
+    lines = text.splitlines()
+    for section in ("dependencies", "devDependencies"):
+        table = data.get(section) if isinstance(data, dict) else None
+        if not isinstance(table, dict):
+            continue
+        for name, version in table.items():
+            line, col = 1, 1
+            for i, ln in enumerate(lines, 1):
+                pos = ln.find(f'"{name}"')
+                if pos >= 0:
+                    line, col = i, pos + 1
+                    break
+            ver = version if isinstance(version, str) else None
+            deps.append(Dependency("npm", name.lower(), ver, line, col, f"{section}: {name}"))
+    return deps, []
+
+
+def skill_deps(
+    root: SkillSkillOp, skill_dir: Path | None
+) -> tuple[list[Dependency], list[Problem]]:
+    """Every dependency of a skill: its SKILL.md blocks in document order, then the files
+    bundled under `skill_dir`; deduplicated by (kind, name), first position kept, explicit
+    `pip install`/requirements entries preferred over import-derived names."""
+    from skillir.dialects.skill import BulletOp, CodeOp, ProseOp, QuoteOp, StepOp, TableOp
+
+    files = _bundled_files(skill_dir) if skill_dir is not None and skill_dir.is_dir() else []
+    local = {p.stem for p in files if p.suffix == ".py"}
+    local |= {p.parent.name for p in files if p.name == "__init__.py"}
+    # the skill's own folders (`from scripts import helpers`) are local too
+    local |= {"scripts", "references", "assets"}
+    if skill_dir is not None and skill_dir.is_dir():
+        local |= {p.name for p in skill_dir.iterdir() if p.is_dir() and p.name.isidentifier()}
+    deps: list[Dependency] = []
+    problems: list[Problem] = []
+    for op in root.walk():
+        span = getattr(op, "span", None)
+        line = span.data[0] if span is not None else 1
+        if isinstance(op, CodeOp):
+            lang = op.lang.data.strip().lower()
+            fence = op.fence.data if op.fence is not None else "```"
+            first = line if fence == "" else line + 1
+            code = op.text.data
+            if lang in _PY_LANGS:
+                found, probs = python_deps(code, first, local)
+                deps.extend(found)
+                problems.extend(probs)
+            elif lang in _SH_LANGS:
+                found, probs = shell_deps(_strip_prompts(code, lang), first)
+                deps.extend(found)
+                problems.extend(probs)
+                if found or code.strip():
+                    deps.append(Dependency("tool", "shell", None, first, 1, f"```{lang}"))
+            elif lang in _JS_LANGS:
+                deps.extend(js_deps(code, first))
+        elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
+            deps.extend(text_deps(op.text.data, line))
+    for path in files:
+        rel = path.relative_to(skill_dir).as_posix() if skill_dir is not None else path.name
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as err:
+            problems.append((1, 1, f"{rel}: cannot read: {err.strerror}"))
+            continue
+        probs: list[Problem] = []
+        if path.name == "requirements.txt":
+            found = _requirements(text)
+        elif path.name == "package.json":
+            found, probs = _package_json(text)
+        elif path.suffix == ".py":
+            found, probs = python_deps(text, 1, local)
+        elif path.suffix in (".sh", ".bash"):
+            found, probs = shell_deps(text, 1)
+        else:
+            found = js_deps(text, 1)
+        deps.extend(_tag(found, rel))
+        problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
+    return _dedupe(deps), problems

@@ -1,0 +1,307 @@
+"""Tests for `skillir.deps`: the environment-binding extractors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from skillir.deps import (
+    Dependency,
+    import_to_dist,
+    js_deps,
+    python_deps,
+    shell_deps,
+    skill_deps,
+    tables,
+    text_deps,
+)
+from skillir.diagnostics import DiagnosticSink
+from skillir.frontend import parse_skill
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def names(deps: list[Dependency], kind: str) -> list[str]:
+    return [d.name for d in deps if d.kind == kind]
+
+
+def find(deps: list[Dependency], kind: str, name: str) -> Dependency:
+    return next(d for d in deps if d.kind == kind and d.name == name)
+
+
+def root_of(text: str, path: str = "SKILL.md"):
+    module = parse_skill(text.encode(), path, DiagnosticSink(path))
+    return module.body.block.first_op
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
+def test_tables_sizes_and_shapes():
+    t = tables()
+    assert len(t.import_to_dist) >= 45
+    assert len(t.binary_to_package) >= 40
+    assert t.binary_to_package["pdftotext"] == {"debian": "poppler-utils", "brew": "poppler"}
+    assert t.binary_to_package["rg"]["debian"] == "ripgrep"
+    assert {"cd", "export", "source", "[", "while"} <= t.shell_builtins
+    assert {"ls", "grep", "sed", "xargs"} <= t.always_present
+    assert {"fs", "child_process", "zlib"} <= t.node_builtins
+
+
+@pytest.mark.parametrize(
+    ("module", "dist"),
+    [
+        ("cv2", "opencv-python"),
+        ("PIL.Image", "pillow"),
+        ("yaml", "pyyaml"),
+        ("sklearn.linear_model", "scikit-learn"),
+        ("bs4", "beautifulsoup4"),
+        ("google.protobuf.json_format", "protobuf"),
+        ("dateutil.parser", "python-dateutil"),
+        ("fitz", "pymupdf"),
+        ("definitely_not_installed_pkg", "definitely_not_installed_pkg"),
+    ],
+)
+def test_import_to_dist(module, dist):
+    assert import_to_dist(module) == dist
+
+
+# -- python ------------------------------------------------------------------------------------
+
+
+def test_python_imports_map_and_exclude():
+    code = (
+        "import os, json\nimport cv2\nfrom PIL import Image\nfrom . import sibling\n"
+        "import helper\nimport numpy as np\nfrom __future__ import annotations\n"
+    )
+    deps, problems = python_deps(code, 10, {"helper"})
+    assert problems == []
+    assert names(deps, "pip") == ["opencv-python", "pillow", "numpy"]
+    cv2 = find(deps, "pip", "opencv-python")
+    assert (cv2.line, cv2.col, cv2.evidence) == (11, 1, "import cv2")
+
+
+def test_python_env_reads():
+    code = "import os\na = os.environ['A_KEY']\nb = os.environ.get('B_URL')\nc = os.getenv('C')\n"
+    deps, _ = python_deps(code, 1, set())
+    assert names(deps, "env") == ["A_KEY", "B_URL", "C"]
+    assert find(deps, "env", "A_KEY").line == 2
+
+
+def test_python_subprocess_and_system():
+    code = (
+        "import subprocess, os\nsubprocess.run(['ffmpeg', '-i', 'a.mp4'])\n"
+        "os.system('pdftotext in.pdf out.txt')\nsubprocess.check_output(['ls'])\n"
+    )
+    deps, _ = python_deps(code, 1, set())
+    assert names(deps, "binary") == ["ffmpeg", "pdftotext"]
+
+
+def test_python_localhost_service():
+    deps, _ = python_deps(
+        "import requests\nrequests.get('http://localhost:8080/health')\n", 1, set()
+    )
+    assert names(deps, "service") == ["localhost:8080"]
+    assert names(deps, "pip") == ["requests"]
+
+
+def test_python_syntax_error_is_a_problem():
+    deps, problems = python_deps("import x\ndef broken(:\n", 5, set())
+    assert deps == []
+    assert len(problems) == 1 and problems[0][0] == 6 and "python-syntax" in problems[0][2]
+
+
+# -- shell -------------------------------------------------------------------------------------
+
+
+def test_shell_binaries_skip_builtins_and_coreutils():
+    code = "cd repo\nexport X=1\ncat a | jq '.items[]' | sort\nrg TODO src/ && ./scripts/run.sh\n"
+    deps, problems = shell_deps(code, 1)
+    assert problems == []
+    assert names(deps, "binary") == ["jq", "rg"]
+    assert find(deps, "binary", "rg").line == 4
+
+
+def test_shell_pip_install_versions():
+    code = "pip install requests==2.31 'pandas>=2' -r req.txt\npython3 -m pip install PyYAML\n"
+    deps, _ = shell_deps(code, 1)
+    pips = {d.name: d.version for d in deps if d.kind == "pip"}
+    assert pips == {"requests": "2.31", "pandas": ">=2", "PyYAML": None}
+
+
+def test_shell_npm_and_npx():
+    deps, _ = shell_deps("npm i -D @types/node lodash@4\nnpx -y prettier --write .\n", 1)
+    npm = {d.name: d.version for d in deps if d.kind == "npm"}
+    assert npm == {"@types/node": None, "lodash": "4", "prettier": None}
+    assert "npx" in names(deps, "binary")
+
+
+def test_shell_system_packages():
+    deps, _ = shell_deps("sudo apt-get install -y poppler-utils jq\nbrew install qpdf\n", 1)
+    assert names(deps, "system") == ["poppler-utils", "jq", "qpdf"]
+    assert "apt-get" in names(deps, "binary")
+
+
+def test_shell_env_vars():
+    code = (
+        'TOKEN=abc\nfor f in *.md; do echo "$f"; done\n'
+        "echo $TOKEN $GITHUB_TOKEN ${OPENAI_API_KEY} $HOME\n"
+    )
+    deps, _ = shell_deps(code, 1)
+    assert names(deps, "env") == ["GITHUB_TOKEN", "OPENAI_API_KEY"]
+
+
+def test_shell_single_quoted_dollar_is_not_env():
+    deps, _ = shell_deps("awk '{print $NF}' file\n", 1)
+    assert names(deps, "env") == []
+
+
+def test_shell_localhost_service():
+    deps, _ = shell_deps("curl -s http://localhost:3000/api | jq .\n", 1)
+    assert names(deps, "service") == ["localhost:3000"]
+    assert names(deps, "binary") == ["curl", "jq"]
+
+
+def test_shell_heredoc_body_is_not_commands():
+    deps, _ = shell_deps("cat > f.py <<'EOF'\nimport x\nfoo bar\nEOF\nyq . a.yaml\n", 1)
+    assert names(deps, "binary") == ["yq"]
+
+
+def test_shell_parse_error_falls_back():
+    deps, problems = shell_deps("if [ -z x ; then\npandoc a.md -o a.pdf\n", 3)
+    assert "pandoc" in names(deps, "binary")
+    assert problems and "shell-parse" in problems[0][2]
+
+
+def test_shell_comment_only_block():
+    assert shell_deps("# just a note\n# another\n", 1) == ([], [])
+
+
+# -- javascript --------------------------------------------------------------------------------
+
+
+def test_js_imports():
+    code = (
+        "const fs = require('fs');\nimport fp from 'lodash/fp';\n"
+        "import { a } from '@scope/pkg/sub';\nconst p = await import('node:path');\n"
+        "import z from './z';\nimport t from '@/components/x';\nconst e = require(\"express\");\n"
+    )
+    deps = js_deps(code, 1)
+    assert names(deps, "npm") == ["lodash", "@scope/pkg", "express"]
+
+
+def test_js_env():
+    deps = js_deps("const k = process.env.API_KEY;\nconst b = process.env['BASE_URL'];\n", 7)
+    assert names(deps, "env") == ["API_KEY", "BASE_URL"]
+    assert find(deps, "env", "BASE_URL").line == 8
+
+
+# -- prose -------------------------------------------------------------------------------------
+
+
+def test_text_inline_commands_and_env():
+    deps = text_deps("Run `jq '.a' data.json` then `pip install foo==1`. Set `$API_KEY`.", 4)
+    assert names(deps, "binary") == ["jq", "pip"]
+    assert find(deps, "pip", "foo").version == "1"
+    assert names(deps, "env") == ["API_KEY"]
+    assert names(deps, "tool") == ["shell"]
+    assert find(deps, "binary", "jq").line == 4
+
+
+def test_text_plain_inline_code_is_not_a_command():
+    deps = text_deps("Edit `config.yaml` and set `timeout`.", 1)
+    assert names(deps, "binary") == []
+
+
+def test_text_tools_and_services():
+    text = (
+        "The server listens on http://localhost:5000.\n"
+        "Fetch https://example.com/api and save the result to out.json.\n"
+        "Read the file report.csv first. Open the browser to check."
+    )
+    deps = text_deps(text, 1)
+    assert names(deps, "service") == ["localhost:5000"]
+    tools = set(names(deps, "tool"))
+    assert {"web", "file.write", "file.read", "browser"} <= tools
+    assert "shell" not in tools
+
+
+# -- whole skill -------------------------------------------------------------------------------
+
+SKILL = """---
+name: demo
+description: demo skill
+---
+# Demo
+
+Install with `pip install opencv-python-headless==4.9`.
+
+```python
+import cv2
+import helper
+import yaml
+print(os.environ["DEMO_TOKEN"])
+```
+
+```console
+$ jq . a.json
+{"a": 1}
+```
+
+```js
+import express from "express";
+```
+"""
+
+
+def test_skill_deps_whole(tmp_path: Path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "helper.py").write_text("import requests\nimport yaml\n")
+    (tmp_path / "scripts" / "go.sh").write_text("#!/bin/sh\nffmpeg -i in.mp4 out.gif\n")
+    (tmp_path / "requirements.txt").write_text("# deps\npyyaml==6.0\n")
+    (tmp_path / "package.json").write_text(
+        json.dumps({"dependencies": {"express": "^4"}, "devDependencies": {"vitest": "1"}})
+    )
+    deps, problems = skill_deps(root_of(SKILL), tmp_path)
+    assert problems == []
+    pips = {d.name: d for d in deps if d.kind == "pip"}
+    assert "helper" not in pips
+    assert pips["opencv-python-headless"].version == "4.9"
+    assert pips["opencv-python"].line == 10  # import cv2, line in SKILL.md
+    # requirements.txt is explicit, so it wins over the SKILL.md `import yaml` at line 12
+    assert (pips["pyyaml"].version, pips["pyyaml"].line) == ("6.0", 2)
+    assert pips["pyyaml"].evidence == "requirements.txt: pyyaml==6.0"
+    assert pips["requests"].evidence == "scripts/helper.py: import requests"
+    assert find(deps, "env", "DEMO_TOKEN").line == 13
+    jq = find(deps, "binary", "jq")
+    assert (jq.line, jq.col) == (17, 3)
+    assert find(deps, "binary", "ffmpeg").evidence.startswith("scripts/go.sh: ")
+    assert find(deps, "npm", "express").line == 22
+    assert find(deps, "npm", "vitest").version == "1"
+    assert "shell" in names(deps, "tool")
+    assert len({(d.kind, d.name) for d in deps}) == len(deps)
+
+
+def test_explicit_pip_install_wins_over_import():
+    text = SKILL.replace("opencv-python-headless==4.9", "pyyaml==6.0.1")
+    deps, _ = skill_deps(root_of(text), None)
+    yaml_deps = [d for d in deps if d.kind == "pip" and d.name.lower() == "pyyaml"]
+    assert len(yaml_deps) == 1
+    assert yaml_deps[0].version == "6.0.1" and yaml_deps[0].line == 7
+
+
+def test_corpus_smoke():
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus absent")
+    skills = sorted(CORPUS.rglob("SKILL.md"))
+    assert skills
+    for path in skills:
+        sink = DiagnosticSink(str(path))
+        module = parse_skill(path.read_bytes(), str(path), sink)
+        deps, problems = skill_deps(module.body.block.first_op, path.parent)
+        assert all(
+            d.kind in ("pip", "npm", "system", "binary", "service", "env", "tool") for d in deps
+        )
+        assert all(isinstance(p[2], str) for p in problems)
