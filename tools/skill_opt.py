@@ -143,7 +143,7 @@ class SkillOptMain(xDSLOptMain):
         outputs: list[str] = []
         line_offset = 0
         for chunk in chunks:
-            module = self._parse_chunk(chunk, kind, line_offset)
+            module = self.parse_bytes(chunk, kind, line_offset)
             line_offset += chunk.count(b"\n")
             self._verify(module)
             if self.sink.has_errors:
@@ -163,7 +163,7 @@ class SkillOptMain(xDSLOptMain):
                     sys.stderr.write(report(module, original))
         return outputs
 
-    def _parse_chunk(self, chunk: bytes, kind: str, line_offset: int) -> ModuleOp:
+    def parse_bytes(self, chunk: bytes, kind: str, line_offset: int) -> ModuleOp:
         if kind == "md":
             return self._parse_markdown(_Bytes(chunk))
         from xdsl.parser import Parser

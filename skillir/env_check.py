@@ -1,0 +1,65 @@
+"""Run the presence checks of a skill's dependencies on this machine, and, only when asked,
+install its pip dependencies into a throwaway virtual environment (never the user's)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+
+from skillir.dialects import cap, env
+from skillir.env_setup import bound
+
+CHECK_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    label: str
+    status: str  # present | missing | harness (no check: the harness provides it)
+    where: str
+
+
+def check_all(module: ModuleOp) -> list[CheckResult]:
+    results = []
+    for root in cap.skills(module):
+        path = str(root.field("path") or "SKILL.md")
+        for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
+            label = f"{dep.kind.data} {dep.dep.data}"
+            line = dep.span.data[0] if dep.span else 1
+            where = f"{dep.file.data if dep.file else path}:{line}"
+            check = bound(dep)[0]
+            if check is None:
+                results.append(CheckResult(label, "harness", where))
+                continue
+            try:
+                run = subprocess.run(
+                    ["bash", "-c", check], capture_output=True, timeout=CHECK_TIMEOUT_S
+                )
+                status = "present" if run.returncode == 0 else "missing"
+            except subprocess.TimeoutExpired:
+                status = "missing"
+            results.append(CheckResult(label, status, where))
+    return results
+
+
+def install_pip_into_venv(module: ModuleOp, venv: Path) -> tuple[list[str], list[str]]:
+    """Create `venv` (if needed) and pip-install the skill's pip dependencies there.
+    Returns (installed, failed) requirement strings."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    installed, failed = [], []
+    for root in cap.skills(module):
+        for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
+            if dep.kind.data != "pip":
+                continue
+            spec = dep.dep.data + (dep.version.data if dep.version else "")
+            run = subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", spec], capture_output=True
+            )
+            (installed if run.returncode == 0 else failed).append(spec)
+    return installed, failed
