@@ -479,8 +479,12 @@ _SEP = {"|", "||", "&&", ";", "&", "(", ")", "|&", ";;", "\n"}
 _REDIR = {">", ">>", "<", "<<", "<<<", "&>", ">&", "<&", "&>>", ">|"}
 
 
+_ARITH = re.compile(r"\$\(\(.*?\)\)")
+
+
 def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
     """Line-wise fallback: split on shell operators with `shlex`, approximate offsets."""
+    code = _ARITH.sub(lambda m: " " * len(m.group()), code)
     commands: list[list[tuple[str, int]]] = []
     offset = 0
     logical: list[tuple[str, int]] = []
@@ -663,13 +667,15 @@ _SHELL_WORDS = re.compile(
     re.IGNORECASE,
 )
 _READ_WORDS = re.compile(
-    r"\b(?:read|open|load|parse|inspect|review|examine|scan)\b[^.\n]{0,40}?"
-    r"\b(?:files?|documents?|contents|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|pdf|docx|xlsx|py))\b",
+    r"\b(?:read|open|load|parse|inspect|review|examine|scan|look\s+at|search)(?:ing)?\b[^.\n]{0,40}?"
+    r"\b(?:files?|documents?|contents|code|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|pdf|docx|xlsx|py|"
+    r"png|jpe?g))\b|を読[むみん]|を確認|を参照",
     re.IGNORECASE,
 )
 _WRITE_WORDS = re.compile(
-    r"\b(?:write|save|create|generate|edit|modify|update|overwrite)\b[^.\n]{0,40}?"
+    r"\b(?:write|save|create|generate|edit|modify|update|overwrite|put)\b[^.\n]{0,40}?"
     r"\b(?:files?|documents?|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|html|py|docx|xlsx|pptx))\b"
+    r"|\bediting\b|を(?:書[くき]|編集|作成|保存|更新)|自動適用"
     r"|\b(?:save|write)\s+(?:it|them|the\s+\w+)?\s*(?:to|as|into)\b",
     re.IGNORECASE,
 )
@@ -679,8 +685,15 @@ _WEB_URL = re.compile(
     re.IGNORECASE,
 )
 _BROWSER_WORDS = re.compile(
-    r"\b(?:web\s+)?browser\b|\bplaywright\b|\bpuppeteer\b|\bselenium\b|\bheadless\b"
-    r"|\bclick(?:s|ing)?\s+(?:on\s+)?(?:the\s+)?(?:button|link)\b|\bscreenshot\b",
+    r"\b(?:web\s+)?browser\b|\bplaywright\b|\bpuppeteer\b|\bselenium\b|\bheadless\s+(?:chrom"
+    r"(?:e|ium)|browser|firefox)\b|\bclick(?:s|ing)?\s+(?:on\s+)?(?:the\s+)?(?:button|link)\b",
+    re.IGNORECASE,
+)
+
+
+_PLACEHOLDER = re.compile(r"\b(?:replace|substitute|fill\s+in)\b[^.\n]*\Z", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(?:not|never|instead\s+of|rather\s+than|avoid(?:ing)?|don't|do\s+not|without)\b[^.\n]*\Z",
     re.IGNORECASE,
 )
 
@@ -710,13 +723,20 @@ def text_deps(text: str, first_line: int) -> list[Dependency]:
         span = m.group(2).strip()
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
-        if _is_command_span(span):
+        lone = " " not in span
+        if _is_command_span(span) and not (
+            lone and _NEGATED.search(text[max(0, start - 80) : start])
+        ):
             cmd = span[2:] if span.startswith("$ ") else span
             sub, _ = _shell(cmd, line, col + (2 if span.startswith("$ ") else 0))
             deps.extend(replace(d, evidence=span[:100]) for d in sub)
             if shell_at is None:
                 shell_at = start
         else:
+            if _PLACEHOLDER.search(text[max(0, start - 40) : start]) or text[
+                m.end() : m.end() + 6
+            ].startswith(" with "):
+                continue
             for e in _ENV_REF.finditer(span):
                 var = e.group(1)
                 if var not in standard and _UPPER.match(var):
@@ -749,6 +769,7 @@ def text_deps(text: str, first_line: int) -> list[Dependency]:
 # ---------------------------------------------------------------------------------------------
 # whole skill
 
+_TEST_FILE = re.compile(r"test_.*\.py\Z|.*_test\.py\Z|conftest\.py\Z")
 _PY_LANGS = {"python", "py", "python3"}
 _SH_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
 _JS_LANGS = {"js", "javascript", "ts", "typescript", "mjs", "cjs", "jsx", "tsx", "node"}
@@ -782,7 +803,9 @@ def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
     out: list[Dependency] = []
     index: dict[tuple[str, str], int] = {}
     for d in deps:
-        key = (d.kind, normalize_dist(d.name) if d.kind == "pip" else d.name)
+        if d.kind == "pip":
+            d = replace(d, name=normalize_dist(d.name))
+        key = (d.kind, d.name)
         if key not in index:
             index[key] = len(out)
             out.append(d)
@@ -891,7 +914,14 @@ def skill_deps(
                 deps.extend(js_deps(code, first))
         elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
             deps.extend(text_deps(op.text.data, line))
+    assigned: set[str] = set()
+    for op in root.walk():
+        if isinstance(op, CodeOp) and op.lang.data.strip().lower() in _SH_LANGS:
+            assigned |= _assigned(op.text.data)
+    deps = [d for d in deps if d.kind != "env" or d.name not in assigned]
     for path in files:
+        if _TEST_FILE.match(path.name):
+            continue  # the skill's own tests: development dependencies
         rel = path.relative_to(skill_dir).as_posix() if skill_dir is not None else path.name
         try:
             if path.stat().st_size > _MAX_BYTES:
@@ -913,4 +943,17 @@ def skill_deps(
             found = js_deps(text, 1)
         deps.extend(_tag(found, rel))
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
-    return _dedupe(deps), problems
+    return _provided(_dedupe(deps)), problems
+
+
+def _provided(deps: list[Dependency]) -> list[Dependency]:
+    """Drop an import-derived distribution when an explicit one is a variant of it
+    (`cv2` -> opencv-python is provided by a listed opencv-python-headless)."""
+    explicit = {d.name for d in deps if d.kind == "pip" and _is_explicit(d)}
+    return [
+        d
+        for d in deps
+        if d.kind != "pip"
+        or _is_explicit(d)
+        or not any(e.startswith(d.name + "-") for e in explicit)
+    ]

@@ -26,6 +26,12 @@ def _env_dialect() -> Dialect:
     return Env
 
 
+def _par_dialect() -> Dialect:
+    from skillir.dialects.par import Par
+
+    return Par
+
+
 def _builtin_dialect() -> Dialect:
     from xdsl.dialects.builtin import Builtin
 
@@ -46,6 +52,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "skill": _skill_dialect,
     "cap": _cap_dialect,
     "env": _env_dialect,
+    "par": _par_dialect,
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
@@ -60,4 +67,6 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "guard-compensation": _pass("guard_compensation", "GuardCompensation"),
     "extract-deps": _pass("extract_deps", "ExtractDeps"),
     "bind-env": _pass("bind_env", "BindEnv"),
+    "build-dataflow": _pass("build_dataflow", "BuildDataflow"),
+    "extract-parallelism": _pass("extract_parallelism", "ExtractParallelism"),
 }

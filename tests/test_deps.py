@@ -269,7 +269,8 @@ def test_skill_deps_whole(tmp_path: Path):
     pips = {d.name: d for d in deps if d.kind == "pip"}
     assert "helper" not in pips
     assert pips["opencv-python-headless"].version == "4.9"
-    assert pips["opencv-python"].line == 10  # import cv2, line in SKILL.md
+    # `import cv2` (line 10) is provided by the explicit opencv-python-headless: no second build
+    assert "opencv-python" not in pips
     # requirements.txt is explicit, so it wins over the SKILL.md `import yaml` at line 12
     assert (pips["pyyaml"].version, pips["pyyaml"].line) == ("6.0", 2)
     assert pips["pyyaml"].evidence == "requirements.txt: pyyaml==6.0"
@@ -290,6 +291,42 @@ def test_explicit_pip_install_wins_over_import():
     yaml_deps = [d for d in deps if d.kind == "pip" and d.name.lower() == "pyyaml"]
     assert len(yaml_deps) == 1
     assert yaml_deps[0].version == "6.0.1" and yaml_deps[0].line == 7
+
+
+def test_import_kept_without_an_explicit_variant():
+    text = SKILL.replace("opencv-python-headless==4.9", "pyyaml==6.0.1")
+    deps, _ = skill_deps(root_of(text), None)
+    assert find(deps, "pip", "opencv-python").line == 10
+
+
+def test_pip_names_are_normalised():
+    deps, _ = skill_deps(root_of(SKILL.replace("opencv-python-headless==4.9", "PyYAML")), None)
+    assert "pyyaml" in names(deps, "pip") and "PyYAML" not in names(deps, "pip")
+
+
+def test_shell_variables_assigned_in_an_earlier_block_are_not_env():
+    text = "# T\n\n```bash\nLAST=$(git describe)\n```\n\n```bash\ngit log $LAST..HEAD\n```\n"
+    deps, _ = skill_deps(root_of(text), None)
+    assert "LAST" not in names(deps, "env")
+
+
+def test_template_placeholders_and_negated_programs_are_not_deps():
+    text = "# T\n\nReplace `$PROJECT` with the project name. Do not use `curl` here.\n"
+    deps, _ = skill_deps(root_of(text), None)
+    assert names(deps, "env") == [] and "curl" not in names(deps, "binary")
+
+
+def test_skill_unit_tests_are_not_dependencies(tmp_path: Path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "test_tool.py").write_text("import pytest\n")
+    deps, _ = skill_deps(root_of("# T\n"), tmp_path)
+    assert "pytest" not in names(deps, "pip")
+
+
+def test_arithmetic_in_fallback_shell_is_not_a_command():
+    deps, problems = shell_deps("case $x in \\#*) ;; esac\ncount=$((count + 1))\n", 1)
+    assert problems and "shell-parse" in problems[0][2]  # the line-wise fallback ran
+    assert "count" not in names(deps, "binary")
 
 
 def test_corpus_smoke():

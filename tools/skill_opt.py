@@ -52,8 +52,10 @@ class SkillOptMain(xDSLOptMain):
 
         self.available_targets["mlir"] = lambda: MLIRTarget
         self.available_targets["markdown"] = lambda: MarkdownTarget
-        self.available_targets["env-setup"] = _env_target("EnvSetupTarget")
-        self.available_targets["env-manifest"] = _env_target("EnvManifestTarget")
+        self.available_targets["env-setup"] = _lazy_target("env_setup", "EnvSetupTarget")
+        self.available_targets["env-manifest"] = _lazy_target("env_setup", "EnvManifestTarget")
+        self.available_targets["plan-json"] = _lazy_target("plan", "PlanJsonTarget")
+        self.available_targets["plan-mermaid"] = _lazy_target("plan", "PlanMermaidTarget")
 
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
@@ -212,11 +214,11 @@ class SkillOptMain(xDSLOptMain):
         return 0
 
 
-def _env_target(name: str):
+def _lazy_target(module: str, name: str):
     def load():
-        from skillir import env_setup
+        import importlib
 
-        return getattr(env_setup, name)
+        return getattr(importlib.import_module(f"skillir.{module}"), name)
 
     return load
 

@@ -1,0 +1,7 @@
+#!/usr/bin/env python3
+import os
+import sys
+
+import fitz
+
+key = os.environ["CONVERT_KEY"]

@@ -1,0 +1,3 @@
+// Render the report.
+const puppeteer = require("puppeteer");
+const port = process.env.RENDER_PORT;

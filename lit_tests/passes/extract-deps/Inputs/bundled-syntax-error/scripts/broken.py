@@ -1,0 +1,4 @@
+import yaml
+
+def broken(:
+    pass

@@ -1,0 +1,2 @@
+#!/bin/sh
+pandoc in.md -o out.pdf

@@ -1,0 +1,3 @@
+import helpers
+from helpers import load
+import numpy as np

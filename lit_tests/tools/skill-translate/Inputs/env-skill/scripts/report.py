@@ -1,0 +1,5 @@
+import os
+
+import yaml
+
+out = os.environ["REPORT_DIR"]

@@ -1,0 +1,70 @@
+"""`build-dataflow`: each procedure of a skill becomes a `par.graph` of `par.task` ops.
+
+Tasks carry their kind, read and write sets and the `after(...)` dependencies that
+`skillir.dataflow` finds (hazards on files, values and effects; ordering words; step references;
+references to an earlier result), each with its reason. Graphs go after the leading `cap`/`env`
+ops of the `skill.skill` region; old graphs are replaced, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from skillir.dataflow import Procedure, dependencies, procedures
+from skillir.dialects import cap, par, skill
+from skillir.passes.validate_skill import skill_folder
+
+
+def graph_op(proc: Procedure) -> par.GraphOp:
+    """The `par.graph` of one procedure, tasks in document order."""
+    edges = dependencies(proc.tasks)
+    tokens: list[SSAValue] = []
+    ops: list[Operation] = []
+    for j, task in enumerate(proc.tasks):
+        deps = [(tokens[i], why) for i, k, why in edges if k == j]
+        op = par.TaskOp.build_task(
+            task.label,
+            task.kind,
+            deps,
+            sorted(task.reads),
+            sorted(task.writes),
+            task.over,
+            task.items,
+            task.span,
+        )
+        tokens.append(op.token)
+        ops.append(op)
+    graph = par.GraphOp.build_op(proc.span, title=proc.title)
+    graph.body.block.add_ops(ops)
+    return graph
+
+
+def insert_after_head(root: skill.SkillSkillOp, ops: list[Operation]) -> None:
+    """Insert after the leading non-`skill` ops (cap, env, par) of the skill's region."""
+    block = root.body.block
+    head = None
+    for child in block.ops:
+        if isinstance(child, skill.SkillOp):
+            break
+        head = child
+    point = InsertPoint.after(head) if head is not None else InsertPoint.at_start(block)
+    Rewriter.insert_op(ops, point)
+
+
+@dataclass(frozen=True)
+class BuildDataflow(ModulePass):
+    name = "build-dataflow"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for root in cap.skills(op):
+            for old in [o for o in root.body.block.ops if isinstance(o, par.GraphOp)]:
+                Rewriter.erase_op(old)
+            graphs = [graph_op(p) for p in procedures(root, skill_folder(root))]
+            if graphs:
+                insert_after_head(root, graphs)

@@ -1,0 +1,120 @@
+"""`extract-parallelism{dlp-items=4}`: group the tasks of each `par.graph` into fork/join regions.
+
+Independent single tool calls become a `par.ilp`, independent chains a `par.tlp` (one branch
+per chain), a task mapped over items a `par.dlp`; each region says why running it at once is
+safe. The graph gets its work and critical-path length in task units (`skillir.parallelism`).
+Regions from an earlier run are dissolved first, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntAttr, ModuleOp
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from skillir.dialects import par
+from skillir.parallelism import DLP_ITEMS, plan_regions
+
+ILP_REASON = "independent single tool calls: none reads or writes what another writes"
+TLP_REASON = "independent chains: no branch reads or writes what another writes"
+DLP_REASON = "one operation per item: no item reads what another writes"
+
+
+def single_call(task: par.TaskOp) -> bool:
+    """A task that is one tool call: a read of named things, or one file written."""
+    reads, writes = task.read_set(), task.write_set()
+    if task.over is not None or "dir:." in reads or "dir:." in writes:
+        return False
+    if task.kind.data == "gather":
+        return True
+    files = [w for w in writes if w.startswith("file:")]
+    return task.kind.data == "act" and len(files) == len(writes) == 1
+
+
+def _copy(task: par.TaskOp, tokens: dict[SSAValue, SSAValue]) -> par.TaskOp:
+    return par.TaskOp.build_task(
+        task.label.data,
+        task.kind.data,
+        [(tokens[par.producer(v).token], why) for v, why in task.waits()],
+        task.read_set(),
+        task.write_set(),
+        task.over.data if task.over is not None else None,
+        task.items.data if task.items is not None else None,
+        task.span,
+    )
+
+
+def _emit(task: par.TaskOp, tokens: dict[SSAValue, SSAValue]) -> Operation:
+    """The task, wrapped in a `par.dlp` when it maps over items; records its new token."""
+    new = _copy(task, tokens)
+    if task.over is None:
+        tokens[task.token] = new.token
+        return new
+    body = Region(Block([new, par.JoinOp.create(operands=[new.token])]))
+    props = {"reason": par.TextAttr(DLP_REASON), "over": par.TextAttr(task.over.data)}
+    if task.items is not None:
+        props["items"] = IntAttr(task.items.data)
+    dlp = par.DlpOp.create(result_types=[par.TokenType()], properties=props, regions=[body])
+    tokens[task.token] = dlp.outs[0]
+    return dlp
+
+
+def regroup(graph: par.GraphOp, dlp_items: int) -> None:
+    tasks = list(graph.tasks())
+    index = {t.token: i for i, t in enumerate(tasks)}
+    edges = [(index[par.producer(v).token], j) for j, t in enumerate(tasks) for v in t.deps]
+    mapped = {i: (t.items.data if t.items else None) for i, t in enumerate(tasks) if t.over}
+    single = {i for i, t in enumerate(tasks) if single_call(t)}
+    plan = plan_regions(len(tasks), edges, single, mapped, dlp_items)
+    tokens: dict[SSAValue, SSAValue] = {}
+    ops: list[Operation] = []
+    for group, kind in zip(plan.levels, plan.kinds, strict=True):
+        if kind is None:
+            ops.extend(_emit(tasks[i], tokens) for chain in group for i in chain)
+            continue
+        regions = []
+        for chain in group:
+            body = [_emit(tasks[i], tokens) for i in chain]
+            regions.append((body, tokens[tasks[chain[-1]].token]))
+        if kind == "ilp":
+            inner = [op for body, _ in regions for op in body]
+            outs = [out for _, out in regions]
+            join = par.JoinOp.create(operands=outs)
+            region_op = par.IlpOp.create(
+                result_types=[par.TokenType()] * len(outs),
+                properties={"reason": par.TextAttr(ILP_REASON)},
+                regions=[Region(Block([*inner, join]))],
+            )
+        else:
+            region_op = par.TlpOp.create(
+                result_types=[par.TokenType()] * len(regions),
+                properties={"reason": par.TextAttr(TLP_REASON)},
+                regions=[
+                    Region(Block([*body, par.JoinOp.create(operands=[out])]))
+                    for body, out in regions
+                ],
+            )
+        for chain, result in zip(group, region_op.outs, strict=True):
+            tokens[tasks[chain[-1]].token] = result
+        ops.append(region_op)
+    for op in list(graph.body.block.ops):
+        op.detach()
+    for op in reversed(list(graph.body.block.ops)):
+        op.erase()
+    graph.body.block.add_ops(ops)
+    graph.properties["work"] = IntAttr(plan.work)
+    graph.properties["critical"] = IntAttr(plan.critical)
+
+
+@dataclass(frozen=True)
+class ExtractParallelism(ModulePass):
+    name = "extract-parallelism"
+
+    dlp_items: int = DLP_ITEMS
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for graph in [o for o in op.walk() if isinstance(o, par.GraphOp)]:
+            regroup(graph, self.dlp_items)

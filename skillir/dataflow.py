@@ -1,0 +1,437 @@
+"""A skill's procedures as dataflow graphs: tasks with read/write sets and the order they need.
+
+A procedure is an ordered list of imperative steps (or a run of "Step N" sections); each step is
+one task. Its kind comes from its first verb (`gather` reads, `reason` thinks on what was read,
+`act` changes things, `control` branches or loops, `unknown` when no rule applies); its read
+and write sets come from its code blocks and inline code (`skillir.effects`) and the verb.
+What a rule cannot see is assumed, never guessed: a task without explicit resources, a
+conditional, a loop or an unknown verb reads and writes everything, so the order is kept.
+
+Dependencies are the read-after-write, write-after-read and write-after-write conflicts between
+tasks, plus the ordering words ("then", "finally"), step references ("from step 2") and
+references to an earlier result ("the output") the text contains; `dependencies` returns them
+transitively reduced, each with its reason.
+
+    >>> [t.label for t in procedures(parse("1. Read `a`.\\n2. Read `b`.\\n"))[0].tasks]
+    ['1', '2']
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from skillir.deps import _INLINE, _is_command_span
+from skillir.dialects import skill
+from skillir.effects import EVERYTHING, path_resource, python_effects, rules, shell_effects
+
+_SH = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal", ""}
+_PY = {"python", "py", "python3"}
+_STEP_TITLE = re.compile(r"(?:step|phase|stage|part)\s*(\d+)\b|(\d+)[.):]\s", re.IGNORECASE)
+_PROCEDURE_TITLE = re.compile(
+    r"\b(?:steps?|workflow|procedure|process|how to|instructions|usage|quick ?start|phases?)\b"
+    r"|手順|步骤|流程|ワークフロー|フロー|工作流",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^\s*\*\*([^*]+)\*\*\s*[:：—–-]?\s*|^\s*__([^_]+)__\s*[:：—–-]?\s*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_STEP_REF = re.compile(r"\bsteps?\s+(\d+)(?:\s*(?:-|–|to|and|&)\s*(\d+))?", re.IGNORECASE)
+# verbs whose object is written; verbs whose object is read and then rewritten
+_CREATE = {
+    "write", "create", "save", "generate", "export", "output", "produce", "store", "render",
+    "compose", "draft", "scaffold", "make", "build", "assemble", "package", "bundle", "archive",
+}  # fmt: skip
+_MODIFY = {
+    "edit", "update", "modify", "fix", "refactor", "rename", "append", "insert", "replace",
+    "format", "migrate", "bump", "clean", "cleanup", "delete", "remove", "move", "fill", "add",
+    "set", "configure", "mark", "sign", "resize", "crop", "compress", "optimize", "optimise",
+    "rewrite", "apply", "change",
+}  # fmt: skip
+_TARGET_PREP = {"to", "into", "as", "in", "at"}
+
+
+@dataclass
+class Task:
+    """One step: label, kind, anchor span, read/write sets and the cues that order it."""
+
+    label: str
+    kind: str
+    span: skill.SpanAttr | None
+    text: str
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+    over: str | None = None
+    items: int | None = None
+    order: str | None = None
+    refs: list[str] = field(default_factory=list)
+    anaphora: str | None = None
+
+
+@dataclass
+class Procedure:
+    title: str
+    span: skill.SpanAttr | None
+    tasks: list[Task]
+
+
+# ---------------------------------------------------------------------------------------------
+# resources
+
+
+def _norm(path: str) -> str:
+    path = posixpath.normpath(path) if path not in ("", ".") else "."
+    return path[2:] if path.startswith("./") else path
+
+
+def _literal_prefix(pattern: str) -> str:
+    cut = re.search(r"[*?\[]", pattern)
+    head = pattern[: cut.start()] if cut else pattern
+    return head.rsplit("/", 1)[0] if "/" in head else ""
+
+
+def _under(path: str, folder: str) -> bool:
+    return folder == "." or path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Whether two resources may name the same thing (conservative: when unsure, yes)."""
+    ka, _, na = a.partition(":")
+    kb, _, nb = b.partition(":")
+    named = {"value", "effect"}
+    if ka in named or kb in named:
+        return ka == kb and (na == nb or fnmatch.fnmatchcase(na, nb) or fnmatch.fnmatchcase(nb, na))
+    na, nb = _norm(na), _norm(nb)
+    if ka == "dir" or kb == "dir":
+        (dk, dn), (ok, on) = ((ka, na), (kb, nb)) if ka == "dir" else ((kb, nb), (ka, na))
+        if ok == "glob":
+            prefix = _literal_prefix(on) or "."
+            return _under(prefix, dn) or _under(dn, prefix)
+        return _under(on, dn) or (ok == "dir" and _under(dn, on))
+    if ka == "file" and kb == "file":
+        return na == nb
+    if ka == "glob" and kb == "glob":
+        if fnmatch.fnmatchcase(na, nb) or fnmatch.fnmatchcase(nb, na):
+            return True
+        ea, eb = posixpath.splitext(na)[1], posixpath.splitext(nb)[1]
+        if ea and eb and not _GLOBBY.search(ea + eb) and ea != eb:
+            return False
+        pa, pb = _literal_prefix(na) or ".", _literal_prefix(nb) or "."
+        return _under(pa, pb) or _under(pb, pa)
+    pattern, name = (na, nb) if ka == "glob" else (nb, na)
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+_GLOBBY = re.compile(r"[*?\[]")
+
+
+def conflicts(earlier: Task, later: Task) -> list[str]:
+    """The hazards that order `earlier` before `later`: `raw R`, `war R`, `waw R`."""
+    out = []
+    for kind, first, second in (
+        ("raw", earlier.writes, later.reads),
+        ("waw", earlier.writes, later.writes),
+        ("war", earlier.reads, later.writes),
+    ):
+        for a in sorted(first):
+            hit = next((b for b in sorted(second) if overlaps(a, b)), None)
+            if hit is not None:
+                out.append(f"{kind} {hit if _GLOBBY.search(a) and not _GLOBBY.search(hit) else a}")
+                break
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# steps to tasks
+
+
+def _lead(text: str) -> tuple[str, str | None]:
+    """The step's text without a bold label prefix or ordering word, and the ordering word."""
+    r = rules()
+    m = _LABEL.match(text)
+    body = text
+    if m:
+        label = (m.group(1) or m.group(2)).strip()
+        rest = text[m.end() :]
+        # a label that is itself an instruction ("**Analyze impact**: find ...") leads
+        body = label + " " + rest if _verb_of(label) else rest
+    each = re.match(
+        r"\s*(?:for (?:each|every|all)|in each|on each)\b[^,]*,\s*", body, re.IGNORECASE
+    )
+    if each:
+        body = body[each.end() :]
+    low = body.lower().lstrip()
+    for word in sorted(r.order, key=len, reverse=True):
+        if low.startswith(word) and not low[len(word) : len(word) + 1].isalpha():
+            rest = body.lstrip()[len(word) :]
+            if word == "once":  # "Once the build is done, ..." - the order word spans a clause
+                rest = rest.split(",", 1)[1] if "," in rest else rest
+            return rest.lstrip(" ,:;—-"), "finally" if word in ("finally", "lastly") else word
+    return body, None
+
+
+def _verb_of(text: str) -> str | None:
+    verbs = rules().verbs
+    for i, m in enumerate(_WORD.finditer(text)):
+        word = m.group(0).lower()
+        if word in verbs:
+            return word
+        if i >= 2 or not (word.endswith("ly") or word in ("please", "then", "now", "also")):
+            return None
+    return None
+
+
+def _has_word(text: str, words: tuple[str, ...]) -> str | None:
+    low = text.lower()
+    for w in words:
+        if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", low):
+            return w
+    return None
+
+
+def _code_spans(text: str) -> Iterator[tuple[int, str]]:
+    for m in _INLINE.finditer(text):
+        yield m.start(), m.group(2).strip()
+
+
+def _text_resources(task: Task, text: str, verb: str | None, skill_dir: Path | None) -> None:
+    """Paths and commands named in inline code, read or written as the verb says."""
+    creating = verb in _CREATE
+    modifying = verb in _MODIFY
+    verb_at = text.lower().find(verb) if verb else -1
+    for at, span in _code_spans(text):
+        if _is_command_span(span):
+            r, w = shell_effects(span[2:] if span.startswith("$ ") else span, skill_dir)
+            task.reads.update(r)
+            task.writes.update(w)
+            continue
+        res = path_resource(span)
+        if res is None:
+            continue
+        before = text[:at].lower().split()
+        prep = before[-1] if before else ""
+        if prep == "from" or task.kind in ("gather", "reason"):
+            task.reads.add(res)
+        elif prep in _TARGET_PREP and at > verb_at >= 0:
+            task.writes.add(res)
+        elif creating and at > verb_at:
+            task.writes.add(res)
+        elif modifying and at > verb_at:
+            task.reads.add(res)
+            task.writes.add(res)
+        else:
+            task.reads.add(res)
+
+
+def _dlp(task: Task, text: str, resources: set[str]) -> None:
+    """One operation over many items: "for each ...", "every ...", a glob, or several files."""
+    r = rules()
+    if task.kind not in ("gather", "act"):
+        return
+    word = _has_word(text, r.each)
+    if word is not None:
+        at = text.lower().find(word)
+        clause = re.split(r"[,.;:]\s|\n", text[at:], maxsplit=1)[0]
+        task.over = clause.strip()[:80]
+        return
+    globs = sorted(x for x in resources if x.startswith("glob:"))
+    if globs:
+        task.over = globs[0][len("glob:") :]
+        return
+    files = [x for x in sorted(task.reads | task.writes) if x.startswith("file:")]
+    exts = {posixpath.splitext(f)[1] for f in files}
+    if len(files) >= 3 and len(exts) == 1 and not (task.reads & task.writes):
+        # the same operation on three or more files of one type, written out in the step
+        task.over = ", ".join(f[len("file:") :] for f in files)
+        task.items = len(files)
+
+
+def _descendant_texts(op: skill.SkillOp) -> Iterator[skill.SkillOp]:
+    for child in op.walk():
+        if child is not op and isinstance(child, skill.SkillOp):
+            yield child
+
+
+def make_task(label: str, head: str, body: list[skill.SkillOp], span, skill_dir) -> Task:
+    """A task from its heading text (the step's own line) and the ops under it."""
+    r = rules()
+    text, order = _lead(head)
+    verb = _verb_of(text)
+    if _has_word(head, r.conditional) or _has_word(head, r.loop):
+        kind = "control"
+    else:
+        kind = r.verbs.get(verb or "", "unknown")
+    task = Task(label, kind, span, head, order=order)
+    texts = [head]
+    for op in body:
+        if isinstance(op, skill.CodeOp):
+            lang = op.lang.data.strip().lower()
+            code = op.text.data
+            effects = (
+                shell_effects(code, skill_dir)
+                if lang in _SH
+                else python_effects(code)
+                if lang in _PY
+                else None
+            )
+            if effects is not None:
+                task.reads.update(effects[0])
+                task.writes.update(effects[1])
+        elif isinstance(op, (skill.ProseOp, skill.StepOp, skill.BulletOp)):
+            texts.append(op.text.data)
+    for t in texts:
+        _text_resources(task, t, verb, skill_dir)
+    explicit = set(task.reads | task.writes)
+    task.refs = [m.group(0) for m in _STEP_REF.finditer(head)]
+    task.anaphora = _has_word(head, r.anaphora)
+    _dlp(task, head, explicit)
+    _conservative(task, explicit)
+    return task
+
+
+def _conservative(task: Task, explicit: set[str]) -> None:
+    """What the rules cannot see is assumed: unknown work reads and writes everything."""
+    finding = f"value:found.{task.label}"
+    if task.kind in ("control", "unknown") or (task.kind == "act" and not task.writes):
+        task.reads.update(EVERYTHING)
+        task.writes.update(EVERYTHING)
+    elif task.kind == "act":
+        task.reads.add("value:*")  # what it writes is decided on what was found before
+    elif task.kind == "reason":
+        task.reads.update(EVERYTHING)
+        task.writes.add(finding)
+    elif not explicit:  # a gather from the world, not from what earlier steps found
+        task.reads.update(("dir:.", "effect:*"))
+        task.writes.add(finding)
+    else:  # gather with named objects
+        task.writes.add(finding)
+
+
+# ---------------------------------------------------------------------------------------------
+# procedures
+
+
+def _section_title(op) -> str:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, skill.SectionOp):
+        if isinstance(parent, skill.SkillSkillOp):
+            return parent.field("name") or "skill"
+        parent = parent.parent_op()
+    return parent.title.data if parent is not None else "skill"
+
+
+def _lists(block) -> Iterator[list[skill.StepOp]]:
+    run: list[skill.StepOp] = []
+    for op in block.ops:
+        if isinstance(op, skill.StepOp) and not (run and op.field("number") == 1):
+            run.append(op)
+            continue
+        if len(run) >= 2:
+            yield run
+        run = [op] if isinstance(op, skill.StepOp) else []
+    if len(run) >= 2:
+        yield run
+
+
+def _is_procedure(steps: list[skill.StepOp], title: str) -> bool:
+    guideline = rules().guideline
+    heads = [_lead(s.text.data)[0] for s in steps]
+    first = [_WORD.match(h.lstrip()) for h in heads]
+    rulelike = sum(m is not None and m.group(0).lower() in guideline for m in first)
+    verbs = sum(_verb_of(h) is not None for h in heads)
+    procedural = verbs * 2 >= len(steps) or bool(_PROCEDURE_TITLE.search(title))
+    return procedural and rulelike * 2 < len(steps)
+
+
+def _cover(first: skill.SkillOp, last: skill.SkillOp) -> skill.SpanAttr | None:
+    """A span from the start of `first` to the end of `last` (the ops nested in it included)."""
+    if first.span is None:
+        return None
+    end = max((o.span.data[2:] for o in last.walk() if getattr(o, "span", None)), default=None)
+    return skill.SpanAttr(first.span.data[:2] + (end or first.span.data[2:]))
+
+
+def procedures(root: skill.SkillSkillOp, skill_dir: Path | None = None) -> list[Procedure]:
+    """Every procedure of a skill, in document order."""
+    out: list[Procedure] = []
+    taken: set[int] = set()
+
+    def visit(block) -> None:
+        sections = [op for op in block.ops if isinstance(op, skill.SectionOp)]
+        numbered = [s for s in sections if _STEP_TITLE.match(s.title.data)]
+        if len(numbered) >= 2:
+            tasks = []
+            for index, sec in enumerate(numbered, 1):
+                m = _STEP_TITLE.match(sec.title.data)
+                label = (m.group(1) or m.group(2)) if m else str(index)
+                head = sec.title.data[m.end() :].lstrip(" :.-—") if m else sec.title.data
+                tasks.append(
+                    make_task(label, head, list(_descendant_texts(sec)), sec.span, skill_dir)
+                )
+                taken.update(id(o) for o in sec.walk())
+            if len({t.label for t in tasks}) == len(tasks):
+                parent = numbered[0].parent_op()
+                title = parent.title.data if isinstance(parent, skill.SectionOp) else "steps"
+                out.append(Procedure(title, _cover(numbered[0], numbered[-1]), tasks))
+        for steps in _lists(block):
+            if id(steps[0]) in taken:
+                continue
+            title = _section_title(steps[0])
+            if not _is_procedure(steps, title):
+                continue
+            tasks = [
+                make_task(str(i), s.text.data, list(_descendant_texts(s)), s.span, skill_dir)
+                for i, s in enumerate(steps, 1)
+            ]
+            out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))
+            for s in steps:
+                taken.update(id(o) for o in s.walk())
+        for op in block.ops:
+            if id(op) in taken or isinstance(op, skill.StepOp):
+                continue
+            for region in op.regions:
+                for inner in region.blocks:
+                    visit(inner)
+
+    visit(root.body.block)
+    out.sort(key=lambda p: p.span.data if p.span is not None else (0, 0, 0, 0))
+    return out
+
+
+def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
+    """(earlier, later, reason) edges between task indices, transitively reduced."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(tasks)))
+    reasons: dict[tuple[int, int], list[str]] = {}
+
+    def edge(i: int, j: int, why: str) -> None:
+        graph.add_edge(i, j)
+        reasons.setdefault((i, j), []).append(why)
+
+    labels = {t.label: i for i, t in enumerate(tasks)}
+    for j, later in enumerate(tasks):
+        for i in range(j):
+            for why in conflicts(tasks[i], later):
+                edge(i, j, why)
+        if j and later.order == "finally":
+            for i in range(j):
+                edge(i, j, "order finally")
+        elif j and later.order:
+            edge(j - 1, j, f"order {later.order}")
+        for ref in later.refs:
+            m = _STEP_REF.match(ref)
+            assert m is not None
+            lo = int(m.group(1))
+            hi = int(m.group(2) or lo)
+            for n in range(lo, hi + 1):
+                if str(n) in labels and labels[str(n)] < j:
+                    edge(labels[str(n)], j, f"ref step {n}")
+        if j and later.anaphora:
+            edge(j - 1, j, f"ref {later.anaphora}")
+    reduced = nx.transitive_reduction(graph)
+    return [(i, j, reasons[(i, j)][0]) for i, j in sorted(reduced.edges)]

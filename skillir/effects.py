@@ -1,0 +1,325 @@
+"""Read and write sets of code: what a shell command line or a Python snippet touches.
+
+Resources are `KIND:NAME` strings: `file:out/a.csv`, `dir:out`, `glob:*.png`, `value:NAME`,
+`effect:git` (state outside the work directory). A program skillir knows nothing about reads
+and writes the whole work directory (`dir:.`), so the graph keeps its order; rules live in
+`skillir/data/dataflow_rules.toml`.
+
+    >>> shell_effects("jq .name a.json > b.txt")
+    (['file:a.json'], ['file:b.txt'])
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from skillir.deps import _blank_heredocs
+
+RULES_FILE = "dataflow_rules.toml"
+EVERYTHING = ("dir:.", "value:*", "effect:*")
+
+
+@dataclass(frozen=True)
+class Rules:
+    verbs: dict[str, str]
+    guideline: frozenset[str]
+    order: tuple[str, ...]
+    anaphora: tuple[str, ...]
+    conditional: tuple[str, ...]
+    loop: tuple[str, ...]
+    each: tuple[str, ...]
+    pure: frozenset[str]
+    last_arg_written: frozenset[str]
+    all_args_written: frozenset[str]
+    output_flags: frozenset[str]
+    effects: dict[str, str]
+    read_subcommands: frozenset[str]
+
+
+@cache
+def rules() -> Rules:
+    """The dataflow rules, loaded once."""
+    text = resources.files("skillir.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    guideline = data["verbs"].pop("guideline")
+    verbs = {v: kind for kind, words in data["verbs"].items() for v in words}
+    words, cmds = data["words"], data["commands"]
+    return Rules(
+        verbs=verbs,
+        guideline=frozenset(guideline),
+        order=tuple(words["order"]),
+        anaphora=tuple(words["anaphora"]),
+        conditional=tuple(words["conditional"]),
+        loop=tuple(words["loop"]),
+        each=tuple(words["each"]),
+        pure=frozenset(cmds["pure"]),
+        last_arg_written=frozenset(cmds["last_arg_written"]),
+        all_args_written=frozenset(cmds["all_args_written"]),
+        output_flags=frozenset(cmds["output_flags"]),
+        effects=dict(cmds["effects"]),
+        read_subcommands=frozenset(cmds["read_subcommands"]),
+    )
+
+
+_PATHISH = re.compile(r"(?:[\w.*?\[\]{}-]+/)*[\w*?\[\]{}-][\w.*?\[\]{}-]*\.[A-Za-z0-9]{1,8}\Z")
+_DIRISH = re.compile(r"\.?\.?/?(?:[\w.-]+/)+\Z")
+_GLOB = re.compile(r"[*?\[]")
+
+
+def path_resource(word: str) -> str | None:
+    """`file:`/`dir:`/`glob:` for a word that names a path, None for anything else."""
+    word = word.strip().strip("'\"`")
+    if not word or word.startswith(("-", "$", "<", "http:", "https:", "~")) or "://" in word:
+        return None
+    if word.startswith("./"):
+        word = word[2:] or "."
+    if _DIRISH.match(word) or word in (".", "./"):
+        return "dir:" + (word.rstrip("/") or ".")
+    if not _PATHISH.match(word) or re.fullmatch(r"\d+(\.\d+)+", word):
+        return None
+    return ("glob:" if _GLOB.search(word) else "file:") + word
+
+
+def _split_commands(code: str) -> list[list[str]]:
+    """Simple commands as word lists; redirections stay as words (`>`, then the target)."""
+    code = _blank_heredocs(code)
+    logical = re.sub(r"\\\n", " ", code)
+    out: list[list[str]] = []
+    for line in logical.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("$ "):
+            line = line[2:]
+        try:
+            lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()<>")
+            lexer.whitespace_split = True
+            lexer.commenters = "#"
+            tokens = list(lexer)
+        except ValueError:
+            tokens = line.split()
+        current: list[str] = []
+        for tok in tokens:
+            if tok in ("|", "||", "&&", ";", "&", "(", ")", ";;", "|&"):
+                if current:
+                    out.append(current)
+                current = []
+            else:
+                current.append(tok)
+        if current:
+            out.append(current)
+    return out
+
+
+_GIT_TREE_WRITERS = {
+    "checkout", "switch", "reset", "merge", "rebase", "pull", "stash", "restore", "clean",
+    "cherry-pick", "revert", "apply", "am", "mv", "rm", "init", "clone",
+}  # fmt: skip
+
+
+def _command_effects(words: list[str], skill_dir: Path | None) -> tuple[set[str], set[str]]:
+    r = rules()
+    reads: set[str] = set()
+    writes: set[str] = set()
+    args: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if re.fullmatch(r"\d?(>>?|&>|>\|)", w) or w in (">", ">>"):
+            if i + 1 < len(words) and (res := path_resource(words[i + 1])):
+                writes.add(res)
+            i += 2
+            continue
+        if w == "<":
+            if i + 1 < len(words) and (res := path_resource(words[i + 1])):
+                reads.add(res)
+            i += 2
+            continue
+        if w.startswith("2>") or w.startswith(">&") or w == "2":
+            i += 1
+            continue
+        args.append(w)
+        i += 1
+    while args and re.match(r"[A-Za-z_]\w*=", args[0]):
+        args.pop(0)
+    while args and args[0] in ("sudo", "time", "env", "nohup", "exec", "command", "xargs"):
+        args.pop(0)
+    if not args:
+        return reads, writes
+    prog = args[0].rsplit("/", 1)[-1]
+    rest = args[1:]
+    outputs = {rest[j + 1] for j, a in enumerate(rest[:-1]) if a in r.output_flags} | {
+        a.split("=", 1)[1] for a in rest if a.split("=", 1)[0] in r.output_flags and "=" in a
+    }
+    paths = [(a, res) for a in rest if (res := path_resource(a)) is not None]
+    for a in outputs:
+        if res := path_resource(a):
+            writes.add(res)
+    inputs = [(a, res) for a, res in paths if a not in outputs]
+    if prog in r.effects:
+        sub = next((a for a in rest if not a.startswith("-")), "")
+        effect = "effect:" + r.effects[prog]
+        (reads if sub in r.read_subcommands else writes).add(effect)
+        reads.update(res for _, res in inputs)
+        if prog == "git":
+            # the work tree: read by every git command, rewritten by the ones that move HEAD
+            (writes if sub in _GIT_TREE_WRITERS else reads).add("dir:.")
+        return reads, writes
+    if prog in ("sed", "perl"):
+        files = [a for a in rest if not a.startswith("-")]
+        if not any(a in ("-e", "--expression") for a in rest):
+            files = files[1:]  # the first bare word is the script
+        targets = {res for a in files if (res := path_resource(a))}
+        (writes if any(a.startswith("-i") for a in rest) else reads).update(targets)
+        return reads, writes
+    if prog in r.pure:
+        reads.update(res for _, res in inputs)
+        return reads, writes
+    if prog in r.all_args_written:
+        writes.update(res for _, res in inputs)
+        return reads, writes
+    if prog in r.last_arg_written and inputs and not outputs:
+        *ins, last = inputs
+        reads.update(res for _, res in ins)
+        writes.add(last[1])
+        if prog == "mv":
+            writes.update(res for _, res in ins)
+        return reads, writes
+    reads.update(res for _, res in inputs)
+    if outputs:
+        return reads, writes
+    if re.fullmatch(r"python3?(\.\d+)?", prog) and rest and skill_dir is not None:
+        script = _bundled_effects(skill_dir, rest[0])
+        if script is not None and "dir:." not in script[1]:
+            reads.update(script[0])
+            writes.update(script[1])
+            return reads, writes
+    # an unknown program: it may read or write anything in the work directory
+    reads.add("dir:.")
+    writes.add("dir:.")
+    return reads, writes
+
+
+def _bundled_effects(skill_dir: Path, script: str) -> tuple[list[str], list[str]] | None:
+    """Effects of a Python script bundled with the skill, read from its source."""
+    path = (skill_dir / script).resolve()
+    if not path.is_relative_to(skill_dir.resolve()) or not path.is_file():
+        return None
+    try:
+        return python_effects(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+
+
+def shell_effects(code: str, skill_dir: Path | None = None) -> tuple[list[str], list[str]]:
+    """Sorted read and write sets of a shell snippet (bundled Python scripts it runs are read
+    from `skill_dir`)."""
+    reads: set[str] = set()
+    writes: set[str] = set()
+    for words in _split_commands(code):
+        r, w = _command_effects(words, skill_dir)
+        reads |= r
+        writes |= w
+    return sorted(reads), sorted(writes)
+
+
+_PY_READERS = {
+    "read_csv", "read_excel", "read_json", "read_parquet", "read_table", "read_text",
+    "read_bytes", "load", "load_workbook", "PdfReader", "Document", "Presentation", "imread",
+    "loadtxt", "genfromtxt", "read_file",
+}  # fmt: skip
+_PY_WRITERS = {
+    "to_csv", "to_excel", "to_json", "to_parquet", "to_html", "to_markdown", "write_text",
+    "write_bytes", "savefig", "save", "imwrite", "savetxt", "dump", "write_file", "mkdir",
+    "unlink", "rmtree", "remove", "rename", "copy", "copyfile", "copytree", "move", "touch",
+}  # fmt: skip
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Call) and _name(node.func) in ("Path", "pathlib.Path") and node.args:
+        return _literal(node.args[0])
+    return None
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def python_effects(code: str) -> tuple[list[str], list[str]] | None:
+    """Sorted read and write sets of Python code, None when it does not parse. A write the
+    code makes to a path it computes writes the whole work directory."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    reads: set[str] = set()
+    writes: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        fn = _name(node.func)
+        first = node.args[0] if node.args else None
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if fn == "open":
+            mode = _literal(node.args[1]) if len(node.args) > 1 else None
+            for kw in node.keywords:
+                if kw.arg == "mode":
+                    mode = _literal(kw.value)
+            target = writes if mode and set(mode) & set("wax+") else reads
+            _add(target, _literal(first), writes)
+        elif fn in _PY_WRITERS:
+            path = _literal(first)
+            if (
+                path is None
+                and receiver is not None
+                and fn in ("write_text", "write_bytes", "mkdir", "unlink", "touch")
+            ):
+                path = _literal(receiver)
+            if fn in ("copy", "copyfile", "copytree", "move", "rename") and len(node.args) > 1:
+                _add(reads, path, writes)
+                path = _literal(node.args[1])
+            if fn == "dump" and len(node.args) < 2:
+                continue  # json.dumps-like use without a file
+            if fn in ("dump", "save") and path is None and len(node.args) > 1:
+                continue  # pickle.dump(obj, fh): the file was opened above
+            _add(writes, path, writes)
+        elif fn in _PY_READERS:
+            path = _literal(first)
+            if path is None and receiver is not None and fn in ("read_text", "read_bytes"):
+                path = _literal(receiver)
+            _add(reads, path, None)
+        elif fn in ("run", "call", "check_call", "check_output", "Popen", "system"):
+            argv = _argv(first)
+            if argv is not None:
+                r, w = _command_effects(argv, None)
+                reads |= r
+                writes |= w
+    return sorted(reads), sorted(writes)
+
+
+def _add(target: set[str], path: str | None, unknown_into: set[str] | None) -> None:
+    if path is not None and (res := path_resource(path)):
+        target.add(res)
+    elif path is None and unknown_into is not None:
+        unknown_into.add("dir:.")
+
+
+def _argv(node: ast.expr | None) -> list[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        words = [_literal(e) for e in node.elts]
+        return [w if w is not None else "$ARG" for w in words]
+    text = _literal(node)
+    return shlex.split(text) if text else None
