@@ -95,7 +95,8 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
     if kind == "service":
         host, _, port = name.rpartition(":")
         if port.isdigit():
-            return f"(exec 3<>/dev/tcp/{host or 'localhost'}/{port}) 2>/dev/null", None, None
+            host = host.strip("[]") or "localhost"  # bash's /dev/tcp takes `::1`, not `[::1]`
+            return f"(exec 3<>/dev/tcp/{host}/{port}) 2>/dev/null", None, None
     return None, None, None
 
 

@@ -19,7 +19,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from skillir.deps import Dependency, skill_deps
-from skillir.diagnostics import active_sink
+from skillir.diagnostics import Severity, active_sink
 from skillir.dialects import cap, env, skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 from skillir.passes.validate_skill import skill_folder
@@ -53,6 +53,11 @@ class ExtractDeps(ModulePass):
             folder = skill_folder(root)
             deps, problems = skill_deps(root, folder)
             for line, col, message in problems:
-                sink.warning(line, col, message)
+                head, sep, rest = message.partition(": ")
+                if sep and folder is not None and (folder / head).is_file():
+                    # a problem in a bundled file is reported at that file's position
+                    sink.emit(Severity.WARNING, line, col, rest, path=str(folder / head))
+                else:
+                    sink.warning(line, col, message)
             if deps:
                 insert_after_cap_head(root, [dep_op(d, folder) for d in deps])

@@ -140,7 +140,7 @@ def _pip_spec(spec: str) -> tuple[str, str | None] | None:
     if m is None:
         return None
     op, ver = m.group(3), m.group(4)
-    version = None if op is None else (ver if op in ("==", "===") else op + ver)
+    version = None if op is None else op + ver
     return m.group(1), version
 
 
@@ -249,14 +249,14 @@ def python_deps(
         elif isinstance(node, ast.Subscript):
             if _dotted(node.value) in ("os.environ", "environ"):
                 key = _str_const(node.slice)
-                if key:
+                if key and key not in tables().standard_env:
                     at(node, "env", key)
         elif isinstance(node, ast.Call):
             func = _dotted(node.func)
             first = node.args[0] if node.args else None
             if func in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
                 key = _str_const(first)
-                if key:
+                if key and key not in tables().standard_env:
                     at(node, "env", key)
             elif func in ("os.system", "os.popen") or (
                 func.startswith("subprocess.") and func.split(".", 1)[1] in _SUBPROCESS
@@ -427,6 +427,13 @@ def _words_deps(words: list[tuple[str, int]]) -> list[tuple[str, str, str | None
                 out.append(("npm", parsed[0], parsed[1], o))
     elif name in ("npx", "bunx") or (name in ("pnpm", "yarn") and args[:1] == ["dlx"]):
         rest = rest_after(0 if name in ("npx", "bunx") else 1, ("-p", "--package"))
+        for j, a in enumerate(args):  # `npx -p PKG cmd`: the package is PKG, not cmd
+            if a in ("-p", "--package") and j + 1 < len(args):
+                rest = [(args[j + 1], offs[j + 1])]
+                break
+            if a.startswith("--package="):
+                rest = [(a.split("=", 1)[1], offs[j] + len("--package="))]
+                break
         if rest:
             parsed = _npm_spec(rest[0][0])
             if parsed:
@@ -501,6 +508,7 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
         offset += len(raw)
     if buf:
         logical.append((buf, buf_off))
+    in_case = False
     for line, base in logical:
         try:
             lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
@@ -514,9 +522,13 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
             pos = found if found >= 0 else cursor
             cursor = pos + len(tok) if found >= 0 else cursor
             if tok in _SEP or (tok and set(tok) <= set("|&;()")):
-                if current:
+                # inside `case ... esac`, `PATTERN)` is a pattern, not a command
+                if current and not (in_case and tok == ")" and len(current) == 1):
                     commands.append(current)
                 current, skipping = [], False
+                continue
+            if tok == "esac":
+                in_case = False
                 continue
             if tok in _REDIR or (tok and set(tok) <= set("<>&")):
                 skip_next = True
@@ -526,6 +538,7 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
                 continue
             if not current and tok in ("for", "case", "select", "function"):
                 skipping = True
+                in_case = in_case or tok == "case"
                 continue
             current.append((tok, base + pos))
         if current:
@@ -633,6 +646,8 @@ def js_deps(code: str, first_line: int) -> list[Dependency]:
     for m in _JS_ENV.finditer(code):
         line, col = _offset_to_pos(code, m.start(), first_line)
         var = m.group(1) or m.group(2)
+        if var in tables().standard_env:
+            continue
         deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
     deps.extend(_services(code, first_line))
     deps.sort(key=lambda d: (d.line, d.col))
@@ -895,6 +910,7 @@ def skill_deps(
     for op in root.walk():
         span = getattr(op, "span", None)
         line = span.data[0] if span is not None else 1
+        before = len(deps)
         if isinstance(op, CodeOp):
             lang = op.lang.data.strip().lower()
             fence = op.fence.data if op.fence is not None else "```"
@@ -914,6 +930,10 @@ def skill_deps(
                 deps.extend(js_deps(code, first))
         elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
             deps.extend(text_deps(op.text.data, line))
+        if span is not None and len(deps) > before:
+            # texts are stored relative to their container's indentation: back to document columns
+            shift = span.data[1] - 1 + _marker_width(op)
+            deps[before:] = [replace(d, col=d.col + shift) for d in deps[before:]]
     assigned: set[str] = set()
     for op in root.walk():
         if isinstance(op, CodeOp) and op.lang.data.strip().lower() in _SH_LANGS:
@@ -944,6 +964,17 @@ def skill_deps(
         deps.extend(_tag(found, rel))
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
     return _provided(_dedupe(deps)), problems
+
+
+def _marker_width(op: Any) -> int:
+    """Columns from a list item's marker to its text (`1. `, `- `); 0 for other blocks."""
+    from skillir.dialects.skill import BulletOp, StepOp
+
+    if isinstance(op, StepOp):
+        return len(f"{op.number.data}{op.field('delim') or '.'} ")
+    if isinstance(op, BulletOp):
+        return 2
+    return 0
 
 
 def _provided(deps: list[Dependency]) -> list[Dependency]:

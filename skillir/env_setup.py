@@ -31,8 +31,14 @@ def bound(dep: env.DepOp) -> tuple[str | None, str | None, str | None]:
     return lower(dep, resolve_platform("auto"))
 
 
+_PIN = {"npm": "@", "system": "="}
+
+
 def _label(dep: env.DepOp) -> str:
+    """`pip pyyaml==6.0.1`, `npm lodash@4.17.21`, `system jq=1.6`, `binary jq`."""
     version = dep.version.data if dep.version else ""
+    if version and dep.kind.data in _PIN:
+        version = _PIN[dep.kind.data] + version
     return f"{dep.kind.data} {dep.dep.data}{version}"
 
 
@@ -58,7 +64,9 @@ def script(module: ModuleOp) -> str:
             out.append(f"if {check}; then")
             out.append(f"  echo {shlex.quote('present:   ' + _label(dep))}")
             if install is None:
-                hint = "set it" if dep.kind.data == "env" else "start it"
+                hint = {"env": "set it", "service": "start it"}.get(
+                    dep.kind.data, "install it by hand"
+                )
                 out.append("else")
                 out.append(
                     f"  echo {shlex.quote(f'missing:   {_label(dep)} ({hint}; not done here)')}"

@@ -128,7 +128,7 @@ def test_shell_pip_install_versions():
     code = "pip install requests==2.31 'pandas>=2' -r req.txt\npython3 -m pip install PyYAML\n"
     deps, _ = shell_deps(code, 1)
     pips = {d.name: d.version for d in deps if d.kind == "pip"}
-    assert pips == {"requests": "2.31", "pandas": ">=2", "PyYAML": None}
+    assert pips == {"requests": "==2.31", "pandas": ">=2", "PyYAML": None}
 
 
 def test_shell_npm_and_npx():
@@ -204,7 +204,7 @@ def test_js_env():
 def test_text_inline_commands_and_env():
     deps = text_deps("Run `jq '.a' data.json` then `pip install foo==1`. Set `$API_KEY`.", 4)
     assert names(deps, "binary") == ["jq", "pip"]
-    assert find(deps, "pip", "foo").version == "1"
+    assert find(deps, "pip", "foo").version == "==1"
     assert names(deps, "env") == ["API_KEY"]
     assert names(deps, "tool") == ["shell"]
     assert find(deps, "binary", "jq").line == 4
@@ -268,11 +268,11 @@ def test_skill_deps_whole(tmp_path: Path):
     assert problems == []
     pips = {d.name: d for d in deps if d.kind == "pip"}
     assert "helper" not in pips
-    assert pips["opencv-python-headless"].version == "4.9"
+    assert pips["opencv-python-headless"].version == "==4.9"
     # `import cv2` (line 10) is provided by the explicit opencv-python-headless: no second build
     assert "opencv-python" not in pips
     # requirements.txt is explicit, so it wins over the SKILL.md `import yaml` at line 12
-    assert (pips["pyyaml"].version, pips["pyyaml"].line) == ("6.0", 2)
+    assert (pips["pyyaml"].version, pips["pyyaml"].line) == ("==6.0", 2)
     assert pips["pyyaml"].evidence == "requirements.txt: pyyaml==6.0"
     assert pips["requests"].evidence == "scripts/helper.py: import requests"
     assert find(deps, "env", "DEMO_TOKEN").line == 13
@@ -290,7 +290,7 @@ def test_explicit_pip_install_wins_over_import():
     deps, _ = skill_deps(root_of(text), None)
     yaml_deps = [d for d in deps if d.kind == "pip" and d.name.lower() == "pyyaml"]
     assert len(yaml_deps) == 1
-    assert yaml_deps[0].version == "6.0.1" and yaml_deps[0].line == 7
+    assert yaml_deps[0].version == "==6.0.1" and yaml_deps[0].line == 7
 
 
 def test_import_kept_without_an_explicit_variant():
@@ -327,6 +327,24 @@ def test_arithmetic_in_fallback_shell_is_not_a_command():
     deps, problems = shell_deps("case $x in \\#*) ;; esac\ncount=$((count + 1))\n", 1)
     assert problems and "shell-parse" in problems[0][2]  # the line-wise fallback ran
     assert "count" not in names(deps, "binary")
+
+
+def test_npx_package_flag_names_the_package():
+    deps, _ = shell_deps("npx -p @mermaid-js/mermaid-cli mmdc -i a.mmd\n", 1)
+    assert names(deps, "npm") == ["@mermaid-js/mermaid-cli"]
+
+
+def test_standard_variables_are_not_env_in_python_and_js():
+    py, _ = python_deps("import os\nos.environ['HOME']\nos.getenv('API_KEY')\n", 1, set())
+    assert names(py, "env") == ["API_KEY"]
+    assert names(js_deps("process.env.PATH; process.env.TOKEN", 1), "env") == ["TOKEN"]
+
+
+def test_case_patterns_in_fallback_are_not_commands():
+    code = 'case "$1" in\n  a) ffmpeg -version ;;\n  *) echo no ;;\nesac\n[[ $X =~ y ]]\n'
+    deps, problems = shell_deps(code, 1)
+    assert problems  # bashlex gave up; the line-wise reading ran
+    assert names(deps, "binary") == ["ffmpeg"]
 
 
 def test_corpus_smoke():

@@ -43,8 +43,8 @@ def skill_dir(tmp_path: Path) -> Path:
 def test_dependencies_with_evidence(skill_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert opt([str(skill_dir), "-p", "extract-deps"]) == 0
     ir = capsys.readouterr().out
-    assert 'env.dep "pip" "pyyaml" at 11:1' in ir
-    assert 'env.dep "pip" "pandas" at 12:1' in ir
+    assert 'env.dep "pip" "pyyaml" at 11:4' in ir
+    assert 'env.dep "pip" "pandas" at 12:4' in ir
     assert 'env.dep "pip" "xdsl"' not in ir  # `from scripts import ...` is local
     assert 'env.dep "pip" "requests" file "scripts/run.py" at 1:1' in ir
     assert 'env.dep "binary" "jq"' in ir
