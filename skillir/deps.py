@@ -569,6 +569,18 @@ def _blank_heredocs(code: str) -> str:
     return "\n".join(out)
 
 
+def _error_pos(code: str, err: Exception, first_line: int, first_col: int) -> tuple[int, int]:
+    """Where bashlex failed: its position counts from the start of the failing line, so the
+    line is the first one holding the unexpected token there."""
+    pos = getattr(err, "position", 0) or 0
+    token = re.search(r"unexpected token '(.+?)'", str(err))
+    if token:
+        for i, text in enumerate(code.split("\n")):
+            if text[pos : pos + len(token.group(1))] == token.group(1):
+                return first_line + i, pos + 1 + (first_col - 1 if i == 0 else 0)
+    return _offset_to_pos(code, pos, first_line, first_col)
+
+
 def _shell(code: str, first_line: int, first_col: int) -> tuple[list[Dependency], list[Problem]]:
     problems: list[Problem] = []
     code = _blank_heredocs(code)
@@ -576,7 +588,7 @@ def _shell(code: str, first_line: int, first_col: int) -> tuple[list[Dependency]
         has_code = any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n"))
         commands = _bashlex_commands(code) if has_code else []
     except Exception as err:  # bashlex raises assorted errors on unsupported syntax
-        line, col = _offset_to_pos(code, getattr(err, "position", 0) or 0, first_line, first_col)
+        line, col = _error_pos(code, err, first_line, first_col)
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
         problems.append((line, col, f"shell: {msg}; used line-wise fallback [shell-parse]"))
         commands = _shlex_commands(code)

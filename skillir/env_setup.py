@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import IO
 
 from xdsl.context import Context
@@ -42,9 +43,16 @@ def _label(dep: env.DepOp) -> str:
     return f"{dep.kind.data} {dep.dep.data}{version}"
 
 
+def _evidence_file(dep: env.DepOp, skill_path: str | None) -> str | None:
+    """The file holding the evidence, as a path usable from where the tool ran."""
+    if dep.file is None:
+        return skill_path
+    return str(PurePath(skill_path).parent / dep.file.data) if skill_path else dep.file.data
+
+
 def _where(dep: env.DepOp, skill_path: str) -> str:
     line = dep.span.data[0] if dep.span else 0
-    return f"{dep.file.data if dep.file else skill_path}:{line}"
+    return f"{_evidence_file(dep, skill_path)}:{line}"
 
 
 def script(module: ModuleOp) -> str:
@@ -106,7 +114,7 @@ def manifest(module: ModuleOp) -> str:
                     "check": check,
                     "install": install,
                     "evidence": {
-                        "file": dep.file.data if dep.file else root.field("path"),
+                        "file": _evidence_file(dep, root.field("path")),
                         "line": dep.span.data[0] if dep.span else None,
                         "col": dep.span.data[1] if dep.span else None,
                     },

@@ -347,6 +347,11 @@ def test_case_patterns_in_fallback_are_not_commands():
     assert names(deps, "binary") == ["ffmpeg"]
 
 
+def test_shell_parse_error_on_a_later_line_is_positioned_there():
+    _, problems = shell_deps("echo hi\nif [[ $MODE =~ ^fast ]]; then echo; fi\n", 17)
+    assert problems[0][:2] == (18, 7)
+
+
 def test_corpus_smoke():
     if not CORPUS.is_dir():
         pytest.skip("shared corpus absent")
