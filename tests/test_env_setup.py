@@ -90,6 +90,7 @@ def test_manifest_is_the_same_as_json(tmp_path: Path, capsys: pytest.CaptureFixt
     (skill,) = data["skills"]
     deps = {(d["kind"], d["name"]): d for d in skill["dependencies"]}
     assert deps[("pip", "pypdf")]["version"] == ">=4"
-    assert deps[("npm", "left-pad")]["evidence"] == {"file": "demo/scripts/a.js", "line": 3, "col": 1}
+    evidence = deps[("npm", "left-pad")]["evidence"]
+    assert evidence == {"file": "demo/scripts/a.js", "line": 3, "col": 1}
     assert deps[("env", "SKILLIR_TEST_TOKEN")]["install"] is None
     assert deps[("tool", "shell")]["check"] is None
