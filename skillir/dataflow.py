@@ -130,6 +130,14 @@ def overlaps(a: str, b: str) -> bool:
 _GLOBBY = re.compile(r"[*?\[]")
 
 
+def _hazard(kind: str, a: str, b: str) -> bool:
+    """Whether `a` (earlier) and `b` (later) conflict. A finding (`value:found.N`) is written
+    once, by its task, so reading "every finding" does not conflict with a later one."""
+    if kind == "war" and b.startswith("value:found."):
+        return False
+    return overlaps(a, b)
+
+
 def conflicts(earlier: Task, later: Task) -> list[str]:
     """The hazards that order `earlier` before `later`: `raw R`, `war R`, `waw R`."""
     out = []
@@ -139,7 +147,7 @@ def conflicts(earlier: Task, later: Task) -> list[str]:
         ("war", earlier.reads, later.writes),
     ):
         for a in sorted(first):
-            hit = next((b for b in sorted(second) if overlaps(a, b)), None)
+            hit = next((b for b in sorted(second) if _hazard(kind, a, b)), None)
             if hit is not None:
                 out.append(f"{kind} {hit if _GLOBBY.search(a) and not _GLOBBY.search(hit) else a}")
                 break
@@ -228,10 +236,11 @@ def _text_resources(task: Task, text: str, verb: str | None, skill_dir: Path | N
             task.reads.add(res)
 
 
-def _dlp(task: Task, text: str, resources: set[str]) -> None:
-    """One operation over many items: "for each ...", "every ...", a glob, or several files."""
+def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
+    """One operation over many items: "for each ...", "every ...", a glob, or several files
+    (in the step's own text; a composite task is mapped only when its title says so)."""
     r = rules()
-    if task.kind not in ("gather", "act"):
+    if task.kind not in ("gather", "act") or _has_word(text, ("then",)):
         return
     word = _has_word(text, r.each)
     if word is not None:
@@ -239,13 +248,15 @@ def _dlp(task: Task, text: str, resources: set[str]) -> None:
         clause = re.split(r"[,.;:]\s|\n", text[at:], maxsplit=1)[0]
         task.over = clause.strip()[:80]
         return
+    if composite:
+        return
     globs = sorted(x for x in resources if x.startswith("glob:"))
     if globs:
         task.over = globs[0][len("glob:") :]
         return
     files = [x for x in sorted(task.reads | task.writes) if x.startswith("file:")]
     exts = {posixpath.splitext(f)[1] for f in files}
-    if len(files) >= 3 and len(exts) == 1 and not (task.reads & task.writes):
+    if len(files) >= 3 and len(exts) == 1:
         # the same operation on three or more files of one type, written out in the step
         task.over = ", ".join(f[len("file:") :] for f in files)
         task.items = len(files)
@@ -257,8 +268,16 @@ def _descendant_texts(op: skill.SkillOp) -> Iterator[skill.SkillOp]:
             yield child
 
 
-def make_task(label: str, head: str, body: list[skill.SkillOp], span, skill_dir) -> Task:
-    """A task from its heading text (the step's own line) and the ops under it."""
+def make_task(
+    label: str,
+    head: str,
+    body: list[skill.SkillOp],
+    span: skill.SpanAttr | None,
+    skill_dir: Path | None,
+    section: bool = False,
+) -> Task:
+    """A task from its heading text (the step's own line, or the section title) and the ops
+    under it; a section is a composite task."""
     r = rules()
     text, order = _lead(head)
     verb = _verb_of(text)
@@ -289,24 +308,25 @@ def make_task(label: str, head: str, body: list[skill.SkillOp], span, skill_dir)
     explicit = set(task.reads | task.writes)
     task.refs = [m.group(0) for m in _STEP_REF.finditer(head)]
     task.anaphora = _has_word(head, r.anaphora)
-    _dlp(task, head, explicit)
-    _conservative(task, explicit)
+    composite = section or any(isinstance(op, skill.StepOp) for op in body)
+    _dlp(task, head, explicit, composite)
+    _conservative(task, explicit, composite)
     return task
 
 
-def _conservative(task: Task, explicit: set[str]) -> None:
-    """What the rules cannot see is assumed: unknown work reads and writes everything."""
+def _conservative(task: Task, explicit: set[str], composite: bool) -> None:
+    """What the rules cannot see is assumed: unknown work reads and writes everything, and so
+    does a composite task (a section, or a step with sub-steps) that is not a pure gather."""
     finding = f"value:found.{task.label}"
-    if task.kind in ("control", "unknown") or (task.kind == "act" and not task.writes):
+    barrier = task.kind in ("control", "unknown") or (task.kind == "act" and not task.writes)
+    if barrier or (composite and task.kind != "gather"):
         task.reads.update(EVERYTHING)
         task.writes.update(EVERYTHING)
     elif task.kind == "act":
         task.reads.add("value:*")  # what it writes is decided on what was found before
-    elif task.kind == "reason":
+    elif task.kind == "reason" or composite or not explicit:
+        # thinking, or looking at things the step does not name: it depends on what came before
         task.reads.update(EVERYTHING)
-        task.writes.add(finding)
-    elif not explicit:  # a gather from the world, not from what earlier steps found
-        task.reads.update(("dir:.", "effect:*"))
         task.writes.add(finding)
     else:  # gather with named objects
         task.writes.add(finding)
@@ -371,7 +391,7 @@ def procedures(root: skill.SkillSkillOp, skill_dir: Path | None = None) -> list[
                 label = (m.group(1) or m.group(2)) if m else str(index)
                 head = sec.title.data[m.end() :].lstrip(" :.-—") if m else sec.title.data
                 tasks.append(
-                    make_task(label, head, list(_descendant_texts(sec)), sec.span, skill_dir)
+                    make_task(label, head, list(_descendant_texts(sec)), sec.span, skill_dir, True)
                 )
                 taken.update(id(o) for o in sec.walk())
             if len({t.label for t in tasks}) == len(tasks):
@@ -431,7 +451,7 @@ def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
             for n in range(lo, hi + 1):
                 if str(n) in labels and labels[str(n)] < j:
                     edge(labels[str(n)], j, f"ref step {n}")
-        if j and later.anaphora:
+        if j and later.anaphora and not later.refs:  # "the output of step 2" names its step
             edge(j - 1, j, f"ref {later.anaphora}")
     reduced = nx.transitive_reduction(graph)
     return [(i, j, reasons[(i, j)][0]) for i, j in sorted(reduced.edges)]

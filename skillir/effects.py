@@ -168,6 +168,9 @@ def _command_effects(words: list[str], skill_dir: Path | None) -> tuple[set[str]
         effect = "effect:" + r.effects[prog]
         (reads if sub in r.read_subcommands else writes).add(effect)
         reads.update(res for _, res in inputs)
+        if sub in ("run", "exec", "x", "dlx"):  # `uv run X`, `npm run X`: X is unknown
+            reads.add("dir:.")
+            writes.add("dir:.")
         if prog == "git":
             # the work tree: read by every git command, rewritten by the ones that move HEAD
             (writes if sub in _GIT_TREE_WRITERS else reads).add("dir:.")

@@ -74,7 +74,8 @@ def _schedule(ops: list[Operation]) -> list[dict[str, Any]]:
 
 def graph_json(graph: par.GraphOp, texts: dict[tuple[int, ...], str]) -> dict[str, Any]:
     tasks = []
-    for task in graph.tasks():
+    ordered = sorted(graph.tasks(), key=lambda t: t.span.data if t.span is not None else ())
+    for task in ordered:  # document order; `schedule` has the execution order
         span = task.span.data if task.span is not None else None
         tasks.append(
             {
