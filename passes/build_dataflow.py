@@ -16,7 +16,8 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from skillir.dataflow import Procedure, dependencies, procedures
+from skillir.dataflow import ASSUMPTIONS, Procedure, dependencies, procedures
+from skillir.diagnostics import active_sink
 from skillir.dialects import cap, par, skill
 from skillir.passes.validate_skill import skill_folder
 
@@ -59,12 +60,24 @@ def insert_after_head(root: skill.SkillSkillOp, ops: list[Operation]) -> None:
 
 @dataclass(frozen=True)
 class BuildDataflow(ModulePass):
+    """`assume=conservative` (default): what a step does not name it may touch, so the order is
+    kept; `assume=stated`: a step touches only what it names (an upper bound for statistics,
+    never a plan to run)."""
+
     name = "build-dataflow"
 
+    assume: str = "conservative"
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.assume not in ASSUMPTIONS:
+            active_sink().error(
+                1, 1, f"build-dataflow: unknown assume '{self.assume}' ({', '.join(ASSUMPTIONS)})"
+            )
+            return
         for root in cap.skills(op):
             for old in [o for o in root.body.block.ops if isinstance(o, par.GraphOp)]:
                 Rewriter.erase_op(old)
-            graphs = [graph_op(p) for p in procedures(root, skill_folder(root))]
+            found = procedures(root, skill_folder(root), self.assume)
+            graphs = [graph_op(p) for p in found]
             if graphs:
                 insert_after_head(root, graphs)

@@ -275,6 +275,7 @@ def make_task(
     span: skill.SpanAttr | None,
     skill_dir: Path | None,
     section: bool = False,
+    assume: str = "conservative",
 ) -> Task:
     """A task from its heading text (the step's own line, or the section title) and the ops
     under it; a section is a composite task."""
@@ -310,8 +311,22 @@ def make_task(
     task.anaphora = _has_word(head, r.anaphora)
     composite = section or any(isinstance(op, skill.StepOp) for op in body)
     _dlp(task, head, explicit, composite)
-    _conservative(task, explicit, composite)
+    if assume == "stated":
+        _stated(task)
+    else:
+        _conservative(task, explicit, composite)
     return task
+
+
+def _stated(task: Task) -> None:
+    """The upper bound: a step touches only what it names; branches and loops still order."""
+    if task.kind == "control":
+        task.reads.update(EVERYTHING)
+        task.writes.update(EVERYTHING)
+    elif task.kind in ("reason", "act", "unknown"):
+        task.reads.add("value:*")
+    if task.kind != "control":
+        task.writes.add(f"value:found.{task.label}")
 
 
 def _conservative(task: Task, explicit: set[str], composite: bool) -> None:
@@ -376,8 +391,14 @@ def _cover(first: skill.SkillOp, last: skill.SkillOp) -> skill.SpanAttr | None:
     return skill.SpanAttr(first.span.data[:2] + (end or first.span.data[2:]))
 
 
-def procedures(root: skill.SkillSkillOp, skill_dir: Path | None = None) -> list[Procedure]:
-    """Every procedure of a skill, in document order."""
+ASSUMPTIONS = ("conservative", "stated")
+
+
+def procedures(
+    root: skill.SkillSkillOp, skill_dir: Path | None = None, assume: str = "conservative"
+) -> list[Procedure]:
+    """Every procedure of a skill, in document order. `assume="stated"` takes each step to
+    touch only what it names (an upper bound on parallelism, not a safe plan)."""
     out: list[Procedure] = []
     taken: set[int] = set()
 
@@ -391,7 +412,9 @@ def procedures(root: skill.SkillSkillOp, skill_dir: Path | None = None) -> list[
                 label = (m.group(1) or m.group(2)) if m else str(index)
                 head = sec.title.data[m.end() :].lstrip(" :.-—") if m else sec.title.data
                 tasks.append(
-                    make_task(label, head, list(_descendant_texts(sec)), sec.span, skill_dir, True)
+                    make_task(
+                        label, head, list(_descendant_texts(sec)), sec.span, skill_dir, True, assume
+                    )
                 )
                 taken.update(id(o) for o in sec.walk())
             if len({t.label for t in tasks}) == len(tasks):
@@ -405,7 +428,15 @@ def procedures(root: skill.SkillSkillOp, skill_dir: Path | None = None) -> list[
             if not _is_procedure(steps, title):
                 continue
             tasks = [
-                make_task(str(i), s.text.data, list(_descendant_texts(s)), s.span, skill_dir)
+                make_task(
+                    str(i),
+                    s.text.data,
+                    list(_descendant_texts(s)),
+                    s.span,
+                    skill_dir,
+                    False,
+                    assume,
+                )
                 for i, s in enumerate(steps, 1)
             ]
             out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))

@@ -41,6 +41,7 @@ class Rules:
     output_flags: frozenset[str]
     effects: dict[str, str]
     read_subcommands: frozenset[str]
+    checkers: dict[str, frozenset[str]]
 
 
 @cache
@@ -65,6 +66,7 @@ def rules() -> Rules:
         output_flags=frozenset(cmds["output_flags"]),
         effects=dict(cmds["effects"]),
         read_subcommands=frozenset(cmds["read_subcommands"]),
+        checkers={k: frozenset(v) for k, v in cmds["checkers"].items()},
     )
 
 
@@ -118,6 +120,16 @@ def _split_commands(code: str) -> list[list[str]]:
     return out
 
 
+_PATTERN_FIRST = {"jq", "yq", "grep", "egrep", "fgrep", "rg", "ag", "awk"}
+_BUILTINS = {
+    "cd", "echo", "export", "set", "source", ".", "printf", "pwd", "test", "[", "true", "false",
+    "type", "command", "which", "unset", "alias", "read", "exit", "return", "sleep",
+}  # fmt: skip
+# programs that run another program: (program, its leading sub-command words)
+_RUNNERS = {
+    "uv": ("run",), "poetry": ("run",), "pipx": ("run",), "uvx": (), "npx": (), "bunx": (),
+    "pnpm": ("exec",), "conda": ("run",), "hatch": ("run",), "pdm": ("run",),
+}  # fmt: skip
 _GIT_TREE_WRITERS = {
     "checkout", "switch", "reset", "merge", "rebase", "pull", "stash", "restore", "clean",
     "cherry-pick", "revert", "apply", "am", "mv", "rm", "init", "clone",
@@ -155,20 +167,40 @@ def _command_effects(words: list[str], skill_dir: Path | None) -> tuple[set[str]
         return reads, writes
     prog = args[0].rsplit("/", 1)[-1]
     rest = args[1:]
+    runner = _RUNNERS.get(prog)
+    if runner is not None and rest[: len(runner)] == list(runner) and len(rest) > len(runner):
+        # `uv run pytest`, `npx eslint .`: what matters is the program run
+        inner = [a for a in rest[len(runner) :]]
+        while inner and inner[0].startswith("-"):
+            inner.pop(0)
+        if inner:
+            r2, w2 = _command_effects(inner, skill_dir)
+            return reads | r2, writes | w2
+    if prog not in _BUILTINS:
+        reads.add("effect:environment")  # a program runs as installed by earlier steps
+    sub = next((a for a in rest if not a.startswith("-")), "")
+    checks = r.checkers.get(prog)
+    if checks is not None and ("" in checks or sub in checks):
+        # a test runner, linter or type checker: reads the work tree, changes nothing
+        reads.add("dir:.")
+        return reads, writes
     outputs = {rest[j + 1] for j, a in enumerate(rest[:-1]) if a in r.output_flags} | {
         a.split("=", 1)[1] for a in rest if a.split("=", 1)[0] in r.output_flags and "=" in a
     }
-    paths = [(a, res) for a in rest if (res := path_resource(a)) is not None]
+    operands = rest
+    if prog in _PATTERN_FIRST:  # `jq .`, `grep -n TODO src/`: the first word is a pattern
+        bare = [j for j, a in enumerate(rest) if not a.startswith("-")]
+        operands = [a for j, a in enumerate(rest) if not bare or j != bare[0]]
+    paths = [(a, res) for a in operands if (res := path_resource(a)) is not None]
     for a in outputs:
         if res := path_resource(a):
             writes.add(res)
     inputs = [(a, res) for a, res in paths if a not in outputs]
     if prog in r.effects:
-        sub = next((a for a in rest if not a.startswith("-")), "")
         effect = "effect:" + r.effects[prog]
         (reads if sub in r.read_subcommands else writes).add(effect)
         reads.update(res for _, res in inputs)
-        if sub in ("run", "exec", "x", "dlx"):  # `uv run X`, `npm run X`: X is unknown
+        if sub in ("run", "exec", "x", "dlx"):  # `npm run X`: a script we cannot see
             reads.add("dir:.")
             writes.add("dir:.")
         if prog == "git":

@@ -164,9 +164,9 @@ def _mermaid_ops(
     for op in ops:
         if isinstance(op, par.TaskOp):
             text = texts.get(op.span.data, "") if op.span is not None else ""
-            lines.append(
-                f'{pad}{_mermaid_id(n, op.label.data)}["{op.label.data}. {_mermaid_text(text)}"]'
-            )
+            label = op.label.data
+            shown = text if text.lstrip().startswith(label) else f"{label}. {text}"
+            lines.append(f'{pad}{_mermaid_id(n, label)}["{_mermaid_text(shown)}"]')
         elif isinstance(op, par.RegionOp):
             kind = op.name.split(".")[1].upper()
             counter[0] += 1
