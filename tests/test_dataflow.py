@@ -173,21 +173,34 @@ def test_lists_of_nouns_or_rules_are_not_procedures():
 # --- the property ---------------------------------------------------------------------------
 
 FILES = ["a.txt", "b.txt", "out/c.txt", "out/d.txt"]
-VERBS = {"read": "Read `{}`.", "write": "Write `{}`.", "edit": "Edit `{}`."}
+VERBS = {
+    "read": "Read `{0}`.",
+    "write": "Write `{0}`.",
+    "edit": "Edit `{0}`.",
+    "copy": "Copy it: `cp {0} {1}`",
+    "sort": "Sort it: `sort {0} > {1}`",
+    "clean": "Clean up: `rm -rf out/`",
+    "list": "List the files in `out/`.",
+}
 
 steps = st.lists(
-    st.tuples(st.sampled_from(sorted(VERBS)), st.sampled_from(FILES), st.booleans()),
+    st.tuples(
+        st.sampled_from(sorted(VERBS)),
+        st.sampled_from(FILES),
+        st.sampled_from(FILES),
+        st.booleans(),
+    ),
     min_size=2,
-    max_size=6,
+    max_size=7,
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(steps)
 def test_every_topological_order_respects_every_hazard(spec):
     lines = []
-    for i, (verb, path, then) in enumerate(spec, 1):
-        text = VERBS[verb].format(path)
+    for i, (verb, path, other, then) in enumerate(spec, 1):
+        text = VERBS[verb].format(path, other)
         lines.append(f"{i}. {'Then ' + text[0].lower() + text[1:] if then else text}\n")
     doc = compile_plan("".join(lines))
     (graph,) = doc["graphs"]
