@@ -246,6 +246,7 @@ class RegionOp(IRDLOperation):
     """Base of the fork/join region ops; `reason` says why running them at once is safe."""
 
     reason = prop_def(TextAttr)
+    span = opt_prop_def(SpanAttr)
     outs = var_result_def(TokenType)
 
     def joins(self) -> Iterator[JoinOp]:

@@ -54,6 +54,8 @@ _MODIFY = {
     "rewrite", "apply", "change",
 }  # fmt: skip
 _TARGET_PREP = {"to", "into", "as", "in", "at"}
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "each", "every", "its", "their",
+                "your", "our", "any", "all", "some", "no"}  # fmt: skip
 
 
 @dataclass
@@ -167,7 +169,7 @@ def _lead(text: str) -> tuple[str, str | None]:
         label = (m.group(1) or m.group(2)).strip()
         rest = text[m.end() :]
         # a label that is itself an instruction ("**Analyze impact**: find ...") leads
-        body = label + " " + rest if _verb_of(label) else rest
+        body = label + " " + rest if _verb_of(label) and not _verb_of(rest) else rest
     each = re.match(
         r"\s*(?:for (?:each|every|all)|in each|on each)\b[^,]*,\s*", body, re.IGNORECASE
     )
@@ -207,11 +209,24 @@ def _code_spans(text: str) -> Iterator[tuple[int, str]]:
         yield m.start(), m.group(2).strip()
 
 
-def _text_resources(task: Task, text: str, verb: str | None, skill_dir: Path | None) -> None:
-    """Paths and commands named in inline code, read or written as the verb says."""
-    creating = verb in _CREATE
-    modifying = verb in _MODIFY
-    verb_at = text.lower().find(verb) if verb else -1
+def _governing_verb(text: str, at: int) -> str | None:
+    """The last verb of the rule lexicon before offset `at`, within its sentence."""
+    verbs = rules().verbs
+    start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1
+    found = None
+    previous = ""
+    for m in _WORD.finditer(text, start, at):
+        word = m.group(0).lower()
+        if word in verbs and previous not in _DETERMINERS:  # "the output" is a noun
+            found = word
+        previous = word
+    return found
+
+
+def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
+    """Paths and commands named in inline code, read or written as the verb governing each
+    says ("Read `a.csv` and write the totals to `b.csv`" reads a.csv, writes b.csv)."""
+    verbs = rules().verbs
     for at, span in _code_spans(text):
         if _is_command_span(span):
             r, w = shell_effects(span[2:] if span.startswith("$ ") else span, skill_dir)
@@ -223,13 +238,13 @@ def _text_resources(task: Task, text: str, verb: str | None, skill_dir: Path | N
             continue
         before = text[:at].lower().split()
         prep = before[-1] if before else ""
-        if prep == "from" or task.kind in ("gather", "reason"):
+        verb = _governing_verb(text, at)
+        acting = verbs.get(verb or "") == "act"
+        if prep == "from" or not acting:
             task.reads.add(res)
-        elif prep in _TARGET_PREP and at > verb_at >= 0:
+        elif prep in _TARGET_PREP or verb in _CREATE:
             task.writes.add(res)
-        elif creating and at > verb_at:
-            task.writes.add(res)
-        elif modifying and at > verb_at:
+        elif verb in _MODIFY:
             task.reads.add(res)
             task.writes.add(res)
         else:
@@ -245,7 +260,7 @@ def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
     word = _has_word(text, r.each)
     if word is not None:
         at = text.lower().find(word)
-        clause = re.split(r"[,.;:]\s|\n", text[at:], maxsplit=1)[0]
+        clause = re.split(r"[,.;:](?:\s|$)|\n", text[at:], maxsplit=1)[0]
         task.over = clause.strip()[:80]
         return
     if composite:
@@ -254,7 +269,10 @@ def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
     if globs:
         task.over = globs[0][len("glob:") :]
         return
-    files = [x for x in sorted(task.reads | task.writes) if x.startswith("file:")]
+    files = sorted(
+        (x for x in task.reads | task.writes if x.startswith("file:")),
+        key=lambda x: (text.find(x[len("file:") :]) % (len(text) + 1), x),
+    )
     exts = {posixpath.splitext(f)[1] for f in files}
     if len(files) >= 3 and len(exts) == 1:
         # the same operation on three or more files of one type, written out in the step
@@ -305,7 +323,7 @@ def make_task(
         elif isinstance(op, (skill.ProseOp, skill.StepOp, skill.BulletOp)):
             texts.append(op.text.data)
     for t in texts:
-        _text_resources(task, t, verb, skill_dir)
+        _text_resources(task, t, skill_dir)
     explicit = set(task.reads | task.writes)
     task.refs = [m.group(0) for m in _STEP_REF.finditer(head)]
     task.anaphora = _has_word(head, r.anaphora)
@@ -429,7 +447,7 @@ def procedures(
                 continue
             tasks = [
                 make_task(
-                    str(i),
+                    str(s.number.data),
                     s.text.data,
                     list(_descendant_texts(s)),
                     s.span,
@@ -437,7 +455,7 @@ def procedures(
                     False,
                     assume,
                 )
-                for i, s in enumerate(steps, 1)
+                for s in steps
             ]
             out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))
             for s in steps:

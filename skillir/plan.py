@@ -172,8 +172,15 @@ def _mermaid_ops(
             counter[0] += 1
             rid = f"g{n}_region{counter[0]}"
             lines.append(f'{pad}subgraph {rid}["{kind}"]')
-            for region in op.regions:
-                _mermaid_ops(list(region.block.ops), n, texts, lines, pad + "  ", counter)
+            for k, region in enumerate(op.regions, 1):
+                inner = pad + "  "
+                if isinstance(op, par.TlpOp):  # one subgraph per sub-agent
+                    counter[0] += 1
+                    lines.append(f'{inner}subgraph g{n}_region{counter[0]}["branch {k}"]')
+                    inner += "  "
+                _mermaid_ops(list(region.block.ops), n, texts, lines, inner, counter)
+                if isinstance(op, par.TlpOp):
+                    lines.append(f"{pad}  end")
             lines.append(f"{pad}end")
 
 

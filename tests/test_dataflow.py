@@ -170,6 +170,43 @@ def test_lists_of_nouns_or_rules_are_not_procedures():
     assert compile_plan(nouns)["graphs"] == [] and compile_plan(rules)["graphs"] == []
 
 
+# --- regressions ----------------------------------------------------------------------------
+
+
+def test_steps_after_a_paragraph_keep_their_numbers():
+    doc = compile_plan(
+        "1. Read `a.csv`.\n2. Read `b.csv`.\n\nThen:\n\n"
+        "3. Read `c.csv`.\n4. Check `d.csv` against the output of step 3.\n"
+    )
+    second = doc["graphs"][1]
+    assert [t["id"] for t in second["tasks"]] == ["3", "4"]
+    assert second["tasks"][1]["after"][0] == {"task": "3", "why": "ref step 3"}
+
+
+def test_a_write_after_a_read_verb_is_a_write():
+    edges, _ = dag("1. Read `a.csv` and write the totals to `b.csv`.\n2. Read `b.csv`.\n")
+    assert edges == {("1", "2")}
+
+
+def test_a_bold_verb_label_does_not_hide_the_instruction():
+    edges, _ = dag("1. **Summarize**: write the summary to `out.md`.\n2. Read `out.md`.\n")
+    assert edges == {("1", "2")}
+
+
+def test_mapped_clause_and_files_as_written():
+    doc = compile_plan(
+        "1. Read every file in `logs/`.\n2. Read `intro.md`, `body.md` and `outro.md`.\n"
+    )
+    first, second = doc["graphs"][0]["tasks"]
+    assert first["over"] == "every file in `logs/`"
+    assert second["over"] == "intro.md, body.md, outro.md"
+
+
+def test_a_noun_that_is_also_a_verb_does_not_govern():
+    edges, _ = dag("1. Read `a.csv`.\n2. Verify the output with `schema.json`.\n")
+    assert edges == {("1", "2")}  # by "the output", not by writing schema.json
+
+
 # --- the property ---------------------------------------------------------------------------
 
 FILES = ["a.txt", "b.txt", "out/c.txt", "out/d.txt"]
