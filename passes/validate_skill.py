@@ -39,7 +39,13 @@ def skill_folder(op: skill.SkillSkillOp) -> Path | None:
     return file.parent if file.name in SKILL_FILE_NAMES and file.is_file() else None
 
 
-def validate(op: skill.SkillSkillOp, sink: DiagnosticSink, check_files: bool) -> None:
+def validate(
+    op: skill.SkillSkillOp,
+    sink: DiagnosticSink,
+    check_files: bool,
+    extra_fields: frozenset[str] = frozenset(),
+    folder_named_by_skill: bool = False,
+) -> None:
     raw = op.field("frontmatter")
     if not isinstance(raw, str):
         sink.error(1, 1, "SKILL.md must start with YAML frontmatter (---) [frontmatter-missing]")
@@ -56,7 +62,7 @@ def validate(op: skill.SkillSkillOp, sink: DiagnosticSink, check_files: bool) ->
     folder = skill_folder(op)
     fm = load_frontmatter(block, sink)
     check_strict_portability(fm, sink)
-    check_frontmatter(fm, sink, folder)
+    check_frontmatter(fm, sink, None if folder_named_by_skill else folder, extra_fields)
     if folder is None or not check_files:
         return
     for ref in op.walk():
@@ -79,15 +85,31 @@ def validate(op: skill.SkillSkillOp, sink: DiagnosticSink, check_files: bool) ->
 class ValidateSkill(ModulePass):
     """Check each `skill.skill` against the Agent Skills spec (rule ids in `skillir.spec`).
 
-    `files=false` skips the check that referenced bundled files exist.
+    `files=false` skips the check that referenced bundled files exist. `harness=ID` checks the
+    skill as that harness loads it: the frontmatter keys it understands are allowed, and the
+    folder name is not checked (the compiled folder is named after the skill). `strict=false`
+    reports errors as warnings (a compile reports its input's problems without refusing it).
     """
 
     name = "validate-skill"
 
     files: bool = True
+    harness: str = ""
+    strict: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         sink = active_sink()
+        extra: frozenset[str] = frozenset()
+        if self.harness:
+            from skillir.harnesses import harness
+
+            try:
+                extra = frozenset(f.split(".")[0] for f in harness(self.harness).frontmatter)
+            except LookupError as err:
+                sink.error(1, 1, f"validate-skill: {err}")
+                return
+        if not self.strict:
+            sink = sink.lenient()
         for child in op.ops:
             if isinstance(child, skill.SkillSkillOp):
-                validate(child, sink, self.files)
+                validate(child, sink, self.files, extra, folder_named_by_skill=bool(self.harness))

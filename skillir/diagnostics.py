@@ -93,6 +93,10 @@ class DiagnosticSink:
     def warning(self, line: int, col: int, message: str) -> Diagnostic:
         return self.emit(Severity.WARNING, line, col, message)
 
+    def lenient(self) -> DiagnosticSink:
+        """A view of this sink that records errors as warnings."""
+        return _WarningsOnly(self)
+
     def fatal(self, line: int, col: int, message: str) -> DiagnosticError:
         """An error that stops processing: raise the result."""
         return DiagnosticError(self.make(Severity.ERROR, line, col, message))
@@ -118,3 +122,19 @@ def active_sink() -> DiagnosticSink:
         sink = DiagnosticSink()
         ACTIVE.set(sink)
     return sink
+
+
+class _WarningsOnly(DiagnosticSink):
+    """Records into `inner`, errors as warnings: a compile reports what is wrong with its input
+    without refusing it."""
+
+    def __init__(self, inner: DiagnosticSink):
+        super().__init__(inner.path, inner.lines, inner.diagnostics)
+        self.inner = inner
+
+    def emit(
+        self, severity: Severity, line: int, col: int, message: str, path: str | None = None
+    ) -> Diagnostic:
+        if severity is Severity.ERROR:
+            severity = Severity.WARNING
+        return self.inner.emit(severity, line, col, message, path)

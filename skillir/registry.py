@@ -32,6 +32,12 @@ def _par_dialect() -> Dialect:
     return Par
 
 
+def _target_dialect() -> Dialect:
+    from skillir.dialects.target import Target
+
+    return Target
+
+
 def _builtin_dialect() -> Dialect:
     from xdsl.dialects.builtin import Builtin
 
@@ -53,6 +59,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "cap": _cap_dialect,
     "env": _env_dialect,
     "par": _par_dialect,
+    "target": _target_dialect,
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
@@ -69,4 +76,8 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "bind-env": _pass("bind_env", "BindEnv"),
     "build-dataflow": _pass("build_dataflow", "BuildDataflow"),
     "extract-parallelism": _pass("extract_parallelism", "ExtractParallelism"),
+    "lower-cap-to-target": _pass("lower_to_target", "LowerCapToTarget"),
+    "lower-env-to-target": _pass("lower_to_target", "LowerEnvToTarget"),
+    "lower-par-to-target": _pass("lower_to_target", "LowerParToTarget"),
+    "compile": _pass("compile", "Compile"),
 }

@@ -116,11 +116,17 @@ def check_skill_text(text: str, path: str, skill_dir: Path | None) -> list[Diagn
     return sink.diagnostics
 
 
-def check_frontmatter(fm: Frontmatter, sink: DiagnosticSink, skill_dir: Path | None) -> None:
-    """Emit the spec's field rules, then the extras; nothing when the frontmatter did not load."""
+def check_frontmatter(
+    fm: Frontmatter,
+    sink: DiagnosticSink,
+    skill_dir: Path | None,
+    extra_fields: frozenset[str] = frozenset(),
+) -> None:
+    """Emit the spec's field rules, then the extras; nothing when the frontmatter did not load.
+    `extra_fields`: top-level keys a target harness understands besides the spec's."""
     if fm.data is None:
         return
-    for key in (key for key in fm.nodes if key not in ALLOWED_FIELDS):
+    for key in (key for key in fm.nodes if key not in ALLOWED_FIELDS | extra_fields):
         sink.error(
             *fm.key_pos[key],
             f"Unexpected fields in frontmatter: {key}. "

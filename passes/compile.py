@@ -1,0 +1,118 @@
+"""`compile{harness model profile profile-dir borrow no-compensate env}`: the whole pipeline,
+from a parsed SKILL.md to what one (harness, model) pair loads.
+
+    validate-skill{harness strict=false} → bind-target → infer-capabilities → analyze-gaps →
+    compensate → guard-compensation → extract-deps → bind-env{platform=auto} →
+    build-dataflow → extract-parallelism → lower-cap-to-target → lower-env-to-target →
+    lower-par-to-target
+
+The profile is the store's entry for (harness, model), else `profile=PATH`; the same model
+measured on another harness is used only with `borrow=true`, with a warning naming it.
+`no-compensate=true` skips compensation and every text change of the lowering, so the compiled
+SKILL.md is the original byte for byte. The input's spec problems are reported as warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from skillir.diagnostics import active_sink
+from skillir.passes.analyze_gaps import AnalyzeGaps
+from skillir.passes.bind_env import BindEnv
+from skillir.passes.bind_target import BindTarget
+from skillir.passes.build_dataflow import BuildDataflow
+from skillir.passes.compensate import Compensate
+from skillir.passes.extract_deps import ExtractDeps
+from skillir.passes.extract_parallelism import ExtractParallelism
+from skillir.passes.guard_compensation import GuardCompensation
+from skillir.passes.infer_capabilities import InferCapabilities
+from skillir.passes.lower_to_target import (
+    LowerCapToTarget,
+    LowerEnvToTarget,
+    LowerParToTarget,
+    harness_id,
+)
+from skillir.passes.validate_skill import ValidateSkill
+
+
+def profile_for(harness: str, model: str, profile: str, profile_dir: str, borrow: bool) -> str:
+    """The profile file to compile for; LookupError says what is missing."""
+    if profile:
+        return profile
+    from skillir.profiles import canonical_harness, open_store
+
+    if not model:
+        raise LookupError('compile needs model="provider/model" or profile="file.json"')
+    store = open_store(profile_dir or None)
+    found = store.find(canonical_harness(harness), model)
+    if found is None and borrow:
+        others = store.find_model_any_harness(model)
+        if others:
+            found = others[0]
+            active_sink().warning(
+                1,
+                1,
+                f"no profile of '{model}' on '{harness}': borrowing the one measured on "
+                f"'{found.harness}' ({found.path})",
+            )
+    if found is None:
+        hint = "" if borrow else "; borrow=true uses one measured on another harness"
+        raise LookupError(
+            f"no profile for harness '{harness}' and model '{model}' in {store.root}{hint}"
+        )
+    return str(found.path)
+
+
+def passes_for(
+    harness: str, profile: str, model: str = "", compensate: bool = True, env_mode: str = "script"
+) -> list[ModulePass]:
+    """The pipeline for one harness and a resolved profile file."""
+    text = compensate
+    middle: list[ModulePass] = (
+        [Compensate(), GuardCompensation()] if compensate else [GuardCompensation()]
+    )
+    return [
+        ValidateSkill(harness=harness_id(harness), strict=False),
+        BindTarget(profile=profile),
+        InferCapabilities(),
+        AnalyzeGaps(),
+        *middle,
+        ExtractDeps(),
+        BindEnv(platform="auto"),
+        BuildDataflow(),
+        ExtractParallelism(),
+        LowerCapToTarget(harness=harness_id(harness), model=model, text=text),
+        LowerEnvToTarget(mode=env_mode, text=text),
+        LowerParToTarget(harness=harness_id(harness), text=text),
+    ]
+
+
+@dataclass(frozen=True)
+class Compile(ModulePass):
+    name = "compile"
+
+    harness: str = "bare"
+    model: str = ""
+    profile: str = ""
+    profile_dir: str = ""
+    borrow: bool = False
+    no_compensate: bool = False
+    env: str = "script"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        sink = active_sink()
+        try:
+            path = profile_for(
+                self.harness, self.model, self.profile, self.profile_dir, self.borrow
+            )
+        except LookupError as err:
+            sink.error(1, 1, f"compile: {err}")
+            return
+        for step in passes_for(self.harness, path, self.model, not self.no_compensate, self.env):
+            step.apply(ctx, op)
+            if sink.has_errors:
+                return

@@ -1,0 +1,325 @@
+"""The last lowering, from `cap` / `env` / `par` to what one harness loads (`target` dialect).
+
+- `lower-cap-to-target{harness model text}`: from `cap.target` and the skill folder, a
+  `target.harness` head and a `target.file` per bundled file; tool names in the text become
+  the harness's ("the `Bash` tool" is "the `execute_command` tool" for the bare agent).
+- `lower-env-to-target{mode text}`: from `env.dep`, `target.file "env-setup.sh"` and a note
+  saying to run it (`mode=script`) or that the dependencies are installed (`preinstalled`).
+- `lower-par-to-target{harness text}`: from the `par` regions, `target.file "plan.json"` and a
+  note per region the harness can run at once (parallel tool calls, sub-agents, a concurrent
+  map); none where it cannot, so those steps stay serial.
+
+Notes are `**Note:**` quotes placed like compensation notes (right after the anchored step's
+text) and marked with their origin. `text=false` adds the files but changes no text, so the
+compiled SKILL.md is the original byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from skillir.diagnostics import active_sink
+from skillir.dialects import cap, env, par, skill, target
+from skillir.harnesses import ROLES, Harness, harness, harnesses
+from skillir.passes.build_dataflow import insert_after_head
+from skillir.passes.compensate import note_op, place_note
+from skillir.passes.validate_skill import skill_folder
+
+_SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv", "venv", ".mypy_cache"}
+_SKILL_FILES = {"SKILL.md", "skill.md"}
+# tool names harnesses used before their current ones (Claude Code's `Task` became `Agent`)
+_FORMER_NAMES = {"Task": "subagent", "TodoWrite": "todo", "LS": "list", "MultiEdit": "edit"}
+# when one name serves several roles (Codex `apply_patch`: write and edit), the first listed
+_ROLE_PREFERENCE = ("shell", "edit", "write", "read", "grep", "glob", "list", "web_fetch",
+                    "web_search", "subagent", "todo")  # fmt: skip
+_TEXT_OPS = (skill.ProseOp, skill.StepOp, skill.BulletOp, skill.QuoteOp, skill.TableOp)
+
+
+def _resolve_harness(name: str) -> Harness | None:
+    try:
+        return harness(name)
+    except LookupError as err:
+        active_sink().error(1, 1, str(err))
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# tool names
+
+
+@cache
+def tool_roles() -> dict[str, str]:
+    """Every harness tool name (and former name) → its role."""
+    found: dict[str, set[str]] = {}
+    for h in harnesses().values():
+        for role, name in h.tools.items():
+            found.setdefault(name, set()).add(role)
+    roles = {name: min(rs, key=_ROLE_PREFERENCE.index) for name, rs in found.items()}
+    roles.update(_FORMER_NAMES)
+    assert set(roles.values()) <= set(ROLES)
+    return roles
+
+
+def _distinctive(name: str) -> bool:
+    """A name no English sentence uses by accident: CamelCase or snake_case."""
+    return "_" in name or bool(re.search(r"[a-z][A-Z]", name)) or name in _FORMER_NAMES
+
+
+@cache
+def _tool_pattern() -> re.Pattern[str]:
+    names = sorted(tool_roles(), key=len, reverse=True)
+    alternatives = "|".join(re.escape(n) for n in names)
+    # `Name` anywhere for distinctive names; any name followed by "tool(s)"
+    return re.compile(
+        rf"(?<![\w/.-])(`?)({alternatives})(`?)(?=(\s+tools?\b)|[\s.,;:)]|$)", re.MULTILINE
+    )
+
+
+def rewrite_tool_names(text: str, to: Harness) -> str:
+    """Tool names of any harness, as the target harness calls them: "the `Bash` tool" becomes
+    "the `execute_command` tool" for the bare agent. Only a name followed by "tool", or a
+    distinctive name in backticks, is a tool name; code spans with more in them are left."""
+    roles = tool_roles()
+
+    def swap(m: re.Match[str]) -> str:
+        open_tick, name, close_tick, tool_word = m.group(1), m.group(2), m.group(3), m.group(4)
+        quoted = open_tick == close_tick == "`"
+        if open_tick != close_tick or not (tool_word or (quoted and _distinctive(name))):
+            return m.group(0)
+        if not tool_word and not quoted:
+            return m.group(0)
+        new = to.tool(roles[name])
+        if new is None or new == name:
+            return m.group(0)
+        return f"{open_tick}{new}{close_tick}"
+
+    return _tool_pattern().sub(swap, text)
+
+
+def _rewrite_op(op: Operation, to: Harness) -> None:
+    for key in ("text", "raw"):
+        attr = op.properties.get(key)
+        if isinstance(attr, skill.TextAttr):
+            new = rewrite_tool_names(attr.data, to)
+            if new != attr.data:
+                op.properties[key] = skill.TextAttr(new)
+
+
+# ---------------------------------------------------------------------------------------------
+# files
+
+
+def bundled_files(folder: Path) -> Iterator[str]:
+    """Every file of a skill folder besides its SKILL.md, as relative POSIX paths, sorted;
+    symlinks that leave the folder and tool caches are left out."""
+    root = folder.resolve()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part in _SKIP_DIRS for part in rel.parts) or not path.is_file():
+            continue
+        if rel.as_posix() in _SKILL_FILES or not path.resolve().is_relative_to(root):
+            continue
+        yield rel.as_posix()
+
+
+def _replace_target_ops(root: skill.SkillSkillOp, kinds: tuple[str, ...]) -> None:
+    for old in list(root.body.block.ops):
+        if isinstance(old, target.FileOp) and old.kind.data in kinds:
+            Rewriter.erase_op(old)
+
+
+def _file(path: str, kind: str) -> target.FileOp:
+    return target.FileOp.build_op(path=path, kind=kind)  # type: ignore[return-value]
+
+
+def _first_section(root: skill.SkillSkillOp) -> Operation:
+    return next((op for op in root.body.block.ops if isinstance(op, skill.SectionOp)), root)
+
+
+def _note(anchor: Operation, text: str, origin: str) -> None:
+    place_note(anchor, note_op(text, origin))
+
+
+# ---------------------------------------------------------------------------------------------
+# passes
+
+
+@dataclass(frozen=True)
+class LowerCapToTarget(ModulePass):
+    name = "lower-cap-to-target"
+
+    harness: str = "bare"
+    model: str = ""
+    text: bool = True
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        to = _resolve_harness(self.harness)
+        if to is None:
+            return
+        for root in cap.skills(op):
+            for old in [o for o in root.body.block.ops if isinstance(o, target.HarnessOp)]:
+                Rewriter.erase_op(old)
+            _replace_target_ops(root, ("bundled",))
+            bound = cap.target_of(root)
+            model = self.model or (bound.field("model") if bound is not None else None)
+            source = bound.field("source") if bound is not None else None
+            measured = bound.field("harness") if bound is not None else None
+            borrowed = None
+            if isinstance(measured, str) and harness_id(measured) != to.id:
+                borrowed = measured
+            head = target.HarnessOp.build_op(
+                harness=to.id,
+                model=model or None,
+                injection=to.injection,
+                folder=to.folder(root.skill_name.data),
+                profile=Path(source).name if isinstance(source, str) else None,
+                borrowed=borrowed,
+            )
+            folder = skill_folder(root)
+            files = [_file(p, "bundled") for p in bundled_files(folder)] if folder else []
+            insert_after_head(root, [head, *files])
+            if self.text:
+                for text_op in root.walk():
+                    if isinstance(text_op, _TEXT_OPS):
+                        _rewrite_op(text_op, to)
+
+
+def harness_id(name: str) -> str:
+    """The table id of a harness name as profiles spell it (`bare-agent` is `bare`)."""
+    lowered = name.strip().lower()
+    return "bare" if lowered in ("bare", "bare-agent") else lowered
+
+
+_INSTALLABLE = ("pip", "npm", "system", "binary")
+
+
+@dataclass(frozen=True)
+class LowerEnvToTarget(ModulePass):
+    name = "lower-env-to-target"
+
+    mode: str = "script"
+    text: bool = True
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.mode not in ("script", "preinstalled"):
+            active_sink().error(
+                1, 1, f"lower-env-to-target: unknown mode '{self.mode}' (script or preinstalled)"
+            )
+            return
+        for root in cap.skills(op):
+            _replace_target_ops(root, ("env-setup",))
+            insert_after_head(root, [_file("env-setup.sh", "env-setup")])
+            deps = [d for d in root.body.block.ops if isinstance(d, env.DepOp)]
+            installable = [d.dep.data for d in deps if d.kind.data in _INSTALLABLE]
+            variables = [d.dep.data for d in deps if d.kind.data == "env"]
+            if not self.text or not (installable or variables):
+                continue
+            named = _and([f"`{n}`" for n in installable[:6]])
+            more = f" and {len(installable) - 6} more" if len(installable) > 6 else ""
+            parts = []
+            if installable and self.mode == "script":
+                parts.append(
+                    f"Before the first step, run `bash env-setup.sh` in this skill's folder: it "
+                    f"checks {named}{more}, and installs only what is missing."
+                )
+            elif installable:
+                parts.append(f"{named}{more} are installed already; do not install anything.")
+            if variables:
+                listed = _and([f"`{v}`" for v in variables])
+                parts.append(f"It needs {listed} set in the environment; never invent a value.")
+            _note(_first_section(root), " ".join(parts), "lower-env")
+
+
+def _span_index(root: skill.SkillSkillOp) -> dict[tuple[int, ...], Operation]:
+    return {
+        o.span.data: o
+        for o in root.walk()
+        if isinstance(o, (skill.StepOp, skill.SectionOp)) and o.span is not None
+    }
+
+
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+def _steps(labels: list[str]) -> str:
+    return f"step {labels[0]}" if len(labels) == 1 else "steps " + _and(labels)
+
+
+def region_note(region: par.RegionOp, to: Harness) -> str | None:
+    """How the harness runs the region at once; None when it cannot (the steps stay serial)."""
+    if isinstance(region, par.IlpOp):
+        if not to.parallel_tool_calls:
+            return None
+        labels = [t.label.data for t in region.tasks()]
+        return (
+            f"{_steps(labels).capitalize()} are independent: make their tool calls together, "
+            "in one turn."
+        )
+    if isinstance(region, par.DlpOp):
+        (task,) = region.tasks()
+        over = region.over.data
+        if to.parallel_tool_calls:
+            return (
+                f"Step {task.label.data} treats each item ({over}) on its own: process the items "
+                "concurrently, several tool calls per turn, or with one command that runs them "
+                "in parallel (e.g. `xargs -P 4`)."
+            )
+        return None
+    if isinstance(region, par.TlpOp):
+        chains = []
+        for branch in region.branches:
+            labels = [t.label.data for t in branch.walk() if isinstance(t, par.TaskOp)]
+            chains.append(labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}")
+        if not to.subagents:
+            return None
+        via = f" (the `{to.tools['subagent']}` tool)" if "subagent" in to.tools else ""
+        return (
+            f"Steps {_and(chains)} are independent chains: give each "
+            f"to its own sub-agent{via}, and wait for all of them before going on."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class LowerParToTarget(ModulePass):
+    name = "lower-par-to-target"
+
+    harness: str = "bare"
+    text: bool = True
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        to = _resolve_harness(self.harness)
+        if to is None:
+            return
+        for root in cap.skills(op):
+            _replace_target_ops(root, ("plan",))
+            insert_after_head(root, [_file("plan.json", "plan")])
+            if not self.text:
+                continue
+            anchors = _span_index(root)
+            for region in [o for o in root.walk() if isinstance(o, par.RegionOp)]:
+                if isinstance(region.parent_op(), par.RegionOp):
+                    continue  # a region inside a tlp branch: the branch's sub-agent decides
+                note = region_note(region, to)
+                first = min(
+                    (t for t in region.tasks() if t.span is not None),
+                    key=lambda t: t.span.data,  # type: ignore[union-attr]
+                    default=None,
+                )
+                if note is None or first is None or first.span.data not in anchors:
+                    continue
+                _note(anchors[first.span.data], note, "lower-par")

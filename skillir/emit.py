@@ -1,0 +1,111 @@
+"""What `skill-translate --target=HARNESS` emits: the compiled skill folder, or the prompt form.
+
+A folder holds the compiled `SKILL.md`, every bundled file copied byte for byte, `env-setup.sh`
+(mode 755) and `plan.json`. It is written atomically: built beside the destination, then
+swapped into place, so a failure leaves the old folder (or nothing) there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from html import escape
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+
+from skillir.dialects import cap, target
+from skillir.markdown import render_skill
+
+
+def _root(module: ModuleOp):
+    roots = list(cap.skills(module))
+    if len(roots) != 1:
+        raise ValueError(f"a skill folder holds one skill; the input has {len(roots)}")
+    return roots[0]
+
+
+def head_of(root) -> target.HarnessOp | None:
+    return next((o for o in root.body.block.ops if isinstance(o, target.HarnessOp)), None)
+
+
+def folder_files(module: ModuleOp) -> dict[str, bytes]:
+    """Relative path → content of every file of the compiled folder."""
+    from skillir.env_setup import script
+    from skillir.plan import plan
+
+    root = _root(module)
+    source = root.field("path")
+    folder = Path(source).parent if isinstance(source, str) else None
+    files = {"SKILL.md": render_skill(root).encode("utf-8")}
+    for op in root.body.block.ops:
+        if not isinstance(op, target.FileOp):
+            continue
+        kind, path = op.kind.data, op.path.data
+        if kind == "bundled" and folder is not None:
+            files[path] = (folder / path).read_bytes()
+        elif kind == "env-setup":
+            files[path] = script(module).encode("utf-8")
+        elif kind == "plan":
+            files[path] = (json.dumps(plan(module), indent=2, ensure_ascii=False) + "\n").encode()
+    return files
+
+
+def write_folder(files: dict[str, bytes], destination: Path) -> None:
+    """Write the folder atomically: a temporary sibling renamed into place."""
+    destination = destination.resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        for rel, data in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            if rel.endswith(".sh") or data.startswith(b"#!"):
+                path.chmod(0o755)
+        os.chmod(staging, 0o755)
+        if destination.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))
+            os.replace(destination, old / "previous")
+            os.replace(staging, destination)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, destination)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def prompt_text(module: ModuleOp) -> str:
+    """The system-prompt form: an `<available_skills>` listing (name, description, location) and,
+    for a harness that injects skills into the prompt, the compiled skill itself."""
+    from skillir.frontmatter import load_frontmatter, split_frontmatter
+
+    out = ["<available_skills>"]
+    bodies = []
+    for root in cap.skills(module):
+        head = head_of(root)
+        name = root.skill_name.data
+        description = ""
+        raw = root.field("frontmatter")
+        if isinstance(raw, str):
+            from skillir.diagnostics import DiagnosticSink
+
+            block = split_frontmatter(raw.splitlines(True))
+            if block is not None:
+                data = load_frontmatter(block, DiagnosticSink()).data or {}
+                description = str(data.get("description", "")) if isinstance(data, dict) else ""
+        location = head.folder.data if head is not None and head.folder else name
+        out += [
+            "  <skill>",
+            f"    <name>{escape(name)}</name>",
+            f"    <description>{escape(description.strip())}</description>",
+            f"    <location>{escape(location)}/SKILL.md</location>",
+            "  </skill>",
+        ]
+        if head is None or head.injection.data == "system-prompt":
+            bodies.append(f'<skill name="{escape(name)}">\n{render_skill(root)}</skill>')
+    out.append("</available_skills>")
+    return "\n".join(out + bodies) + "\n"
