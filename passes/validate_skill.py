@@ -45,6 +45,7 @@ def validate(
     check_files: bool,
     extra_fields: frozenset[str] = frozenset(),
     folder_named_by_skill: bool = False,
+    portability: bool = True,
 ) -> None:
     raw = op.field("frontmatter")
     if not isinstance(raw, str):
@@ -61,7 +62,8 @@ def validate(
         sink.warning(1, 1, BOM_WARNING)
     folder = skill_folder(op)
     fm = load_frontmatter(block, sink)
-    check_strict_portability(fm, sink)
+    if portability:
+        check_strict_portability(fm, sink)
     check_frontmatter(fm, sink, None if folder_named_by_skill else folder, extra_fields)
     if folder is None or not check_files:
         return
@@ -112,4 +114,11 @@ class ValidateSkill(ModulePass):
             sink = sink.lenient()
         for child in op.ops:
             if isinstance(child, skill.SkillSkillOp):
-                validate(child, sink, self.files, extra, folder_named_by_skill=bool(self.harness))
+                validate(
+                    child,
+                    sink,
+                    self.files,
+                    extra,
+                    folder_named_by_skill=bool(self.harness),
+                    portability=self.strict,  # strict-YAML portability: a lint, not for compiles
+                )

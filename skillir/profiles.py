@@ -46,6 +46,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -192,8 +193,25 @@ def load_profile(path: Path | str) -> Profile:
 
 
 def load_profiles(path: Path | str) -> list[Profile]:
-    """Read every profile in a file: one, or one per entry of a compact `capabilities.json`."""
+    """Read every profile in a file: one, or one per entry of a compact `capabilities.json`.
+    Reading is cached per (path, size, modification time): compiling many skills for one
+    target reads its profile once."""
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is not None:
+        return list(_load_cached(str(path.resolve()), stat.st_size, stat.st_mtime_ns))
+    return _load_uncached(path)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, size: int, mtime_ns: int) -> tuple[Profile, ...]:
+    return tuple(_load_uncached(Path(path)))
+
+
+def _load_uncached(path: Path) -> list[Profile]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:

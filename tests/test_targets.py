@@ -1,0 +1,284 @@
+"""Issue 7: the harness table, tool-name rewriting, and `skill-translate --target=HARNESS`
+writing a complete, loadable, valid folder; `--no-compensate` keeps the text; the L3 target
+changes only what passes add or remove; profiles are borrowed only when asked."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from skillir.catalog import PRIMITIVE_IDS
+from skillir.harnesses import ROLES, harness, harnesses
+from skillir.passes.lower_to_target import rewrite_tool_names
+from skillir.tools.skill_opt import main as opt
+from skillir.tools.skill_translate import HARNESS_TARGETS
+from skillir.tools.skill_translate import main as translate
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "pdf-report"
+PLAN_SCHEMA = json.loads(resources.files("skillir.data").joinpath("plan.schema.json").read_text())
+
+SKILL = """---
+name: csv-brief
+description: Summarise two CSV files into a brief. Use when asked to compare sales files.
+---
+
+# CSV brief
+
+Use the `Bash` tool for commands and the Read tool for files.
+
+## Steps
+
+1. Read `data/a.csv`.
+2. Read `data/b.csv`.
+3. Compare the two and write `brief.md`.
+
+```python
+import pandas as pd
+import os
+token = os.environ["BRIEF_TOKEN"]
+```
+"""
+
+
+def profile(tmp_path: Path, level: int) -> Path:
+    path = tmp_path / f"all-L{level}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "harness": "bare-agent",
+                "model": "test/all-l{level}",
+                "capabilities": {p: f"L{level}" for p in PRIMITIVE_IDS},
+            }
+        )
+    )
+    return path
+
+
+@pytest.fixture
+def skill_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "src" / "csv-brief"
+    (folder / "scripts").mkdir(parents=True)
+    (folder / "SKILL.md").write_text(SKILL)
+    (folder / "scripts" / "tool.py").write_bytes(b"import sys\r\nprint(sys.argv)\x00\xff\n")
+    return folder
+
+
+# --- the harness table ----------------------------------------------------------------------
+
+
+def test_every_harness_has_its_facts_and_sources():
+    assert set(harnesses()) == set(HARNESS_TARGETS)
+    for h in harnesses().values():
+        assert h.injection in ("folder", "system-prompt", "instructions-file")
+        assert "shell" in h.tools and set(h.tools) <= set(ROLES)
+        for fact in ("injection", "parallel_tool_calls", "subagents", "tools"):
+            assert any(key.startswith(fact) for key in h.sources), (h.id, fact)
+        if h.injection == "folder":
+            assert h.folder("x") and "x" in h.folder("x")
+    assert harness("claude-code").folder("pdf") == ".claude/skills/pdf"
+    assert harness("bare-agent").id == "bare"
+    with pytest.raises(LookupError, match="known: bare"):
+        harness("vim")
+
+
+@pytest.mark.parametrize(
+    ("target", "text", "expected"),
+    [
+        ("bare", "Use the `Bash` tool.", "Use the `execute_command` tool."),
+        ("claude-code", "Call `execute_command` here.", "Call `Bash` here."),
+        ("claude-code", "Spawn it with the Task tool.", "Spawn it with the Agent tool."),
+        ("codex", "Open it with the Read tool.", "Open it with the exec_command tool."),
+        ("hermes", "Fetch it with `WebFetch`.", "Fetch it with `web_extract`."),
+        ("bare", "Delegate with the Agent tool.", "Delegate with the Agent tool."),
+        ("bare", "Read the file and run bash.", "Read the file and run bash."),
+        ("bare", "Run `Bash(git:*)` only.", "Run `Bash(git:*)` only."),
+    ],
+)
+def test_rewrite_tool_names(target: str, text: str, expected: str):
+    assert rewrite_tool_names(text, harness(target)) == expected
+
+
+# --- the emitted folder ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", HARNESS_TARGETS)
+def test_folder_for_each_harness(
+    name: str, skill_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out = tmp_path / "out" / "csv-brief"
+    args = [str(skill_dir), f"--target={name}", "--profile", str(profile(tmp_path, 1))]
+    assert translate([*args, "-o", str(out)]) == 0
+    capsys.readouterr()
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == ["SKILL.md", "env-setup.sh", "plan.json", "scripts/tool.py"]
+    assert (out / "scripts" / "tool.py").read_bytes() == (
+        skill_dir / "scripts" / "tool.py"
+    ).read_bytes()
+    assert os.access(out / "env-setup.sh", os.X_OK)
+    jsonschema.validate(json.loads((out / "plan.json").read_text()), PLAN_SCHEMA)
+    compiled = (out / "SKILL.md").read_text()
+    assert "bash env-setup.sh" in compiled and "`BRIEF_TOKEN`" in compiled
+    # the compiled skill validates and re-parses as this harness loads it
+    assert opt([str(out), "-p", f"validate-skill{{harness={name}}}"]) == 0
+    assert "error" not in capsys.readouterr().err
+    shell = harness(name).tools["shell"]
+    assert f"`{shell}` tool" in compiled
+    if harness(name).parallel_tool_calls:
+        assert "Steps 1 and 2 are independent" in compiled
+
+
+@pytest.mark.parametrize("name", HARNESS_TARGETS)
+def test_no_compensate_keeps_the_original_text(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    args = [str(EXAMPLE), f"--target={name}", "--profile", str(profile(tmp_path, 0))]
+    assert translate([*args, "--no-compensate"]) == 0
+    assert capsys.readouterr().out == (EXAMPLE / "SKILL.md").read_text()
+
+
+def test_l3_target_changes_only_what_passes_add_or_remove(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    args = [str(EXAMPLE), "--target=claude-code", "--profile", str(profile(tmp_path, 3))]
+    assert translate(args) == 0
+    compiled = capsys.readouterr().out.splitlines()
+    original = (EXAMPLE / "SKILL.md").read_text().splitlines()
+    added = [line[1:] for line in difflib.ndiff(original, compiled) if line.startswith("+ ")]
+    # every added line is a lowering note (or the blank line after it)
+    assert all(not a.strip() or a.lstrip().startswith("> **Note:**") for a in added), added
+    assert translate([*args, "--no-compensate"]) == 0
+    assert capsys.readouterr().out.splitlines() == original
+
+
+def test_folder_is_replaced_atomically(
+    skill_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    args = [str(skill_dir), "--target=opencode", "--profile", str(profile(tmp_path, 2))]
+    assert translate([*args, "-o", str(out)]) == 0
+    assert not (out / "stale.txt").exists() and (out / "SKILL.md").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["all-L2.json", "out", "src"])
+
+
+def test_error_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "SKILL.md").write_text("---\nname: [unclosed\n---\n# x\n")
+    out = tmp_path / "out"
+    assert (
+        translate(
+            [str(bad), "--target=bare", "--profile", str(profile(tmp_path, 1)), "-o", str(out)]
+        )
+        == 1
+    )
+    assert "error: invalid YAML" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_prompt_form(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    base = [str(EXAMPLE), "-t", "prompt", "--profile", str(profile(tmp_path, 1))]
+    assert translate(base) == 0
+    bare = capsys.readouterr().out
+    assert bare.startswith("<available_skills>\n  <skill>\n    <name>pdf-report</name>")
+    assert '<skill name="pdf-report">\n---\nname: pdf-report' in bare
+    assert translate([*base, "--harness=claude-code"]) == 0
+    listed = capsys.readouterr().out
+    assert "<location>.claude/skills/pdf-report/SKILL.md</location>" in listed
+    assert '<skill name="pdf-report">' not in listed  # Claude Code loads the folder itself
+
+
+def test_stats_prints_token_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    args = [str(EXAMPLE), "--target=codex", "--profile", str(profile(tmp_path, 0)), "--stats"]
+    assert translate(args) == 0
+    err = capsys.readouterr().err
+    assert "tokens (o200k_base) codex: original " in err
+
+
+@pytest.mark.skipif(not (REPO.parent / "shared" / "profiles").is_dir(), reason="no shared")
+def test_borrowing_a_profile_only_when_asked(capsys: pytest.CaptureFixture[str], monkeypatch):
+    monkeypatch.setenv("SKILLIR_PROFILES", str(REPO.parent / "shared" / "profiles" / "skvm"))
+    args = [str(EXAMPLE), "--target=claude-code", "--model=openai/gpt-5.4"]
+    assert translate(args) == 1
+    assert "borrow=true uses one measured on another harness" in capsys.readouterr().err
+    assert translate([*args, "--borrow-profile"]) == 0
+    err = capsys.readouterr().err
+    assert "borrowing the one measured on 'bare-agent'" in err
+
+
+PROFILES = {
+    "weak": "bare-agent__qwen--qwen3.5-9b.json",
+    "medium": "bare-agent__qwen--qwen3.5-35b-a3b.json",
+    "strong": "bare-agent__openai--gpt-5.4.json",
+}
+
+
+@pytest.mark.slow
+def test_every_corpus_skill_compiles_for_every_harness_and_profile():
+    """Zero errors for every corpus skill that parses (one has invalid YAML: a clear error);
+    a compiled SKILL.md re-parses and, when its input was valid for the harness, validates."""
+    from xdsl.context import Context
+
+    from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
+    from skillir.emit import folder_files
+    from skillir.frontend import parse_skill
+    from skillir.passes.compile import passes_for
+    from skillir.passes.validate_skill import ValidateSkill
+
+    shared = REPO.parent / "shared"
+    if not (shared / "corpus").is_dir():
+        pytest.skip("shared corpus absent")
+    unparsable, compiled = [], 0
+
+    def errors(sink: DiagnosticSink) -> list[str]:
+        return [d.message for d in sink.diagnostics if d.severity is Severity.ERROR]
+
+    for path in sorted((shared / "corpus").rglob("SKILL.md")):
+        data = path.read_bytes()
+        for name in HARNESS_TARGETS:
+            # was the input valid for this harness?
+            sink = DiagnosticSink(str(path))
+            token = ACTIVE.set(sink)
+            try:
+                try:
+                    module = parse_skill(data, str(path), sink)
+                except DiagnosticError as err:
+                    sink.diagnostics.append(err.diagnostic)
+                if errors(sink):  # the frontend refused it, with a positioned error
+                    unparsable.append((path, errors(sink)[0]))
+                    break
+                ValidateSkill(harness=name).apply(Context(), module)
+                valid = not errors(sink)
+            finally:
+                ACTIVE.reset(token)
+            for level, file in PROFILES.items():
+                sink = DiagnosticSink(str(path))
+                token = ACTIVE.set(sink)
+                try:
+                    module = parse_skill(data, str(path), sink)
+                    for step in passes_for(name, str(shared / "profiles" / "skvm" / file)):
+                        step.apply(Context(), module)
+                    assert errors(sink) == [], (path, name, level)
+                    text = folder_files(module)["SKILL.md"]
+                finally:
+                    ACTIVE.reset(token)
+                out = DiagnosticSink(str(path))
+                token = ACTIVE.set(out)
+                try:
+                    again = parse_skill(text, str(path), out)
+                    if valid:
+                        ValidateSkill(harness=name, files=False).apply(Context(), again)
+                        assert errors(out) == [], (path, name, level, errors(out))
+                finally:
+                    ACTIVE.reset(token)
+                compiled += 1
+    assert len(unparsable) == 1 and "invalid YAML" in unparsable[0][1]
+    assert compiled >= 78 * 6 * 3
