@@ -63,7 +63,7 @@ def main() -> int:
                         continue
                     for step in passes_for(name, path):
                         step.apply(Context(), module)
-                    compiled = folder_files(module)["SKILL.md"].decode()
+                    compiled = folder_files(module)["SKILL.md"].data.decode()
                     times.append((time.perf_counter() - start) * 1000)
                 except DiagnosticError:
                     continue

@@ -112,6 +112,17 @@ class Compile(ModulePass):
         except LookupError as err:
             sink.error(1, 1, f"compile: {err}")
             return
+        if self.profile:
+            from skillir.profiles import ProfileError, canonical_harness, load_profile
+
+            try:
+                measured = load_profile(path).harness
+            except ProfileError:
+                measured = None  # bind-target reports it at its position
+            if measured and canonical_harness(measured) != canonical_harness(self.harness):
+                sink.warning(
+                    1, 1, f"compiling for '{self.harness}' with a profile measured on '{measured}'"
+                )
         for step in passes_for(self.harness, path, self.model, not self.no_compensate, self.env):
             step.apply(ctx, op)
             if sink.has_errors:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -31,40 +32,66 @@ def head_of(root) -> target.HarnessOp | None:
     return next((o for o in root.body.block.ops if isinstance(o, target.HarnessOp)), None)
 
 
-def folder_files(module: ModuleOp) -> dict[str, bytes]:
-    """Relative path → content of every file of the compiled folder."""
+@dataclass(frozen=True)
+class Emitted:
+    """One file of a compiled folder: its bytes and permission bits."""
+
+    data: bytes
+    mode: int = 0o644
+
+
+def folder_files(module: ModuleOp) -> dict[str, Emitted]:
+    """Relative path → content and mode of every file of the compiled folder. Bundled files
+    keep their bytes and permission bits; paths inside generated files name the folder's own
+    `SKILL.md`, not where it was compiled from."""
     from skillir.env_setup import script
     from skillir.plan import plan
 
     root = _root(module)
     source = root.field("path")
     folder = Path(source).parent if isinstance(source, str) else None
-    files = {"SKILL.md": render_skill(root).encode("utf-8")}
+    files = {"SKILL.md": Emitted(render_skill(root).encode("utf-8"))}
     for op in root.body.block.ops:
         if not isinstance(op, target.FileOp):
             continue
         kind, path = op.kind.data, op.path.data
         if kind == "bundled" and folder is not None:
-            files[path] = (folder / path).read_bytes()
+            bundled = folder / path
+            files[path] = Emitted(bundled.read_bytes(), bundled.stat().st_mode & 0o777)
         elif kind == "env-setup":
-            files[path] = script(module).encode("utf-8")
+            files[path] = Emitted(script(module, "SKILL.md").encode("utf-8"), 0o755)
         elif kind == "plan":
-            files[path] = (json.dumps(plan(module), indent=2, ensure_ascii=False) + "\n").encode()
+            text = json.dumps(plan(module, "SKILL.md"), indent=2, ensure_ascii=False) + "\n"
+            files[path] = Emitted(text.encode("utf-8"))
     return files
 
 
-def write_folder(files: dict[str, bytes], destination: Path) -> None:
-    """Write the folder atomically: a temporary sibling renamed into place."""
-    destination = destination.resolve()
+def _replaceable(destination: Path) -> bool:
+    """Only a missing path, an empty folder or an earlier skill folder may be replaced."""
+    if not destination.exists():
+        return True
+    if not destination.is_dir() or destination.is_symlink():
+        return False
+    return not any(destination.iterdir()) or (destination / "SKILL.md").is_file()
+
+
+def write_folder(files: dict[str, Emitted], destination: Path) -> None:
+    """Write the folder atomically: a temporary sibling renamed into place. Raises ValueError
+    for a destination that is not a skill folder (nothing else is ever deleted) and OSError when
+    the file system refuses."""
+    destination = destination.absolute()
+    if not _replaceable(destination):
+        raise ValueError(
+            f"'{destination}' exists and is not a skill folder; refusing to replace it"
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
-        for rel, data in files.items():
+        for rel, item in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            if rel.endswith(".sh") or data.startswith(b"#!"):
-                path.chmod(0o755)
+            path.write_bytes(item.data)
+            path.chmod(item.mode)
         os.chmod(staging, 0o755)
         if destination.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))

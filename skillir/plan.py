@@ -105,7 +105,7 @@ def graph_json(graph: par.GraphOp, texts: dict[tuple[int, ...], str]) -> dict[st
     }
 
 
-def plan(module: ModuleOp) -> dict[str, Any]:
+def plan(module: ModuleOp, source: str | None = None) -> dict[str, Any]:
     """The plan document of every skill in the module."""
     skills = []
     for root in cap.skills(module):
@@ -116,7 +116,7 @@ def plan(module: ModuleOp) -> dict[str, Any]:
         skills.append(
             {
                 "skill": root.skill_name.data,
-                "source": root.field("path"),
+                "source": source or root.field("path"),
                 "work": work,
                 "critical": critical,
                 "speedup": round(work / critical, 3) if critical else 1.0,

@@ -98,6 +98,9 @@ def test_every_harness_has_its_facts_and_sources():
         ("hermes", "Fetch it with `WebFetch`.", "Fetch it with `web_extract`."),
         ("bare", "Delegate with the Agent tool.", "Delegate with the Agent tool."),
         ("bare", "Read the file and run bash.", "Read the file and run bash."),
+        ("codex", "Write tools that are small.", "Write tools that are small."),
+        ("claude-code", "Use a task tool.", "Use a task tool."),
+        ("bare", "Use the Write tool.", "Use the write_file tool."),
         ("bare", "Run `Bash(git:*)` only.", "Run `Bash(git:*)` only."),
     ],
 )
@@ -162,11 +165,46 @@ def test_folder_is_replaced_atomically(
 ):
     out = tmp_path / "out"
     out.mkdir()
+    (out / "SKILL.md").write_text("an earlier compile")
     (out / "stale.txt").write_text("old")
     args = [str(skill_dir), "--target=opencode", "--profile", str(profile(tmp_path, 2))]
     assert translate([*args, "-o", str(out)]) == 0
-    assert not (out / "stale.txt").exists() and (out / "SKILL.md").is_file()
+    assert not (out / "stale.txt").exists() and (out / "SKILL.md").read_text() != "an earlier"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["all-L2.json", "out", "src"])
+    # a folder that is not a skill folder is never replaced
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.c").write_text("int main;")
+    assert translate([*args, "-o", str(project)]) == 1
+    assert "is not a skill folder; refusing to replace it" in capsys.readouterr().err
+    assert sorted(p.name for p in project.iterdir()) == ["main.c"]
+    # a parent that is a file: a clear error, not a traceback
+    (tmp_path / "afile").write_text("")
+    assert translate([*args, "-o", str(tmp_path / "afile" / "out")]) == 1
+    assert "cannot write the skill folder" in capsys.readouterr().err
+
+
+def test_bundled_files_keep_their_modes(
+    skill_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    (skill_dir / "scripts" / "tool.py").chmod(0o700)
+    (skill_dir / "scripts" / "private.sh").write_text("echo hi\n")
+    (skill_dir / "scripts" / "private.sh").chmod(0o600)
+    out = tmp_path / "out"
+    args = [str(skill_dir), "--target=bare", "--profile", str(profile(tmp_path, 2))]
+    assert translate([*args, "-o", str(out)]) == 0
+    assert (out / "scripts" / "tool.py").stat().st_mode & 0o777 == 0o700
+    assert (out / "scripts" / "private.sh").stat().st_mode & 0o777 == 0o600
+    assert (out / "plan.json").stat().st_mode & 0o777 == 0o644
+    assert "SKILL.md:" in (out / "env-setup.sh").read_text()  # paths of the folder itself
+    assert json.loads((out / "plan.json").read_text())["skills"][0]["source"] == "SKILL.md"
+
+
+def test_lowering_twice_adds_each_note_once(skill_dir: Path, capsys: pytest.CaptureFixture[str]):
+    once = "build-dataflow,extract-parallelism,extract-deps,lower-env-to-target,lower-par-to-target"
+    assert opt([str(skill_dir), "-p", once + ",lower-env-to-target,lower-par-to-target"]) == 0
+    ir = capsys.readouterr().out
+    assert ir.count("env-setup.sh` in this skill") == 1 and ir.count("are independent") == 1
 
 
 def test_error_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -267,7 +305,7 @@ def test_every_corpus_skill_compiles_for_every_harness_and_profile():
                     for step in passes_for(name, str(shared / "profiles" / "skvm" / file)):
                         step.apply(Context(), module)
                     assert errors(sink) == [], (path, name, level)
-                    text = folder_files(module)["SKILL.md"]
+                    text = folder_files(module)["SKILL.md"].data
                 finally:
                     ACTIVE.reset(token)
                 out = DiagnosticSink(str(path))

@@ -101,20 +101,18 @@ class SkillTranslateMain(SkillOptMain):
         else:
             try:
                 files = folder_files(prog)
+                compiled = files["SKILL.md"].data.decode("utf-8")
+                if self.folder is not None:
+                    write_folder(files, self.folder)
             except (ValueError, OSError) as err:
-                self.sink.error(1, 1, f"cannot emit the skill folder: {err}")
+                self.sink.error(1, 1, f"cannot write the skill folder: {err}")
                 return ""
-            text = files["SKILL.md"].decode("utf-8")
-            if self.folder is not None:
-                write_folder(files, self.folder)
-                text = ""
+            text = "" if self.folder is not None else compiled
         if self.args.stats:
             from skillir.cap_report import count_tokens
 
-            before, after = (
-                count_tokens(self.original),
-                count_tokens(text or files["SKILL.md"].decode("utf-8")),
-            )
+            before = count_tokens(self.original)
+            after = count_tokens(text if target == "prompt" else compiled)
             change = (after - before) / before if before else 0.0
             print(
                 f"tokens (o200k_base) {target}: original {before}, compiled {after} "
