@@ -305,7 +305,48 @@ def _steps(labels: list[str]) -> str:
     return "steps " + _and(labels)
 
 
-def region_note(region: par.RegionOp, to: Harness) -> str | None:
+_SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", ""}
+# programs that treat each file argument on its own, in place (so mapping them one file per
+# process changes nothing but the time); an aggregating program (`tar`, `cat`, `zip`) is not one
+_PER_FILE = {
+    "gzip", "bzip2", "xz", "zstd", "mogrify", "optipng", "pngquant", "jpegoptim", "dos2unix",
+    "sed", "clang-format", "prettier", "black", "touch", "chmod", "shellcheck",
+}  # fmt: skip
+
+
+def concurrent_command(step: Operation) -> str | None:
+    """The step's one shell command over a glob, as a concurrent map: `mogrify -resize 800
+    assets/*.png` becomes `printf '%s\\0' assets/*.png | xargs -0 -n 1 -P 4 mogrify -resize
+    800`. None unless the step holds exactly one simple command of a per-file program whose
+    last word is the glob."""
+    commands = [
+        line.strip().removeprefix("$ ")
+        for op in step.walk()
+        if isinstance(op, skill.CodeOp) and op.lang.data.strip().lower() in _SHELL_LANGS
+        for line in op.text.data.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    text = step.properties.get("text")
+    if isinstance(text, skill.TextAttr):
+        commands += [
+            m.group(1).strip() for m in re.finditer(r"`([^`\n]+)`", text.data) if " " in m.group(1)
+        ]
+    globbed = [c for c in commands if re.search(r"[*?]", c)]
+    if len(globbed) != 1 or re.search(r"[|;&<>$`(){}]", globbed[0]) or "\\" in globbed[0]:
+        return None
+    words = globbed[0].split()
+    if words[0] not in _PER_FILE or (words[0] in ("sed", "clang-format") and "-i" not in words):
+        return None
+    if (
+        len(words) < 2
+        or not re.search(r"[*?]", words[-1])
+        or re.search(r"[*?]", " ".join(words[:-1]))
+    ):
+        return None
+    return f"printf '%s\\0' {words[-1]} | xargs -0 -n 1 -P 4 {' '.join(words[:-1])}"
+
+
+def region_note(region: par.RegionOp, to: Harness, anchor: Operation | None = None) -> str | None:
     """How the harness runs the region at once; None when it cannot (the steps stay serial)."""
     if isinstance(region, par.IlpOp):
         if not to.parallel_tool_calls:
@@ -318,6 +359,12 @@ def region_note(region: par.RegionOp, to: Harness) -> str | None:
     if isinstance(region, par.DlpOp):
         (task,) = region.tasks()
         over = re.sub(r"^(?:for|in|on)\s+", "", region.over.data, flags=re.IGNORECASE)
+        command = concurrent_command(anchor) if anchor is not None else None
+        if command is not None and "shell" in to.tools:
+            return (
+                f"Step {task.label.data} treats each item ({over}) on its own: run the items "
+                f"concurrently with `{command}`."
+            )
         if to.parallel_tool_calls:
             return (
                 f"Step {task.label.data} treats each item ({over}) on its own: process the items "
@@ -362,12 +409,13 @@ class LowerParToTarget(ModulePass):
             for region in [o for o in root.walk() if isinstance(o, par.RegionOp)]:
                 if isinstance(region.parent_op(), par.RegionOp):
                     continue  # a region inside a tlp branch: the branch's sub-agent decides
-                note = region_note(region, to)
                 first = min(
                     (t for t in region.tasks() if t.span is not None),
                     key=lambda t: t.span.data,  # type: ignore[union-attr]
                     default=None,
                 )
-                if note is None or first is None or first.span.data not in anchors:
+                if first is None or first.span.data not in anchors:
                     continue
-                _note(anchors[first.span.data], note, "lower-par")
+                note = region_note(region, to, anchors[first.span.data])
+                if note is not None:
+                    _note(anchors[first.span.data], note, "lower-par")

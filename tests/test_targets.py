@@ -320,3 +320,44 @@ def test_every_corpus_skill_compiles_for_every_harness_and_profile():
                 compiled += 1
     assert len(unparsable) == 1 and "invalid YAML" in unparsable[0][1]
     assert compiled >= 78 * 6 * 3
+
+
+def test_dlp_concurrent_command_does_what_the_serial_one_does(tmp_path: Path):
+    """The concurrent map generated for a one-command DLP step, run for real with bash, gives
+    the same files as the command in the skill."""
+    import subprocess
+
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.frontend import parse_skill
+    from skillir.passes.lower_to_target import concurrent_command
+
+    text = (
+        "---\nname: z\ndescription: Zip logs. Use when asked.\n---\n\n# Z\n\n"
+        "1. Compress every log in `logs/`:\n\n   ```bash\n   gzip -k logs/*.log\n   ```\n"
+    )
+    module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+    step = next(op for op in module.walk() if op.name == "skill.step")
+    command = concurrent_command(step)
+    assert command == "printf '%s\\0' logs/*.log | xargs -0 -n 1 -P 4 gzip -k"
+    results = []
+    for script in ("gzip -k logs/*.log", command):
+        work = tmp_path / str(len(results))
+        (work / "logs").mkdir(parents=True)
+        for n in range(6):
+            (work / "logs" / f"{n}.log").write_text(f"line {n}\n" * 100)
+        subprocess.run(["bash", "-c", script], cwd=work, check=True)
+        results.append(sorted(p.name for p in (work / "logs").iterdir()))
+    assert results[0] == results[1] and len(results[0]) == 12
+
+
+def test_no_concurrent_command_when_unsure():
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.frontend import parse_skill
+    from skillir.passes.lower_to_target import concurrent_command
+
+    for code in ("cat logs/*.log > all.txt", "gzip logs/*.log\nrm logs/*.gz", "tar cf x.tar *"):
+        body = "\n".join("   " + line for line in code.splitlines())
+        text = f"# Z\n\n1. Do it:\n\n   ```bash\n{body}\n   ```\n"
+        module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+        step = next(op for op in module.walk() if op.name == "skill.step")
+        assert concurrent_command(step) is None, code
