@@ -202,7 +202,7 @@ def load_profiles(path: Path | str) -> list[Profile]:
     except OSError:
         stat = None
     if stat is not None:
-        return list(_load_cached(str(path.resolve()), stat.st_size, stat.st_mtime_ns))
+        return list(_load_cached(str(path), stat.st_size, stat.st_mtime_ns))
     return _load_uncached(path)
 
 
