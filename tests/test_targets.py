@@ -361,3 +361,32 @@ def test_no_concurrent_command_when_unsure():
         module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
         step = next(op for op in module.walk() if op.name == "skill.step")
         assert concurrent_command(step) is None, code
+
+
+def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: Path):
+    """No note for any region when the harness has neither parallel calls nor sub-agents."""
+    from dataclasses import replace
+
+    from xdsl.context import Context
+
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.dialects import par
+    from skillir.frontend import parse_skill
+    from skillir.passes.build_dataflow import BuildDataflow
+    from skillir.passes.extract_parallelism import ExtractParallelism
+    from skillir.passes.lower_to_target import region_note
+
+    text = (
+        "# T\n\n## Steps\n\n1. Read `a.csv`.\n2. Read `b.csv`.\n"
+        "3. Write the draft to `x/draft.md`.\n4. Convert `x/draft.md` to `x/draft.pdf`.\n"
+        "5. Write the notes to `y/notes.md`.\n6. Convert `y/notes.md` to `y/notes.pdf`.\n"
+        "7. For each file in `logs/`, check the size.\n"
+    )
+    module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+    BuildDataflow().apply(Context(), module)
+    ExtractParallelism().apply(Context(), module)
+    regions = [op for op in module.walk() if isinstance(op, par.RegionOp)]
+    assert {type(r) for r in regions} >= {par.IlpOp, par.TlpOp, par.DlpOp}
+    serial = replace(harness("bare"), parallel_tool_calls=False, subagents=False)
+    assert [region_note(r, serial) for r in regions] == [None] * len(regions)
+    assert all(region_note(r, harness("claude-code")) for r in regions)
