@@ -29,6 +29,13 @@ demo: venv
 	$(BIN)/skill-opt examples/pdf-report -p validate-skill
 	$(BIN)/skill-translate examples/pdf-report --target=markdown \
 		| diff -q - examples/pdf-report/SKILL.md && echo "round trip: byte-identical"
+	$(BIN)/skill-translate examples/pdf-report -t plan-mermaid
+	@if [ -d ../shared/profiles/skvm ]; then \
+		$(BIN)/skill-translate examples/pdf-report --target=claude-code --model=openai/gpt-5.4 \
+			--profile-dir ../shared/profiles/skvm --borrow-profile --stats \
+			-o build/demo/pdf-report 2>&1 | grep -v inversion; \
+		ls -l build/demo/pdf-report; \
+	fi
 
 # pytest also runs the lit suite (tests/test_lit.py). Exit code 5 = no tests collected.
 test: venv
