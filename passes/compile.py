@@ -21,6 +21,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from skillir.diagnostics import active_sink
+from skillir.harnesses import harness
 from skillir.passes.analyze_gaps import AnalyzeGaps
 from skillir.passes.bind_env import BindEnv
 from skillir.passes.bind_target import BindTarget
@@ -46,7 +47,9 @@ def profile_for(harness: str, model: str, profile: str, profile_dir: str, borrow
     from skillir.profiles import canonical_harness, open_store
 
     if not model:
-        raise LookupError('compile needs model="provider/model" or profile="file.json"')
+        raise LookupError(
+            'needs a model (--model ID, model="ID") or a profile (--profile FILE, profile="FILE")'
+        )
     store = open_store(profile_dir or None)
     found = store.find(canonical_harness(harness), model)
     if found is None and borrow:
@@ -106,6 +109,7 @@ class Compile(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         sink = active_sink()
         try:
+            harness(self.harness)
             path = profile_for(
                 self.harness, self.model, self.profile, self.profile_dir, self.borrow
             )

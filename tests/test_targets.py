@@ -390,3 +390,13 @@ def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: P
     serial = replace(harness("bare"), parallel_tool_calls=False, subagents=False)
     assert [region_note(r, serial) for r in regions] == [None] * len(regions)
     assert all(region_note(r, harness("claude-code")) for r in regions)
+
+
+def test_compile_errors_are_clear(capsys: pytest.CaptureFixture[str], monkeypatch):
+    monkeypatch.delenv("SKILLIR_PROFILES", raising=False)
+    assert opt([str(EXAMPLE), "-p", 'compile{harness=vim model="a/b"}']) == 1
+    assert "error: compile: unknown harness 'vim' (known: bare, " in capsys.readouterr().err
+    assert translate([str(EXAMPLE), "--target=claude-code"]) == 1
+    assert "error: compile: needs a model (--model ID" in capsys.readouterr().err
+    assert translate([str(EXAMPLE), "--target=codex", "--profile", "/nonexistent.json"]) == 1
+    assert "/nonexistent.json:1:1: error: cannot read profile" in capsys.readouterr().err
