@@ -94,6 +94,8 @@ def rewrite_tool_names(text: str, to: Harness) -> str:
     """Tool names of any harness, as the target harness calls them: "the `Bash` tool" becomes
     "the `execute_command` tool" for the bare agent. Only a name followed by "tool", or a
     distinctive name in backticks, is a tool name; code spans with more in them are left."""
+    if "`" not in text and "tool" not in text:
+        return text  # a tool name is only ever rewritten in backticks or before "tool"
     roles = tool_roles()
 
     def swap(m: re.Match[str]) -> str:
