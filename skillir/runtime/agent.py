@@ -1,0 +1,182 @@
+"""The bare agent's loop: ask the model, run the tools it asks for, repeat until done or a limit.
+
+An `Agent` keeps one conversation; `await agent.run(task)` drives it until the model says done
+(status `ok`) or a limit ends it: steps (`max-steps`), wall time (`timeout`), total tokens
+(`max-tokens`), a model that cannot be reached or keeps replying without a valid call
+(`model-error`), or tools that keep failing (`tool-error`). Nothing raises out of `run`: every
+end is a status with a message. The tool calls of one turn run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from skillir.runtime.llm import LLM, ModelError, ToolCall
+from skillir.runtime.protocol import Protocol, TaskLog
+from skillir.runtime.sandbox import Sandbox, ToolResult
+from skillir.runtime.trace import Hooks
+
+
+class Status(StrEnum):
+    OK = "ok"
+    MAX_STEPS = "max-steps"
+    TIMEOUT = "timeout"
+    MAX_TOKENS = "max-tokens"
+    MODEL_ERROR = "model-error"
+    TOOL_ERROR = "tool-error"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per agent run: model turns, seconds, tokens (prompt + completion), reply length, and how
+    many invalid replies or failed tool calls in a row end it."""
+
+    max_steps: int = 12
+    timeout_s: float = 600.0
+    max_tokens: int = 200_000
+    reply_tokens: int = 512
+    max_invalid: int = 3
+    max_tool_failures: int = 4
+
+
+@dataclass
+class AgentResult:
+    label: str
+    status: Status
+    message: str
+    answer: str = ""
+    steps: int = 0
+    wall_s: float = 0.0
+    tokens: int = 0
+
+
+@dataclass
+class Agent:
+    """One conversation with the model over one sandbox."""
+
+    llm: LLM
+    protocol: Protocol
+    sandbox: Sandbox
+    system: str
+    limits: Limits = field(default_factory=Limits)
+    hooks: Sequence[Hooks] = ()
+    label: str = "main"
+    log: list[TaskLog] = field(default_factory=list)
+    tokens: int = 0
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """What the model is sent next."""
+        system = f"{self.system}\n\n{self.protocol.instructions()}".strip()
+        return self.protocol.render(system, self.log)
+
+    def _hook(self, name: str, *args: Any) -> None:
+        for hook in self.hooks:
+            getattr(hook, name)(self.label, *args)
+
+    async def _tool(self, call: ToolCall, remaining: float) -> ToolResult:
+        sandbox = self.sandbox
+        if call.name == "execute_command" and remaining < sandbox.timeout_s:
+            sandbox = Sandbox(
+                sandbox.root, max(1.0, remaining), sandbox.max_output, sandbox.max_file_bytes
+            )
+        result = await asyncio.to_thread(sandbox.call, call.name, call.arguments)
+        self._hook("after_tool", call, result)
+        return result
+
+    async def run(self, task: str) -> AgentResult:
+        """Work on `task` (after the tasks this agent already did) until done or a limit."""
+        start = time.monotonic()
+        deadline = start + self.limits.timeout_s
+        entry = TaskLog(task)
+        self.log.append(entry)
+        succeeded: set[str] = set()
+        invalid = failures = steps = 0
+
+        def end(status: Status, message: str, answer: str = "") -> AgentResult:
+            entry.answer = answer or message
+            wall = time.monotonic() - start
+            return AgentResult(self.label, status, message, answer, steps, wall, self.tokens)
+
+        while True:
+            if steps >= self.limits.max_steps:
+                return end(Status.MAX_STEPS, f"no answer after {steps} model turns")
+            if self.tokens >= self.limits.max_tokens:
+                return end(Status.MAX_TOKENS, f"{self.tokens} tokens used")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s")
+            steps += 1
+            messages = self.messages
+            self._hook("before_llm", messages)
+            try:
+                async with asyncio.timeout(remaining):
+                    reply = await self.llm.complete(
+                        messages, max_tokens=self.limits.reply_tokens, **self.protocol.request()
+                    )
+            except TimeoutError:
+                return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s (model call)")
+            except ModelError as err:
+                return end(Status.MODEL_ERROR, str(err))
+            self.tokens += reply.prompt_tokens + reply.completion_tokens
+            self._hook("after_llm", reply)
+            turn = self.protocol.parse(reply)
+            if turn.error is not None:
+                entry.turns.append((reply, (), [], turn.error))
+                invalid += 1
+                if invalid >= self.limits.max_invalid:
+                    return end(
+                        Status.MODEL_ERROR,
+                        f"no valid tool call in {invalid} replies in a row ({turn.error})",
+                    )
+                continue
+            invalid = 0
+            if turn.answer is not None:
+                return end(Status.OK, "done", turn.answer)
+            keys = {_key(c) for c in turn.calls}
+            if self.protocol.repeat_ends_task and keys <= succeeded:
+                return end(
+                    Status.OK,
+                    "done (the model repeated a call that had succeeded)",
+                    _last_output(entry),
+                )
+            remaining = deadline - time.monotonic()
+            try:
+                async with asyncio.timeout(max(remaining, 0.001)):
+                    results = await asyncio.gather(*(self._tool(c, remaining) for c in turn.calls))
+            except TimeoutError:
+                return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s (tool call)")
+            except Exception as err:  # a tool failing inside skillir, not a refused call
+                return end(Status.TOOL_ERROR, f"tool failed: {type(err).__name__}: {err}")
+            succeeded |= {_key(c) for c, r in zip(turn.calls, results, strict=True) if r.ok}
+            entry.turns.append((reply, turn.calls, [_shown(r) for r in results], None))
+            failures = 0 if any(r.ok for r in results) else failures + len(results)
+            if failures >= self.limits.max_tool_failures:
+                last = results[-1].output.strip().splitlines()
+                return end(
+                    Status.TOOL_ERROR,
+                    f"{failures} tool calls in a row failed (last: {last[-1] if last else '?'})",
+                )
+
+
+def _key(call: ToolCall) -> str:
+    return json.dumps([call.name, call.arguments], sort_keys=True)
+
+
+def _last_output(entry: TaskLog) -> str:
+    for _, calls, outputs, _ in reversed(entry.turns):
+        if calls:
+            return f"{calls[-1].name}: {outputs[-1].splitlines()[0] if outputs[-1] else ''}"
+    return ""
+
+
+def _shown(result: ToolResult) -> str:
+    if result.exit_code is not None:
+        return f"exit code {result.exit_code}, {result.output}"
+    return f"ok, {result.output}" if result.ok else result.output

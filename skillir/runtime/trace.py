@@ -1,0 +1,137 @@
+"""The evidence a run leaves: hooks into the agent loop, a JSONL trace and a summary.
+
+`Hooks` is the loop's extension interface (JIT solidification and adaptive recompilation attach
+here). `Trace` is itself a set of hooks: it appends one JSON line per LLM call and per tool call
+as they happen (flushed, so a crash leaves the trace up to that point) and totals them for the
+summary, which is written atomically when the run ends, whatever its status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from skillir.runtime.llm import Reply, ToolCall
+    from skillir.runtime.sandbox import ToolResult
+
+TRACE_TEXT_LIMIT = 4000
+
+
+class Hooks:
+    """Called by the agent loop; override what you need. `agent` is the sub-agent's label."""
+
+    def before_llm(self, agent: str, messages: list[dict[str, Any]]) -> None:
+        """Before each model call, with the messages about to be sent."""
+
+    def after_llm(self, agent: str, reply: Reply) -> None:
+        """After each successful model call."""
+
+    def after_tool(self, agent: str, call: ToolCall, result: ToolResult) -> None:
+        """After each tool call, with its result."""
+
+    def after_run(self, summary: dict[str, Any]) -> None:
+        """Once, when the run ends, with the summary."""
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > TRACE_TEXT_LIMIT:
+        return value[:TRACE_TEXT_LIMIT] + f"[... {len(value) - TRACE_TEXT_LIMIT} more chars]"
+    if isinstance(value, dict):
+        return {k: _clip(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class Totals:
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_s: float = 0.0
+    tool_calls: int = 0
+    tool_failures: int = 0
+    tool_s: float = 0.0
+    tool_bytes: int = 0
+
+
+@dataclass
+class Trace(Hooks):
+    """Writes `path` (JSONL) as the run goes; `summary()` totals it."""
+
+    path: Path | None
+    start: float = field(default_factory=time.monotonic)
+    totals: Totals = field(default_factory=Totals)
+    _out: TextIO | None = None
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = self.path.open("w", encoding="utf-8")
+
+    def event(self, kind: str, **fields: Any) -> None:
+        if self._out is None:
+            return
+        record = {"t": round(time.monotonic() - self.start, 4), "event": kind, **fields}
+        self._out.write(json.dumps(_clip(record), ensure_ascii=False) + "\n")
+        self._out.flush()
+
+    def after_llm(self, agent: str, reply: Reply) -> None:
+        t = self.totals
+        t.llm_calls += 1
+        t.prompt_tokens += reply.prompt_tokens
+        t.completion_tokens += reply.completion_tokens
+        t.llm_s += reply.latency_s
+        self.event(
+            "llm",
+            agent=agent,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            latency_s=round(reply.latency_s, 4),
+            attempts=reply.attempts,
+            content=reply.content,
+            tool_calls=[{"name": c.name, "arguments": c.arguments} for c in reply.tool_calls],
+        )
+
+    def after_tool(self, agent: str, call: ToolCall, result: ToolResult) -> None:
+        t = self.totals
+        t.tool_calls += 1
+        t.tool_failures += 0 if result.ok else 1
+        t.tool_s += result.duration_s
+        t.tool_bytes += result.bytes
+        self.event(
+            "tool",
+            agent=agent,
+            name=call.name,
+            arguments=call.arguments,
+            ok=result.ok,
+            exit_code=result.exit_code,
+            duration_s=round(result.duration_s, 4),
+            bytes=result.bytes,
+            truncated=result.truncated,
+            timed_out=result.timed_out,
+            output=result.output,
+        )
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write `data` as JSON to `path` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
