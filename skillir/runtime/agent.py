@@ -30,6 +30,8 @@ class Status(StrEnum):
     MAX_TOKENS = "max-tokens"
     MODEL_ERROR = "model-error"
     TOOL_ERROR = "tool-error"
+    ENV_ERROR = "env-error"  # the compiled skill's dependencies are missing
+    PLAN_ERROR = "plan-error"  # plan.json names something the executor cannot run
 
 
 @dataclass(frozen=True)
@@ -90,14 +92,15 @@ class Agent:
         self._hook("after_tool", call, result)
         return result
 
-    async def run(self, task: str) -> AgentResult:
-        """Work on `task` (after the tasks this agent already did) until done or a limit."""
+    async def run(self, task: str, max_calls: int | None = None) -> AgentResult:
+        """Work on `task` (after the tasks this agent already did) until done or a limit;
+        `max_calls` successful tool calls end it too (a plan step known to be one call)."""
         start = time.monotonic()
         deadline = start + self.limits.timeout_s
         entry = TaskLog(task)
         self.log.append(entry)
         succeeded: set[str] = set()
-        invalid = failures = steps = 0
+        invalid = failures = steps = calls = 0
 
         def end(status: Status, message: str, answer: str = "") -> AgentResult:
             entry.answer = answer or message
@@ -118,7 +121,7 @@ class Agent:
             try:
                 async with asyncio.timeout(remaining):
                     reply = await self.llm.complete(
-                        messages, max_tokens=self.limits.reply_tokens, **self.protocol.request()
+                        messages, max_tokens=self.limits.reply_tokens, **self.protocol.request(task)
                     )
             except TimeoutError:
                 return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s (model call)")
@@ -156,6 +159,11 @@ class Agent:
                 return end(Status.TOOL_ERROR, f"tool failed: {type(err).__name__}: {err}")
             succeeded |= {_key(c) for c, r in zip(turn.calls, results, strict=True) if r.ok}
             entry.turns.append((reply, turn.calls, [_shown(r) for r in results], None))
+            calls += sum(r.ok for r in results)
+            if max_calls is not None and calls >= max_calls:
+                return end(
+                    Status.OK, f"done ({calls} call{'s' * (calls > 1)})", _last_output(entry)
+                )
             failures = 0 if any(r.ok for r in results) else failures + len(results)
             if failures >= self.limits.max_tool_failures:
                 last = results[-1].output.strip().splitlines()

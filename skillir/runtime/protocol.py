@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ TOOL_SIGNATURES: dict[str, tuple[str, dict[str, tuple[str, int]]]] = {
         {"command": ("the command line", 1000)},
     ),
 }
+RUN_VERBS = ("run", "execute", "call", "invoke", "launch", "start")
 DONE = ("done", "Finish: the task is complete.", {"answer": ("a one-line summary", 600)})
 
 # Shown in the system prompt of the JSON protocol (as text: as chat turns, SmolLM2-135M copies
@@ -74,7 +76,7 @@ class NativeProtocol:
     def instructions(self) -> str:
         return "Use the tools to do the task. When it is done, reply with a short summary."
 
-    def request(self) -> dict[str, Any]:
+    def request(self, task: str) -> dict[str, Any]:
         tools = []
         for name, (description, params) in TOOL_SIGNATURES.items():
             props = {p: {"type": "string", "description": d} for p, (d, _) in params.items()}
@@ -138,12 +140,18 @@ class JsonProtocol:
         if constrained:
             self.name = "json-constrained"
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self, commands: tuple[str, ...] = (), run_only: bool = False) -> dict[str, Any]:
+        """The union of calls; `command` limited to `commands` when there are any, and only
+        `execute_command` (or done) when `run_only`."""
         alternatives = []
         for name, (_, params) in [*TOOL_SIGNATURES.items(), (DONE[0], DONE[1:])]:
+            if run_only and name not in ("execute_command", DONE[0]):
+                continue
             props: dict[str, Any] = {"tool": {"const": name}}
             for param, (_, most) in params.items():
                 props[param] = {"type": "string", "maxLength": most}
+                if param == "command" and commands:
+                    props[param] = {"enum": list(commands)}
             alternatives.append({"type": "object", "properties": props, "required": list(props)})
         return {"anyOf": alternatives}
 
@@ -162,10 +170,15 @@ class JsonProtocol:
         ]
         return "\n".join(lines)
 
-    def request(self) -> dict[str, Any]:
+    def request(self, task: str) -> dict[str, Any]:
+        """Constrained decoding: one call of the union; when the task quotes commands, the
+        command is one of them (a weak model copies a quoted command badly: it drops
+        arguments or invents a program name), and a task that says "Run `...`" is a command."""
         if not self.constrained:
             return {}
-        schema = {"name": "tool_call", "schema": self.schema(), "strict": True}
+        commands = quoted_commands(task)
+        run_only = bool(commands) and task.split(None, 1)[0].lower() in RUN_VERBS
+        schema = {"name": "tool_call", "schema": self.schema(commands, run_only), "strict": True}
         return {"response_format": {"type": "json_schema", "json_schema": schema}}
 
     def parse(self, reply: Reply) -> Turn:
@@ -205,6 +218,19 @@ def _oneline(text: str, most: int = 300) -> str:
 
 
 Protocol = NativeProtocol | JsonProtocol
+
+
+def quoted_commands(text: str) -> tuple[str, ...]:
+    """The inline code spans of `text` that are command lines: they start with a program on
+    PATH or a script path."""
+    found = []
+    for span in re.findall(r"`([^`\n]+)`", text):
+        words = span.split()
+        program = words[0] if words else ""
+        if shutil.which(program) or program.startswith("./") or program.endswith((".py", ".sh")):
+            if span not in found:
+                found.append(span)
+    return tuple(found)
 
 
 def _first_object(text: str) -> dict[str, Any] | None:

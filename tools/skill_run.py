@@ -1,0 +1,124 @@
+"""`skill-run SKILL --task "..."`: run a skill (as written, or compiled) with an agent.
+
+The model is any litellm id (`openai/gpt-4o`, `anthropic/...`, `ollama/...`, `hosted_vllm/...`
+with `--api-base`); without `--model`, the embedded SmolLM2-135M runs in-process (no key, no
+network). A compiled folder (`skill-translate --target=bare -o DIR`) has its dependency checks
+run first and its parallel plan executed; `--serial` runs the same plan one step at a time.
+Every run writes `trace.jsonl` and `summary.json` (default: beside the work directory). Exit 0
+when the run ends `ok`, 1 for any other status, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from skillir.runtime.agent import Limits
+from skillir.runtime.execute import RunConfig, SkillError, run_skill
+from skillir.runtime.llm import DEFAULT_MODEL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="skill-run", description=__doc__.splitlines()[0])
+    parser.add_argument("skill", type=Path, help="a skill folder (or compiled folder) or SKILL.md")
+    parser.add_argument("--task", required=True, help="the user's request")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"litellm id ({DEFAULT_MODEL})")
+    parser.add_argument("--api-base", help="endpoint URL (hosted_vllm, ollama, proxies)")
+    parser.add_argument("--profile", type=Path, help="the model's profile (chooses the protocol)")
+    parser.add_argument("--workdir", type=Path, help="where tools act (default: a new temp dir)")
+    parser.add_argument("--trace-dir", type=Path, help="trace.jsonl and summary.json go here")
+    parser.add_argument("--allow-install", action="store_true", help="let env-setup.sh install")
+    parser.add_argument("--serial", action="store_true", help="run the plan one step at a time")
+    parser.add_argument(
+        "--no-plan",
+        action="store_true",
+        help="one agent on the request, no plan (a folder as written)",
+    )
+    parser.add_argument(
+        "--inject",
+        choices=("full", "step"),
+        help="plan steps see the whole skill, or only their step "
+        "(default: full with native tool calls, step for weak models)",
+    )
+    parser.add_argument(
+        "--procedure",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="run only the plan's N-th procedure (repeatable)",
+    )
+    parser.add_argument(
+        "--max-steps", type=int, default=Limits.max_steps, help="model turns per agent"
+    )
+    parser.add_argument("--timeout", type=float, default=Limits.timeout_s, help="seconds per agent")
+    parser.add_argument(
+        "--max-tokens", type=int, default=Limits.max_tokens, help="tokens per agent"
+    )
+    parser.add_argument("--command-timeout", type=float, default=60.0, help="seconds per command")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(args)
+    for name in ("max_steps", "timeout", "max_tokens", "command_timeout"):
+        if getattr(options, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="skill-run-"))
+    if workdir.exists() and not workdir.is_dir():
+        print(f"{workdir}: error: the work directory is not a directory", file=sys.stderr)
+        return 2
+    workdir = workdir.resolve()
+    config = RunConfig(
+        skill_path=options.skill,
+        request=options.task,
+        workdir=workdir,
+        trace_dir=(options.trace_dir or workdir.with_name(workdir.name + ".trace")).resolve(),
+        model=options.model,
+        api_base=options.api_base,
+        profile=options.profile,
+        allow_install=options.allow_install,
+        parallel=not options.serial,
+        limits=Limits(
+            max_steps=options.max_steps,
+            timeout_s=options.timeout,
+            max_tokens=options.max_tokens,
+        ),
+        command_timeout_s=options.command_timeout,
+        procedures=tuple(options.procedure),
+        planned=not options.no_plan,
+        inject=options.inject,
+    )
+    try:
+        summary = run_skill(config)
+    except SkillError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("skill-run: interrupted", file=sys.stderr)
+        return 130
+    if options.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"status: {summary['status']} ({summary['message']})\n"
+            f"answer: {summary['answer']}\n"
+            f"model: {summary['model']} via {summary.get('protocol', '?')}; "
+            f"{summary['llm_calls']} model calls, "
+            f"{summary['prompt_tokens']}+{summary['completion_tokens']} tokens; "
+            f"{summary['tool_calls']} tool calls ({summary['tool_failures']} failed)\n"
+            f"wall: {summary['wall_s']:.2f} s, critical path: {summary['critical_path_s']:.2f} s\n"
+            f"workdir: {config.workdir}\n"
+            f"trace: {config.trace_dir / 'trace.jsonl'}"
+        )
+    return 0 if summary["status"] == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
