@@ -20,6 +20,7 @@ from pathlib import Path
 from skillir.runtime.agent import Limits
 from skillir.runtime.execute import RunConfig, SkillError, run_skill
 from skillir.runtime.llm import DEFAULT_MODEL
+from skillir.runtime.protocol import PROTOCOLS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         "--no-plan",
         action="store_true",
         help="one agent on the request, no plan (a folder as written)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        default="auto",
+        help="how tools are called (auto: native when the model has it and its profile "
+        "formats calls well, else constrained JSON)",
     )
     parser.add_argument(
         "--inject",
@@ -94,6 +102,7 @@ def main(args: Sequence[str] | None = None) -> int:
         procedures=tuple(options.procedure),
         planned=not options.no_plan,
         inject=options.inject,
+        protocol=options.protocol,
     )
     try:
         summary = run_skill(config)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from skillir.runtime.llm import LLM, ModelError, ToolCall
-from skillir.runtime.protocol import Protocol, TaskLog
+from skillir.runtime.protocol import Protocol, TaskLog, one_line
 from skillir.runtime.sandbox import Sandbox, ToolResult
 from skillir.runtime.trace import Hooks
 
@@ -126,6 +126,7 @@ class Agent:
             except TimeoutError:
                 return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s (model call)")
             except ModelError as err:
+                self._hook("llm_failed", str(err))
                 return end(Status.MODEL_ERROR, str(err))
             self.tokens += reply.prompt_tokens + reply.completion_tokens
             self._hook("after_llm", reply)
@@ -178,9 +179,10 @@ def _key(call: ToolCall) -> str:
 
 
 def _last_output(entry: TaskLog) -> str:
+    """What the last call gave, on one line (the answer of a task the model did not close)."""
     for _, calls, outputs, _ in reversed(entry.turns):
         if calls:
-            return f"{calls[-1].name}: {outputs[-1].splitlines()[0] if outputs[-1] else ''}"
+            return f"{calls[-1].name}: {one_line(outputs[-1], 200)}"
     return ""
 
 

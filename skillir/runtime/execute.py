@@ -366,6 +366,7 @@ class RunConfig:
     command_timeout_s: float = 60.0
     procedures: tuple[int, ...] = ()
     planned: bool = True
+    protocol: str = "auto"
     inject: str | None = None  # full | step; default: step for the JSON protocol (weak models)
     hooks: Sequence[Hooks] = ()
 
@@ -393,7 +394,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         llm.check()
         from skillir.runtime.protocol import choose
 
-        protocol = choose(llm, call_format_level(config.model, config.profile))
+        level = call_format_level(config.model, config.profile)
+        protocol = choose(llm, level, config.protocol)
         summary["protocol"] = protocol.name
         ok, env_message = check_env(skill, config.allow_install, trace)
         if not ok:

@@ -72,9 +72,16 @@ def _transient(err: Exception, litellm: Any) -> bool:
     return isinstance(err, kinds) and "credentials" not in str(err).lower()
 
 
-def _message(err: Exception) -> str:
+def _message(err: Exception, litellm: Any, api_base: str | None) -> str:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return text.removeprefix("litellm.").strip()
+    text = text.removeprefix("litellm.").strip()
+    lowered = text.lower()
+    if isinstance(err, litellm.APIConnectionError) or any(
+        s in lowered for s in ("cannot connect", "connection refused", "connect call failed")
+    ):
+        where = api_base or "the provider's endpoint"
+        return f"cannot reach {where} ({text.rsplit(' - ', 1)[-1][:160]})"
+    return text
 
 
 @dataclass
@@ -96,13 +103,14 @@ class LLM:
         return self.model.startswith("local/")
 
     def check(self) -> None:
-        """Fail early, with a clear message, on an unknown model id or a missing key."""
+        """Fail early, with a clear message, on an unknown model id or a missing key (and pay
+        litellm's import here, not inside the first call's time limit)."""
+        litellm = litellm_module()
         if self.local:
             from skillir.runtime.local import model_path
 
             model_path(self.model.removeprefix("local/"))
             return
-        litellm = litellm_module()
         try:
             _, provider, _, _ = litellm.get_llm_provider(self.model, api_base=self.api_base)
         except Exception as err:  # litellm raises BadRequestError with a long text
@@ -174,7 +182,8 @@ class LLM:
             except Exception as err:
                 if attempt > self.max_retries or not _transient(err, litellm):
                     after = f" after {attempt} attempts" if attempt > 1 else ""
-                    raise ModelError(f"{self.model}: {_message(err)}{after}") from err
+                    message = _message(err, litellm, self.api_base)
+                    raise ModelError(f"{self.model}: {message}{after}") from err
                 await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
         return _reply(response, time.monotonic() - start, attempt)
 

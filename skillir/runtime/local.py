@@ -8,8 +8,9 @@ grammar-constrained decoding: the reply cannot be anything but an instance of th
 
 Calls may come from several sub-agents at once: each call takes a model instance from a small
 pool (one per concurrent call, up to `POOL_SIZE`) and the CPU threads are split between the calls
-running (a lone call gets them all); llama.cpp runs outside the GIL, so concurrent calls really
-overlap.
+running, one core left for the tools (llama.cpp's threads spin while they wait, so an
+oversubscribed CPU slows a call tenfold); llama.cpp runs outside the GIL, so concurrent calls
+really overlap.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class _Pool:
 
     def threads(self) -> int:
         with self.lock:
-            return max(1, (os.cpu_count() or 2) // max(1, self.busy))
+            return max(1, ((os.cpu_count() or 2) - 1) // max(1, self.busy))
 
     def give_back(self, llama: Any) -> None:
         with self.lock:

@@ -205,15 +205,16 @@ class JsonProtocol:
                 lines.append(f"Error: {error} in {reply.content[:200]!r}")
             for call, out in zip(calls, outputs, strict=True):
                 args = " ".join(str(v) for v in call.arguments.values())
-                lines.append(f"Done: {call.name} {args[:300]} -> {_oneline(out)}")
+                lines.append(f"Done: {call.name} {args[:300]} -> {one_line(out)}")
         return [
             {"role": "system", "content": system},
             {"role": "user", "content": "\n".join(lines)},
         ]
 
 
-def _oneline(text: str, most: int = 300) -> str:
-    flat = " ".join(text.split())
+def one_line(text: str, most: int = 300) -> str:
+    """`text` on one printable line of at most `most` characters."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text[: most * 4]).split())
     return flat if len(flat) <= most else flat[:most] + " ..."
 
 
@@ -245,9 +246,14 @@ def _first_object(text: str) -> dict[str, Any] | None:
     return None
 
 
-def choose(llm: LLM, call_format_level: int | None) -> Protocol:
+PROTOCOLS = ("auto", "native", "json", "json-constrained")
+
+
+def choose(llm: LLM, call_format_level: int | None, name: str = "auto") -> Protocol:
     """Native calls when the model has them and formats calls well (`tool.call.format` ≥ L2, or
-    unmeasured); otherwise JSON replies, constrained when the backend can."""
+    unmeasured); otherwise JSON replies, constrained when the backend can. `name` forces one."""
+    if name != "auto":
+        return NativeProtocol() if name == "native" else JsonProtocol(name == "json-constrained")
     weak = call_format_level is not None and call_format_level < 2
     if not weak and llm.supports_tools():
         return NativeProtocol()

@@ -32,6 +32,9 @@ class Hooks:
     def after_llm(self, agent: str, reply: Reply) -> None:
         """After each successful model call."""
 
+    def llm_failed(self, agent: str, message: str) -> None:
+        """When a model call fails for good (after its retries)."""
+
     def after_tool(self, agent: str, call: ToolCall, result: ToolResult) -> None:
         """After each tool call, with its result."""
 
@@ -53,6 +56,7 @@ class Totals:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     llm_s: float = 0.0
+    llm_errors: int = 0
     tool_calls: int = 0
     tool_failures: int = 0
     tool_s: float = 0.0
@@ -96,6 +100,10 @@ class Trace(Hooks):
             content=reply.content,
             tool_calls=[{"name": c.name, "arguments": c.arguments} for c in reply.tool_calls],
         )
+
+    def llm_failed(self, agent: str, message: str) -> None:
+        self.totals.llm_errors += 1
+        self.event("llm_error", agent=agent, message=message)
 
     def after_tool(self, agent: str, call: ToolCall, result: ToolResult) -> None:
         t = self.totals
