@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillir.runtime.agent import Limits
-from skillir.runtime.execute import RunConfig, SkillError, run_skill
+from skillir.runtime.execute import RunConfig, SkillError, load_skill, run_skill
 from skillir.runtime.llm import DEFAULT_MODEL
 from skillir.runtime.protocol import PROTOCOLS
 
@@ -78,6 +78,11 @@ def main(args: Sequence[str] | None = None) -> int:
     for name in ("max_steps", "timeout", "max_tokens", "command_timeout"):
         if getattr(options, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+    try:
+        load_skill(options.skill, planned=False)  # a bad path fails before anything is made
+    except SkillError as err:
+        print(err, file=sys.stderr)
+        return 2
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="skill-run-"))
     if workdir.exists() and not workdir.is_dir():
         print(f"{workdir}: error: the work directory is not a directory", file=sys.stderr)
@@ -122,7 +127,8 @@ def main(args: Sequence[str] | None = None) -> int:
             f"{summary['llm_calls']} model calls, "
             f"{summary['prompt_tokens']}+{summary['completion_tokens']} tokens; "
             f"{summary['tool_calls']} tool calls ({summary['tool_failures']} failed)\n"
-            f"wall: {summary['wall_s']:.2f} s, critical path: {summary['critical_path_s']:.2f} s\n"
+            f"wall: {summary['wall_s']:.2f} s (agents {summary['run_s']:.2f} s, critical path "
+            f"{summary['critical_path_s']:.2f} s)\n"
             f"workdir: {config.workdir}\n"
             f"trace: {config.trace_dir / 'trace.jsonl'}"
         )

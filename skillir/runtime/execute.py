@@ -388,7 +388,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         "plan": skill.plan is not None,
     }
     llm = LLM(config.model, api_base=config.api_base)
-    status, message, answer, agents, critical = Status.OK, "", "", [], 0.0
+    status, message, answer, agents, critical, run_s = Status.OK, "", "", [], 0.0, 0.0
     try:
         trace.event("start", **summary)
         llm.check()
@@ -414,7 +414,9 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
                 config.parallel,
                 config.inject or ("full" if protocol.name == "native" else "step"),
             )
+            began = time.monotonic()
             timed = asyncio.run(executor.run(config.procedures))
+            run_s = time.monotonic() - began
             agents = timed.results
             critical = timed.critical_s
             failed = timed.failed
@@ -431,6 +433,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             message=message,
             answer=answer,
             wall_s=round(time.monotonic() - start, 4),
+            run_s=round(run_s, 4),
             critical_path_s=round(critical, 4),
             **{
                 k: round(v, 4) if isinstance(v, float) else v for k, v in vars(trace.totals).items()

@@ -1,0 +1,166 @@
+"""The runtime on the real embedded model (SmolLM2-135M in-process): files written through the
+tool protocol, plans run concurrently, and every bad input ending in a status with a trace."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("llama_cpp")
+pytest.importorskip("litellm")
+
+from skillir.runtime.agent import Agent, Limits, Status  # noqa: E402
+from skillir.runtime.execute import RunConfig, run_skill  # noqa: E402
+from skillir.runtime.llm import LLM, ModelError  # noqa: E402
+from skillir.runtime.local import model_path  # noqa: E402
+from skillir.runtime.protocol import choose  # noqa: E402
+from skillir.runtime.sandbox import Sandbox  # noqa: E402
+from skillir.runtime.trace import Trace  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+try:
+    model_path("smollm2-135m")
+except ModelError as err:
+    pytest.skip(str(err), allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+
+def make_skill(root: Path, steps: list[str]) -> Path:
+    body = "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
+    text = f"""\
+        ---
+        name: runtime-test
+        description: Steps for testing the runtime. Use in tests.
+        ---
+
+        # Runtime test
+
+        ## Procedure
+
+        {body}
+        """
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "SKILL.md").write_text(textwrap.dedent(text).replace("\n        ", "\n"))
+    return root
+
+
+def run(tmp_path: Path, skill: Path, request: str, **options: object) -> dict:
+    config = RunConfig(
+        skill_path=skill,
+        request=request,
+        workdir=tmp_path / "work",
+        trace_dir=tmp_path / "trace",
+        model="local/smollm2-135m",
+        **options,  # type: ignore[arg-type]
+    )
+    return run_skill(config)
+
+
+def events(tmp_path: Path) -> list[dict]:
+    lines = (tmp_path / "trace" / "trace.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_the_model_writes_a_file_through_the_tool_protocol(tmp_path: Path) -> None:
+    llm = LLM("local/smollm2-135m")
+    llm.check()
+    trace = Trace(tmp_path / "trace.jsonl")
+    agent = Agent(llm, choose(llm, None), Sandbox(tmp_path), "You work in a folder.", hooks=[trace])
+    result = asyncio.run(agent.run("Write the text 'hello world' to the file greeting.txt."))
+    trace.close()
+    assert result.status is Status.OK, result.message
+    assert "hello" in (tmp_path / "greeting.txt").read_text().lower()
+    kinds = [json.loads(line)["event"] for line in (tmp_path / "trace.jsonl").open()]
+    assert kinds[:2] == ["llm", "tool"]
+
+
+def test_the_sandbox_refuses_the_model_an_escape(tmp_path: Path) -> None:
+    # SmolLM2 never writes `..` or absolute paths on its own (it drops them), so the escape
+    # is a symlink in the work directory that leads out of it.
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    (work / "notes.txt").symlink_to(outside / "notes.txt")
+    llm = LLM("local/smollm2-135m")
+    trace = Trace(tmp_path / "trace.jsonl")
+    agent = Agent(
+        llm, choose(llm, None), Sandbox(work), "You work in a folder.", Limits(max_steps=3), [trace]
+    )
+    asyncio.run(agent.run("Write the text 'x' to the file notes.txt."))
+    trace.close()
+    assert list(outside.iterdir()) == []
+    tools = [json.loads(line) for line in (tmp_path / "trace.jsonl").open()]
+    writes = [t for t in tools if t["event"] == "tool" and t["name"] == "write_file"]
+    assert writes and all(not t["ok"] for t in writes if t["arguments"]["path"] == "notes.txt")
+    assert any("outside the work directory" in t["output"] for t in writes)
+
+
+def test_a_skill_runs_end_to_end_with_its_plan(tmp_path: Path) -> None:
+    summary = run(tmp_path, REPO / "examples" / "word-stats", "Compute the word statistics.")
+    assert summary["status"] == "ok", summary["message"]
+    report = (tmp_path / "work" / "report.txt").read_text().splitlines()
+    assert report == ["words: 24", "lines: 5", "chars: 120"]
+    labels = [a["label"] for a in summary["agents"]]
+    assert labels == ["r1.1", "r1.2", "r1.3", "main"]  # the ILP region, then step 4
+    assert summary["llm_calls"] >= 4 and summary["tool_calls"] >= 4
+    assert summary["prompt_tokens"] > 0 and summary["critical_path_s"] <= summary["wall_s"]
+    saved = json.loads((tmp_path / "trace" / "summary.json").read_text())
+    assert saved["status"] == "ok" and saved["agents"] == summary["agents"]
+    tools = [e for e in events(tmp_path) if e["event"] == "tool"]
+    assert all({"arguments", "exit_code", "duration_s", "bytes"} <= e.keys() for e in tools)
+
+
+def test_independent_sub_agents_run_concurrently(tmp_path: Path) -> None:
+    steps = [f"Run `sleep 2 && echo {c} > {c}.txt`." for c in "abcd"]
+    skill = make_skill(tmp_path / "skill", steps)
+    run(tmp_path / "warm", skill, "Run `true`.", planned=False)  # litellm's first-call costs
+    parallel = run(tmp_path / "p", skill, "Make the files.")
+    serial = run(tmp_path / "s", skill, "Make the files.", parallel=False)
+    assert parallel["status"] == serial["status"] == "ok", (parallel, serial)
+    assert [a["label"] for a in parallel["agents"]] == ["r1.1", "r1.2", "r1.3", "r1.4"]
+    for c in "abcd":
+        assert (tmp_path / "p" / "work" / f"{c}.txt").read_text() == f"{c}\n"
+    # Four 2-second commands: about 2 s of tool time in parallel against 8 s in series.
+    assert parallel["run_s"] < 0.7 * serial["run_s"], (parallel["run_s"], serial["run_s"])
+
+
+def test_a_model_that_never_calls_a_tool_ends_with_model_error(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "skill", ["Write a poem.", "Sign it."])
+    summary = run(tmp_path, skill, "Write a poem.", protocol="json", planned=False)
+    assert summary["status"] == "model-error"
+    assert "no valid tool call in 3 replies in a row" in summary["message"]
+    assert [e["event"] for e in events(tmp_path)].count("llm") == 3
+    assert (tmp_path / "trace" / "summary.json").is_file()
+
+
+def test_a_hanging_command_ends_with_timeout(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "skill", ["Run `sleep 1000`.", "Run `ls`."])
+    summary = run(tmp_path, skill, "Run `sleep 1000`.", planned=False, limits=Limits(timeout_s=8))
+    assert summary["status"] == "timeout"
+    assert summary["wall_s"] < 20
+    assert events(tmp_path)[-1]["event"] == "end"
+
+
+def test_a_command_printing_100_mb_is_capped(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "skill", ["Run `head -c 100000000 /dev/zero`.", "Run `ls`."])
+    summary = run(tmp_path, skill, "Run `head -c 100000000 /dev/zero`.", planned=False)
+    assert summary["status"] == "ok", summary["message"]
+    tool = next(e for e in events(tmp_path) if e["event"] == "tool")
+    assert tool["bytes"] == 100_000_000 and tool["truncated"]
+    assert summary["tool_bytes"] == 100_000_000
+    assert (tmp_path / "trace" / "trace.jsonl").stat().st_size < 100_000
+
+
+def test_unknown_model_still_writes_the_trace(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "skill", ["Run `ls`.", "Run `pwd`."])
+    config = RunConfig(skill, "x", tmp_path / "work", tmp_path / "trace", "nonexist/foo")
+    summary = run_skill(config)
+    assert summary["status"] == "model-error"
+    assert "unknown model id 'nonexist/foo'" in summary["message"]
+    assert [e["event"] for e in events(tmp_path)] == ["start", "end"]
