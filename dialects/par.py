@@ -62,6 +62,7 @@ from skillir.dialects.skill import (
     _span_body,
     parse_text,
     quote_text,
+    walk_ops,
 )
 
 TASK_KINDS = ("gather", "reason", "act", "control", "unknown")
@@ -256,10 +257,9 @@ class RegionOp(IRDLOperation):
                 yield last
 
     def tasks(self) -> Iterator[TaskOp]:
-        for region in self.regions:
-            for op in region.walk():
-                if isinstance(op, TaskOp):
-                    yield op
+        for op in walk_ops(self):
+            if isinstance(op, TaskOp):
+                yield op
 
     def verify_(self) -> None:
         joined = sum(len(j.values) for j in self.joins())
@@ -409,7 +409,7 @@ class GraphOp(FieldOp):
     critical = opt_prop_def(IntAttr)
 
     def tasks(self) -> Iterator[TaskOp]:
-        for op in self.body.walk():
+        for op in walk_ops(self):
             if isinstance(op, TaskOp):
                 yield op
 

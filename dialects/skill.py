@@ -66,6 +66,36 @@ def quote_text(text: str) -> str:
     return "".join(out)
 
 
+def walk_ops(node: Operation | Region) -> list[Operation]:
+    """What `node.walk()` yields (an op itself, then every op nested in it, in order), as a
+    list; it follows xDSL's linked lists of blocks and ops directly, a few times faster."""
+    if isinstance(node, Region):
+        out: list[Operation] = []
+        _walk_regions((node,), out)
+    else:
+        out = [node]
+        _walk_regions(node.regions, out)
+    return out
+
+
+def _walk_regions(regions: tuple[Region, ...], out: list[Operation]) -> None:
+    for region in regions:
+        block = region._first_block
+        while block is not None:
+            child = block._first_op
+            while child is not None:
+                out.append(child)
+                for inner in child.regions:
+                    first = inner._first_block
+                    if first is not None and (
+                        first._first_op is not None or first._next_block is not None
+                    ):
+                        _walk_regions(child.regions, out)
+                        break
+                child = child._next_op
+            block = block._next_block
+
+
 @irdl_attr_definition
 class TextAttr(Data[str]):
     """Text that prints as raw UTF-8 in both the custom and the generic format.

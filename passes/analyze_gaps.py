@@ -17,7 +17,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from skillir.diagnostics import active_sink
-from skillir.dialects import cap
+from skillir.dialects import cap, skill
 
 
 def gap_for(req: cap.RequireOp, target: cap.TargetOp) -> cap.GapOp | None:
@@ -47,8 +47,8 @@ class AnalyzeGaps(ModulePass):
                     1, 1, "analyze-gaps needs a bound target: run bind-target first"
                 )
                 continue
-            for old in [o for o in root.walk() if isinstance(o, cap.GapOp)]:
+            for old in [o for o in skill.walk_ops(root) if isinstance(o, cap.GapOp)]:
                 Rewriter.erase_op(old)
-            for req in [o for o in root.walk() if isinstance(o, cap.RequireOp)]:
+            for req in [o for o in skill.walk_ops(root) if isinstance(o, cap.RequireOp)]:
                 if (gap := gap_for(req, target)) is not None:
                     Rewriter.insert_op(gap, InsertPoint.after(req))

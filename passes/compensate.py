@@ -81,9 +81,10 @@ def baseline_of(root: skill.SkillSkillOp) -> cap.BaselineOp:
     for op in root.body.block.ops:
         if isinstance(op, cap.BaselineOp):
             return op
-    headings = [op.title.data for op in root.walk() if isinstance(op, skill.SectionOp)]
-    codes = [digest(op.text.data) for op in root.walk() if isinstance(op, skill.CodeOp)]
-    gaps = [op for op in root.walk() if isinstance(op, cap.GapOp) and op.uncertain is None]
+    ops = skill.walk_ops(root)
+    headings = [op.title.data for op in ops if isinstance(op, skill.SectionOp)]
+    codes = [digest(op.text.data) for op in ops if isinstance(op, skill.CodeOp)]
+    gaps = [op for op in ops if isinstance(op, cap.GapOp) and op.uncertain is None]
     has_all = all(gap.kind.data != "missing" for gap in gaps)
     baseline = cap.BaselineOp.build_op(
         frontmatter=digest(root.field("frontmatter") or ""),
@@ -143,7 +144,7 @@ def _record(anchor_of_gap: cap.GapOp, strategy: str, detail: str) -> None:
 def _open_gaps(root: skill.SkillSkillOp) -> list[cap.GapOp]:
     return [
         op
-        for op in root.walk()
+        for op in skill.walk_ops(root)
         if isinstance(op, cap.GapOp) and op.uncertain is None and not _compensated(op)
     ]
 
@@ -265,7 +266,11 @@ def _task_specific(op: Operation) -> bool:
 
 def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
     seen_code: dict[tuple[str, str], skill.CodeOp] = {}
-    for op in list(root.walk()):
+    rules = {
+        kind: [r for r in eliminate_rules() if kind in r.ops and target.level(r.primitive) == 3]
+        for kind in _OP_KINDS.values()
+    }
+    for op in skill.walk_ops(root):
         if op.parent_op() is None or ORIGIN in op.attributes:
             continue
         removal: tuple[str, str] | None = None
@@ -276,13 +281,12 @@ def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
             if first is not op and primitive and target.level(primitive) == 3:
                 if op.text.data.count("\n") >= 2 and _adds_nothing(op, first):
                     removal = ("duplicate-code", primitive)
-        elif (kind := _OP_KINDS.get(type(op))) is not None and not _task_specific(op):
-            for rule in eliminate_rules():
-                if kind in rule.ops and target.level(rule.primitive) == 3:
-                    text = op.properties["text"].data  # type: ignore[attr-defined]
-                    if any(p.search(text) for p in rule.patterns):
-                        removal = (rule.id, rule.primitive)
-                        break
+        elif (kind := _OP_KINDS.get(type(op))) and rules[kind] and not _task_specific(op):
+            text = op.properties["text"].data  # type: ignore[attr-defined]
+            for rule in rules[kind]:
+                if any(p.search(text) for p in rule.patterns):
+                    removal = (rule.id, rule.primitive)
+                    break
         if removal is None:
             continue
         baseline_of(root)

@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import IntAttr, ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
-from skillir.dialects import par
+from skillir.dialects import par, skill
 from skillir.parallelism import DLP_ITEMS, plan_regions
 
 ILP_REASON = "independent single tool calls: none reads or writes what another writes"
@@ -116,5 +116,5 @@ class ExtractParallelism(ModulePass):
     dlp_items: int = DLP_ITEMS
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for graph in [o for o in op.walk() if isinstance(o, par.GraphOp)]:
+        for graph in [o for o in skill.walk_ops(op) if isinstance(o, par.GraphOp)]:
             regroup(graph, self.dlp_items)

@@ -31,17 +31,18 @@ def violations(root: skill.SkillSkillOp) -> list[str]:
     found: list[str] = []
     if digest(root.field("frontmatter") or "") != baseline.frontmatter.data:
         found.append("the frontmatter changed")
-    headings = [op.title.data for op in root.walk() if isinstance(op, skill.SectionOp)]
+    ops = skill.walk_ops(root)
+    headings = [op.title.data for op in ops if isinstance(op, skill.SectionOp)]
     if digest("\n".join(headings)) != baseline.headings.data:
         found.append("the headings changed")
     owned = {
         word.removeprefix("code:")
-        for op in root.walk()
+        for op in ops
         if isinstance(op, cap.CompensateOp) and op.strategy.data == "substitute" and op.detail
         for word in op.detail.data.split()
         if word.startswith("code:")
     }
-    now = {digest(op.text.data) for op in root.walk() if isinstance(op, skill.CodeOp)}
+    now = {digest(op.text.data) for op in ops if isinstance(op, skill.CodeOp)}
     lost = [d for d in baseline.code.data.split() if d not in now and d not in owned]
     if lost:
         found.append(f"{len(lost)} original code block(s) are gone")
@@ -49,7 +50,7 @@ def violations(root: skill.SkillSkillOp) -> list[str]:
     if size > baseline.chars.data * (100 + budget) / 100:
         growth = 100 * (size - baseline.chars.data) / max(baseline.chars.data, 1)
         found.append(f"the skill grew by {growth:.0f}%, over the {budget}% budget")
-    for ref in root.walk():
+    for ref in ops:
         if isinstance(ref, skill.ResourceRefOp):
             path = posixpath.normpath(ref.path.data)
             if path.startswith("/") or path.split("/")[0] == "..":

@@ -65,7 +65,7 @@ class InferCapabilities(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         sink = active_sink()
         for root in cap.skills(op):
-            for old in [o for o in root.walk() if isinstance(o, cap.RequireOp)]:
+            for old in [o for o in skill.walk_ops(root) if isinstance(o, cap.RequireOp)]:
                 Rewriter.erase_op(old)
             found = strongest(infer_requirements(root))
             by_anchor: dict[int, list[Requirement]] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from xdsl.context import Context
@@ -118,11 +118,17 @@ def rewrite_tool_names(text: str, to: Harness) -> str:
     return _tool_pattern().sub(swap, text)
 
 
+@lru_cache(maxsize=8192)
+def _rewritten(text: str, harness_id: str) -> str:
+    """`rewrite_tool_names` for a harness of the table, kept per text."""
+    return rewrite_tool_names(text, harness(harness_id))
+
+
 def _rewrite_op(op: Operation, to: Harness) -> None:
     for key in ("text", "title", "raw"):
         attr = op.properties.get(key)
         if isinstance(attr, skill.TextAttr):
-            new = rewrite_tool_names(attr.data, to)
+            new = _rewritten(attr.data, to.id)
             if new != attr.data:
                 op.properties[key] = skill.TextAttr(new)
 
@@ -165,7 +171,8 @@ def _note(anchor: Operation, text: str, origin: str) -> None:
 def _drop_notes(root: skill.SkillSkillOp, origin: str) -> None:
     """Remove the notes an earlier run of a lowering added, so running it again changes
     nothing."""
-    for old in [o for o in root.walk() if o.attributes.get(ORIGIN) == StringAttr(origin)]:
+    mark = StringAttr(origin)
+    for old in [o for o in skill.walk_ops(root) if o.attributes.get(ORIGIN) == mark]:
         Rewriter.erase_op(old)
 
 
@@ -222,7 +229,7 @@ class LowerCapToTarget(ModulePass):
             files = [_file(p, "bundled") for p in bundled_files(folder)] if folder else []
             insert_after_head(root, [head, *files])
             if self.text:
-                for text_op in root.walk():
+                for text_op in skill.walk_ops(root):
                     if isinstance(text_op, _TEXT_OPS):
                         _rewrite_op(text_op, to)
 
@@ -265,7 +272,8 @@ class LowerEnvToTarget(ModulePass):
             named = _and(shown)
             # a target that cannot run commands well asks the user to run the script
             weak_exec = any(
-                isinstance(g, cap.GapOp) and g.primitive.data == "tool.exec" for g in root.walk()
+                isinstance(g, cap.GapOp) and g.primitive.data == "tool.exec"
+                for g in skill.walk_ops(root)
             )
             who = "ask the user to run" if weak_exec else "run"
             parts = []
@@ -285,7 +293,7 @@ class LowerEnvToTarget(ModulePass):
 def _span_index(root: skill.SkillSkillOp) -> dict[tuple[int, ...], Operation]:
     return {
         o.span.data: o
-        for o in root.walk()
+        for o in skill.walk_ops(root)
         if isinstance(o, (skill.StepOp, skill.SectionOp)) and o.span is not None
     }
 
@@ -323,7 +331,7 @@ def concurrent_command(step: Operation) -> str | None:
     last word is the glob."""
     commands = [
         line.strip().removeprefix("$ ")
-        for op in step.walk()
+        for op in skill.walk_ops(step)
         if isinstance(op, skill.CodeOp) and op.lang.data.strip().lower() in _SHELL_LANGS
         for line in op.text.data.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
@@ -378,7 +386,7 @@ def region_note(region: par.RegionOp, to: Harness, anchor: Operation | None = No
         if not to.subagents:
             return None
         chains = [
-            _steps([t.label.data for t in branch.walk() if isinstance(t, par.TaskOp)])
+            _steps([t.label.data for t in skill.walk_ops(branch) if isinstance(t, par.TaskOp)])
             for branch in region.branches
         ]
         via = f" (the `{to.tools['subagent']}` tool)" if "subagent" in to.tools else ""
@@ -408,7 +416,7 @@ class LowerParToTarget(ModulePass):
             if not self.text:
                 continue
             anchors = _span_index(root)
-            for region in [o for o in root.walk() if isinstance(o, par.RegionOp)]:
+            for region in [o for o in skill.walk_ops(root) if isinstance(o, par.RegionOp)]:
                 if isinstance(region.parent_op(), par.RegionOp):
                     continue  # a region inside a tlp branch: the branch's sub-agent decides
                 first = min(

@@ -67,7 +67,7 @@ def validate(
     check_frontmatter(fm, sink, None if folder_named_by_skill else folder, extra_fields)
     if folder is None or not check_files:
         return
-    for ref in op.walk():
+    for ref in skill.walk_ops(op):
         if isinstance(ref, skill.ResourceRefOp) and not (folder / ref.path.data).exists():
             line, col = (ref.span.data[0], ref.span.data[1]) if ref.span else (1, 1)
             if ref.link is not None:

@@ -7,7 +7,7 @@ from functools import cache
 
 from xdsl.dialects.builtin import ModuleOp
 
-from skillir.dialects import cap
+from skillir.dialects import cap, skill
 from skillir.markdown import render_module
 
 
@@ -38,7 +38,7 @@ def report(module: ModuleOp, original: str) -> str:
             )
         lines.append(_row(["requirement", "line", "rule", "target", "gap", "action"]))
         lines.append(_row(["---"] * 6))
-        for req in [op for op in root.walk() if isinstance(op, cap.RequireOp)]:
+        for req in [op for op in skill.walk_ops(root) if isinstance(op, cap.RequireOp)]:
             primitive = req.primitive.data
             siblings = list(req.parent_block().ops)  # type: ignore[union-attr]
             gap = next(
@@ -68,7 +68,7 @@ def report(module: ModuleOp, original: str) -> str:
                     ]
                 )
             )
-        for record in root.walk():
+        for record in skill.walk_ops(root):
             if isinstance(record, cap.CompensateOp) and record.strategy.data == "eliminate":
                 detail = record.detail.data if record.detail else ""
                 lines.append(

@@ -21,11 +21,10 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-
-import networkx as nx
 
 from skillir.deps import _INLINE, _is_command_span
 from skillir.dialects import skill
@@ -196,10 +195,15 @@ def _verb_of(text: str) -> str | None:
     return None
 
 
+@cache
+def _word_re(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])")
+
+
 def _has_word(text: str, words: tuple[str, ...]) -> str | None:
     low = text.lower()
     for w in words:
-        if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", low):
+        if _word_re(w).search(low):
             return w
     return None
 
@@ -281,7 +285,7 @@ def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
 
 
 def _descendant_texts(op: skill.SkillOp) -> Iterator[skill.SkillOp]:
-    for child in op.walk():
+    for child in skill.walk_ops(op):
         if child is not op and isinstance(child, skill.SkillOp):
             yield child
 
@@ -405,7 +409,9 @@ def _cover(first: skill.SkillOp, last: skill.SkillOp) -> skill.SpanAttr | None:
     """A span from the start of `first` to the end of `last` (the ops nested in it included)."""
     if first.span is None:
         return None
-    end = max((o.span.data[2:] for o in last.walk() if getattr(o, "span", None)), default=None)
+    end = max(
+        (o.span.data[2:] for o in skill.walk_ops(last) if getattr(o, "span", None)), default=None
+    )
     return skill.SpanAttr(first.span.data[:2] + (end or first.span.data[2:]))
 
 
@@ -434,7 +440,7 @@ def procedures(
                         label, head, list(_descendant_texts(sec)), sec.span, skill_dir, True, assume
                     )
                 )
-                taken.update(id(o) for o in sec.walk())
+                taken.update(id(o) for o in skill.walk_ops(sec))
             if len({t.label for t in tasks}) == len(tasks):
                 parent = numbered[0].parent_op()
                 title = parent.title.data if isinstance(parent, skill.SectionOp) else "steps"
@@ -459,13 +465,16 @@ def procedures(
             ]
             out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))
             for s in steps:
-                taken.update(id(o) for o in s.walk())
+                taken.update(id(o) for o in skill.walk_ops(s))
         for op in block.ops:
             if id(op) in taken or isinstance(op, skill.StepOp):
                 continue
             for region in op.regions:
-                for inner in region.blocks:
-                    visit(inner)
+                inner = region.first_block
+                while inner is not None:
+                    if inner.first_op is not None:
+                        visit(inner)
+                    inner = inner.next_block
 
     visit(root.body.block)
     out.sort(key=lambda p: p.span.data if p.span is not None else (0, 0, 0, 0))
@@ -474,12 +483,9 @@ def procedures(
 
 def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
     """(earlier, later, reason) edges between task indices, transitively reduced."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(tasks)))
     reasons: dict[tuple[int, int], list[str]] = {}
 
     def edge(i: int, j: int, why: str) -> None:
-        graph.add_edge(i, j)
         reasons.setdefault((i, j), []).append(why)
 
     labels = {t.label: i for i, t in enumerate(tasks)}
@@ -502,5 +508,22 @@ def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
                     edge(labels[str(n)], j, f"ref step {n}")
         if j and later.anaphora and not later.refs:  # "the output of step 2" names its step
             edge(j - 1, j, f"ref {later.anaphora}")
-    reduced = nx.transitive_reduction(graph)
-    return [(i, j, reasons[(i, j)][0]) for i, j in sorted(reduced.edges)]
+    return [(i, j, reasons[(i, j)][0]) for i, j in _transitive_reduction(len(tasks), reasons)]
+
+
+def _transitive_reduction(size: int, edges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The edges `(i, j)`, all with `i < j`, that no longer path implies, sorted."""
+    successors: list[list[int]] = [[] for _ in range(size)]
+    for i, j in edges:
+        successors[i].append(j)
+    below = [0] * size  # bit k set: task k is reachable in one edge or more
+    for i in reversed(range(size)):
+        for j in successors[i]:
+            below[i] |= (1 << j) | below[j]
+    kept = []
+    for i in range(size):
+        implied = 0
+        for j in successors[i]:
+            implied |= below[j]
+        kept.extend((i, j) for j in successors[i] if not implied >> j & 1)
+    return sorted(kept)

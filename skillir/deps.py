@@ -21,7 +21,7 @@ import sys
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,9 @@ KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
 TABLES_FILE = "dependency_tables.toml"
 
 Problem = tuple[int, int, str]
+# the results of analysing one text are kept: compiling a skill for several targets sees the
+# same code blocks and prose again
+_CACHED_TEXTS = 8192
 
 
 @dataclass(frozen=True)
@@ -206,13 +209,21 @@ def python_deps(
 ) -> tuple[list[Dependency], list[Problem]]:
     """Imports, environment reads, subprocess programs and localhost URLs in Python `code`
     whose first line is `first_line`. A syntax error is returned as a problem."""
+    deps, problems = _python_deps(code, first_line, frozenset(local_modules))
+    return list(deps), list(problems)
+
+
+@lru_cache(maxsize=_CACHED_TEXTS)
+def _python_deps(
+    code: str, first_line: int, local_modules: frozenset[str]
+) -> tuple[tuple[Dependency, ...], tuple[Problem, ...]]:
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None) or 1
         col = getattr(err, "offset", None) or 1
         msg = getattr(err, "msg", str(err))
-        return [], [(first_line + line - 1, col, f"python: {msg} [python-syntax]")]
+        return (), ((first_line + line - 1, col, f"python: {msg} [python-syntax]"),)
     lines = code.splitlines()
     deps: list[Dependency] = []
     problems: list[Problem] = []
@@ -277,7 +288,7 @@ def python_deps(
             for d in _services(node.value, 1):
                 at(node, "service", d.name)
     deps.sort(key=lambda d: (d.line, d.col))
-    return deps, problems
+    return tuple(deps), tuple(problems)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -581,7 +592,10 @@ def _error_pos(code: str, err: Exception, first_line: int, first_col: int) -> tu
     return _offset_to_pos(code, pos, first_line, first_col)
 
 
-def _shell(code: str, first_line: int, first_col: int) -> tuple[list[Dependency], list[Problem]]:
+@lru_cache(maxsize=_CACHED_TEXTS)
+def _shell(
+    code: str, first_line: int, first_col: int
+) -> tuple[tuple[Dependency, ...], tuple[Problem, ...]]:
     problems: list[Problem] = []
     code = _blank_heredocs(code)
     try:
@@ -608,14 +622,15 @@ def _shell(code: str, first_line: int, first_col: int) -> tuple[list[Dependency]
         deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
     deps.extend(_services(code, first_line, first_col))
     deps.sort(key=lambda d: (d.line, d.col))
-    return deps, problems
+    return tuple(deps), tuple(problems)
 
 
 def shell_deps(code: str, first_line: int) -> tuple[list[Dependency], list[Problem]]:
     """Programs, install commands, unassigned environment variables and localhost URLs in a
     shell script whose first line is `first_line`. bashlex parse failures become problems and
     the script is re-read line by line with `shlex`."""
-    return _shell(code, first_line, 1)
+    deps, problems = _shell(code, first_line, 1)
+    return list(deps), list(problems)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,6 +663,11 @@ def js_package(spec: str) -> str | None:
 
 def js_deps(code: str, first_line: int) -> list[Dependency]:
     """npm packages imported or required, and `process.env` reads, in JS/TS `code`."""
+    return list(_js_deps(code, first_line))
+
+
+@lru_cache(maxsize=_CACHED_TEXTS)
+def _js_deps(code: str, first_line: int) -> tuple[Dependency, ...]:
     deps: list[Dependency] = []
     for m in _JS_IMPORT.finditer(code):
         spec = m.group(2) or m.group(4) or m.group(6)
@@ -663,7 +683,7 @@ def js_deps(code: str, first_line: int) -> list[Dependency]:
         deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
     deps.extend(_services(code, first_line))
     deps.sort(key=lambda d: (d.line, d.col))
-    return deps
+    return tuple(deps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -743,6 +763,11 @@ def _is_command_span(span: str) -> bool:
 def text_deps(text: str, first_line: int) -> list[Dependency]:
     """Commands in inline code, `$VAR` references, localhost URLs and harness tools (`shell`,
     `file.read`, `file.write`, `web`, `browser`) that prose, a step or a bullet assumes."""
+    return list(_text_deps(text, first_line))
+
+
+@lru_cache(maxsize=_CACHED_TEXTS)
+def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
     deps: list[Dependency] = []
     standard = tables().standard_env
     shell_at: int | None = None
@@ -790,7 +815,7 @@ def text_deps(text: str, first_line: int) -> list[Dependency]:
             deps.append(Dependency("tool", name, None, line, col, _line_text(text, m.start())))
             break
     deps.sort(key=lambda d: (d.line, d.col))
-    return deps
+    return tuple(deps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -908,7 +933,15 @@ def skill_deps(
     """Every dependency of a skill: its SKILL.md blocks in document order, then the files
     bundled under `skill_dir`; deduplicated by (kind, name), first position kept, explicit
     `pip install`/requirements entries preferred over import-derived names."""
-    from skillir.dialects.skill import BulletOp, CodeOp, ProseOp, QuoteOp, StepOp, TableOp
+    from skillir.dialects.skill import (
+        BulletOp,
+        CodeOp,
+        ProseOp,
+        QuoteOp,
+        StepOp,
+        TableOp,
+        walk_ops,
+    )
 
     files = _bundled_files(skill_dir) if skill_dir is not None and skill_dir.is_dir() else []
     local = {p.stem for p in files if p.suffix == ".py"}
@@ -919,7 +952,8 @@ def skill_deps(
         local |= {p.name for p in skill_dir.iterdir() if p.is_dir() and p.name.isidentifier()}
     deps: list[Dependency] = []
     problems: list[Problem] = []
-    for op in root.walk():
+    ops = walk_ops(root)
+    for op in ops:
         span = getattr(op, "span", None)
         line = span.data[0] if span is not None else 1
         before = len(deps)
@@ -947,7 +981,7 @@ def skill_deps(
             shift = span.data[1] - 1 + _marker_width(op)
             deps[before:] = [replace(d, col=d.col + shift) for d in deps[before:]]
     assigned: set[str] = set()
-    for op in root.walk():
+    for op in ops:
         if isinstance(op, CodeOp) and op.lang.data.strip().lower() in _SH_LANGS:
             assigned |= _assigned(op.text.data)
     deps = [d for d in deps if d.kind != "env" or d.name not in assigned]

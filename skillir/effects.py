@@ -15,8 +15,9 @@ import ast
 import re
 import shlex
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -89,11 +90,12 @@ def path_resource(word: str) -> str | None:
     return ("glob:" if _GLOB.search(word) else "file:") + word
 
 
-def _split_commands(code: str) -> list[list[str]]:
+@lru_cache(maxsize=8192)
+def _split_commands(code: str) -> tuple[tuple[str, ...], ...]:
     """Simple commands as word lists; redirections stay as words (`>`, then the target)."""
     code = _blank_heredocs(code)
     logical = re.sub(r"\\\n", " ", code)
-    out: list[list[str]] = []
+    out: list[tuple[str, ...]] = []
     for line in logical.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -111,13 +113,13 @@ def _split_commands(code: str) -> list[list[str]]:
         for tok in tokens:
             if tok in ("|", "||", "&&", ";", "&", "(", ")", ";;", "|&"):
                 if current:
-                    out.append(current)
+                    out.append(tuple(current))
                 current = []
             else:
                 current.append(tok)
         if current:
-            out.append(current)
-    return out
+            out.append(tuple(current))
+    return tuple(out)
 
 
 _PATTERN_FIRST = {"jq", "yq", "grep", "egrep", "fgrep", "rg", "ag", "awk"}
@@ -136,7 +138,7 @@ _GIT_TREE_WRITERS = {
 }  # fmt: skip
 
 
-def _command_effects(words: list[str], skill_dir: Path | None) -> tuple[set[str], set[str]]:
+def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[str], set[str]]:
     r = rules()
     reads: set[str] = set()
     writes: set[str] = set()

@@ -3,7 +3,7 @@ build ops top-down (a container's indentation decides how its children's text is
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
@@ -13,7 +13,7 @@ from xdsl.ir import Operation
 
 from skillir import inline
 from skillir.block_lexer import ATX_RE, FENCE_RE, BlockLexer, SourceLines, columns, list_marker
-from skillir.diagnostics import DiagnosticSink
+from skillir.diagnostics import Diagnostic, DiagnosticSink
 from skillir.dialects import skill
 from skillir.frontmatter import UnterminatedFrontmatter, load_frontmatter, split_frontmatter
 from skillir.markdown import canonical_text, item_width
@@ -54,7 +54,7 @@ def parse_skill(data: bytes, path: str, sink: DiagnosticSink) -> ModuleOp:
     crlf = "\r\n" in text and text.count("\n") == text.count("\r\n") == text.count("\r")
     if crlf:
         text = text.replace("\r\n", "\n")
-    lines = text.splitlines(True) if "\r" not in text else _split_on_newline(text)
+    lines = _lines_of(text)
     sink.lines = lines
     try:
         block = split_frontmatter(lines)
@@ -69,10 +69,12 @@ def parse_skill(data: bytes, path: str, sink: DiagnosticSink) -> ModuleOp:
         data_map = load_frontmatter(block, sink).data
         if isinstance(data_map, dict) and isinstance(data_map.get("name"), str):
             name = data_map["name"]
-    try:
-        tree = block_parser().parse(SourceLines(lines, block, sink))
-    except UnexpectedInput as err:  # the lexer only emits sequences the grammar accepts
-        raise sink.fatal(err.line, 1, f"cannot parse block structure: {err}") from None
+    tree, failure, warnings = _block_tree(text)
+    for diag in warnings:
+        sink.emit(diag.severity, diag.pos.line, diag.pos.col, diag.message)
+    if failure is not None:  # the lexer only emits sequences the grammar accepts
+        raise sink.fatal(failure.line, 1, f"cannot parse block structure: {failure}")
+    assert tree is not None
     builder = _Builder(lines, sink)
     children = tree.children
     head = [c for c in children if isinstance(c, Token)]
@@ -88,6 +90,24 @@ def parse_skill(data: bytes, path: str, sink: DiagnosticSink) -> ModuleOp:
         children=builder.blocks([c for c in children if isinstance(c, Tree)], 0),
     )
     return ModuleOp([root])
+
+
+def _lines_of(text: str) -> list[str]:
+    """The lines of a document (BOM and CRLF already normalised), each keeping its ending."""
+    return text.splitlines(True) if "\r" not in text else _split_on_newline(text)
+
+
+@lru_cache(maxsize=256)
+def _block_tree(text: str) -> tuple[Tree | None, UnexpectedInput | None, tuple[Diagnostic, ...]]:
+    """The block parse of a document whose frontmatter is well formed, or why it failed, with
+    the lexer's warnings; kept, as a skill compiled for several targets is parsed again."""
+    lines = _lines_of(text)
+    recorder = DiagnosticSink(lines=lines)
+    try:
+        tree = block_parser().parse(SourceLines(lines, split_frontmatter(lines), recorder))
+    except UnexpectedInput as err:
+        return None, err, tuple(recorder.diagnostics)
+    return tree, None, tuple(recorder.diagnostics)
 
 
 def _split_on_newline(text: str) -> list[str]:

@@ -12,7 +12,7 @@ import dataclasses
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 MODALITY = {
@@ -81,9 +81,14 @@ def _resource(path: str, offset: int, link: bool = False) -> Reference | Outside
     return None
 
 
-def scan(text: str, prose: bool = True) -> list[Constraint | Reference | OutsideLink]:
-    """Constraint sentences (only when `prose`) and bundled-file references in `text`."""
-    found: list[Constraint | Reference | OutsideLink] = []
+Found = Constraint | Reference | OutsideLink
+
+
+@lru_cache(maxsize=8192)
+def scan(text: str, prose: bool = True) -> tuple[Found, ...]:
+    """Constraint sentences (only when `prose`) and bundled-file references in `text`
+    (kept: a skill compiled for several targets is parsed again)."""
+    found: list[Found] = []
     sentence_start = 0
     keyword: tuple[int, str] | None = None
     seen_paths: set[tuple[str, bool]] = set()
@@ -122,13 +127,14 @@ def scan(text: str, prose: bool = True) -> list[Constraint | Reference | Outside
             close_sentence(match.end())
             sentence_start = match.end()
     close_sentence(len(text))
-    return found
+    return tuple(found)
 
 
-def scan_table(text: str) -> list[Constraint | Reference | OutsideLink]:
+@lru_cache(maxsize=1024)
+def scan_table(text: str) -> tuple[Found, ...]:
     """`scan` each cell of a pipe table on its own: cells and rows end sentences."""
-    found: list[Constraint | Reference | OutsideLink] = []
+    found: list[Found] = []
     for cell in re.finditer(r"[^|\n]+", text):
         for item in scan(cell.group()):
             found.append(dataclasses.replace(item, offset=item.offset + cell.start()))
-    return found
+    return tuple(found)

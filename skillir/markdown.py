@@ -9,6 +9,7 @@ come out in the canonical form at the indentation of the container they are plac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import IO
 
 from xdsl.context import Context
@@ -50,51 +51,86 @@ def _body_lines(text: str, prefix: str) -> str:
     return "".join(prefix + line if line.strip("\n") else line for line in text.splitlines(True))
 
 
+_KINDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("skill", skill.SkillSkillOp),
+    ("section", skill.SectionOp),
+    ("item", (skill.StepOp, skill.BulletOp)),
+    ("code", skill.CodeOp),
+    ("quote", skill.QuoteOp),
+    ("rule", skill.RuleOp),
+    ("text", (skill.ProseOp, skill.TableOp, skill.HtmlOp)),
+)
+
+
+@cache
+def _kind(cls: type) -> str | None:
+    """How ops of class `cls` render: a `_KINDS` name, "" for no text of their own, None for
+    ops that print nothing (annotations, other dialects)."""
+    if issubclass(cls, skill.ANNOTATION_OPS) or not issubclass(cls, skill.SkillOp):
+        return None
+    return next((kind for kind, classes in _KINDS if issubclass(cls, classes)), "")
+
+
 def canonical_text(op: Operation, indent: int) -> str:
     """The op's own text (children and trailing blank lines excluded) in canonical form."""
+    return _canonical(op, _kind(type(op)), indent)
+
+
+def _canonical(op: Operation, kind: str | None, indent: int) -> str:
     pad = " " * indent
-    match op:
-        case skill.SkillSkillOp():
-            return (BOM if op.bom is not None else "") + (op.field("frontmatter") or "")
-        case skill.SectionOp():
-            return f"{pad}{'#' * op.level.data} {op.title.data}\n"
-        case skill.StepOp() | skill.BulletOp():
-            head = (
-                f"{op.number.data}{op.field('delim') or '.'} "
-                if isinstance(op, skill.StepOp)
-                else f"{op.field('marker') or '-'} "
-            )
-            text = _lines(op.text.data, pad + head, pad + " " * item_width(op))
-            return text if op.text.data else text.rstrip(" \n") + "\n"
-        case skill.CodeOp():
-            fence = op.field("fence")
-            if fence == "":
-                return _body_lines(op.text.data, pad + "    ")
-            fence = fence or "```"
-            info = op.field("info") or op.lang.data
-            close = "" if op.unclosed is not None else f"{pad}{fence}\n"
-            return f"{pad}{fence}{info}\n{_body_lines(op.text.data, pad)}{close}"
-        case skill.QuoteOp():
-            return "".join(
-                f"{pad}> {line}\n" if line else f"{pad}>\n" for line in op.text.data.split("\n")
-            )
-        case skill.RuleOp():
-            return f"{pad}---\n"
-        case skill.ProseOp() | skill.TableOp() | skill.HtmlOp():
-            return _lines(op.text.data, pad, pad)
+    if kind == "skill":
+        return (BOM if op.bom is not None else "") + (op.field("frontmatter") or "")
+    if kind == "section":
+        return f"{pad}{'#' * op.level.data} {op.title.data}\n"
+    if kind == "item":
+        head = (
+            f"{op.number.data}{op.field('delim') or '.'} "
+            if isinstance(op, skill.StepOp)
+            else f"{op.field('marker') or '-'} "
+        )
+        text = _lines(op.text.data, pad + head, pad + " " * item_width(op))
+        return text if op.text.data else text.rstrip(" \n") + "\n"
+    if kind == "code":
+        fence = op.field("fence")
+        if fence == "":
+            return _body_lines(op.text.data, pad + "    ")
+        fence = fence or "```"
+        info = op.field("info") or op.lang.data
+        close = "" if op.unclosed is not None else f"{pad}{fence}\n"
+        return f"{pad}{fence}{info}\n{_body_lines(op.text.data, pad)}{close}"
+    if kind == "quote":
+        return "".join(
+            f"{pad}> {line}\n" if line else f"{pad}>\n" for line in op.text.data.split("\n")
+        )
+    if kind == "rule":
+        return f"{pad}---\n"
+    if kind == "text":
+        return _lines(op.text.data, pad, pad)
     return ""
 
 
 def render_op(op: Operation, indent: int = 0) -> str:
     """The op with its children, as Markdown."""
-    if isinstance(op, skill.ANNOTATION_OPS) or not isinstance(op, skill.SkillOp):
-        return ""
-    raw = op.field("raw") if "raw" in op.FIELDS else None
-    own = raw if isinstance(raw, str) else canonical_text(op, indent)
-    blank = op.field("blank") if "blank" in op.FIELDS else None
-    inner = child_indent(op, indent)
-    children = "".join(render_op(child, inner) for child in op.children)
-    return own + (blank or "") + children
+    out: list[str] = []
+    _render(op, indent, out)
+    return "".join(out)
+
+
+def _render(op: Operation, indent: int, out: list[str]) -> None:
+    kind = _kind(type(op))
+    if kind is None:
+        return
+    fields, props = op.FIELDS, op.properties
+    raw = getattr(props.get("raw"), "data", None) if "raw" in fields else None
+    out.append(raw if isinstance(raw, str) else _canonical(op, kind, indent))
+    blank = getattr(props.get("blank"), "data", None) if "blank" in fields else None
+    if blank:
+        out.append(blank)
+    inner = child_indent(op, indent) if kind == "item" else indent
+    child = op.regions[0].block.first_op
+    while child is not None:
+        _render(child, inner, out)
+        child = child.next_op
 
 
 def render_skill(op: skill.SkillSkillOp) -> str:

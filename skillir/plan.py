@@ -27,16 +27,16 @@ def ensure_plan(ctx: Context, module: ModuleOp) -> None:
     from skillir.passes.build_dataflow import BuildDataflow
     from skillir.passes.extract_parallelism import ExtractParallelism
 
-    if not any(isinstance(o, par.GraphOp) for o in module.walk()):
+    if not any(isinstance(o, par.GraphOp) for o in skill.walk_ops(module)):
         BuildDataflow().apply(ctx, module)
-    if any(isinstance(o, par.GraphOp) and o.work is None for o in module.walk()):
+    if any(isinstance(o, par.GraphOp) and o.work is None for o in skill.walk_ops(module)):
         ExtractParallelism().apply(ctx, module)
 
 
 def _texts(root: skill.SkillSkillOp) -> dict[tuple[int, ...], str]:
     """Instruction text of the step or section each task is anchored to, by span."""
     out: dict[tuple[int, ...], str] = {}
-    for op in root.walk():
+    for op in skill.walk_ops(root):
         if isinstance(op, skill.StepOp) and op.span is not None:
             out[op.span.data] = op.text.data
         elif isinstance(op, skill.SectionOp) and op.span is not None:

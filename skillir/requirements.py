@@ -44,6 +44,7 @@ TEXT_KINDS = ("prose", "step", "bullet", "quote", "table", "section")
 DEFAULT_TEXT_OPS = ("prose", "step", "bullet", "quote")
 # Between ops in the concatenated text: stops `[^.\n]` and `\s` from crossing op boundaries.
 _SEP = "\n\0\n"
+_IGNORECASE = int(re.IGNORECASE)
 DETAIL_LIMIT = 60
 MIN_PROSE_WORDS = 150
 
@@ -484,7 +485,7 @@ class SkillFacts:
     def __init__(self, root: skill.SkillSkillOp, book: RuleBook) -> None:
         self.root = root
         self.book = book
-        self.ops: list[Operation] = list(root.walk())
+        self.ops: list[Operation] = skill.walk_ops(root)
         self.order = {id(op): index for index, op in enumerate(self.ops)}
         self.by_name: dict[str, list[Operation]] = {}
         for op in self.ops:
@@ -494,7 +495,6 @@ class SkillFacts:
         self.step_runs: list[StepRun] | None = None
         self._run_text: dict[int, str] = {}
         self._clean: dict[int, str] = {}
-        self._trigger_hits: dict[tuple[str, bool, bool], list[int]] = {}
         self._regexes: dict[int, list[tuple[int, str]]] = {}
 
     @functools.cached_property
@@ -516,6 +516,15 @@ class SkillFacts:
         raw = _SEP.join(u.raw for u in units)
         masked = _SEP.join(u.masked for u in units)
         return TextDoc(units, starts, raw, masked, _lower(raw), _lower(masked))
+
+    @functools.cached_property
+    def memo(self) -> DocMemo:
+        doc = self.doc
+        return _doc_memo(doc.raw, tuple(unit.kind for unit in doc.units))
+
+    @functools.cached_property
+    def _trigger_hits(self) -> dict[tuple[str, bool, bool], list[int]]:
+        return self.memo.hits
 
     @functools.cached_property
     def unit_of(self) -> dict[int, TextUnit]:
@@ -576,7 +585,7 @@ class SkillFacts:
     ) -> Iterator[tuple[TextUnit, re.Match[str]]]:
         """Each text unit of `kinds` where `patterns` match, with every match, in order."""
         doc = self.doc
-        case_sensitive = not patterns.regex.flags & re.IGNORECASE
+        case_sensitive = not patterns.regex.flags & _IGNORECASE
         if patterns.triggers is None:
             candidates: Iterable[int] = range(len(doc.units))
         else:
@@ -585,9 +594,13 @@ class SkillFacts:
                 if case_sensitive
                 else (doc.raw_lower if raw else doc.masked_lower)
             )
+            known = self._trigger_hits
             found: set[int] = set()
             for trigger in patterns.triggers:
-                found.update(self._units_with(trigger, hay, (raw, case_sensitive)))
+                hits = known.get((trigger, raw, case_sensitive))
+                if hits is None:
+                    hits = self._units_with(trigger, hay, (raw, case_sensitive))
+                found.update(hits)
             candidates = sorted(found)
         for index in candidates:
             unit = doc.units[index]
@@ -602,7 +615,10 @@ class SkillFacts:
         if key not in self._run_text:
             units = self.unit_of
             self._run_text[key] = "\n".join(
-                units[id(op)].masked for root in roots for op in root.walk() if id(op) in units
+                units[id(op)].masked
+                for root in roots
+                for op in skill.walk_ops(root)
+                if id(op) in units
             )
         return self._run_text[key]
 
@@ -635,6 +651,21 @@ class SkillFacts:
         if parent is not None and id(parent) in self.unit_of:
             parts.append(self.unit_of[id(parent)].masked)
         return " ".join(parts)
+
+
+@dataclass
+class DocMemo:
+    """What is known of one document's text units, kept for the same text compiled again (for
+    another target): where each trigger occurs, and what each shipped `text` rule found there
+    (rule index → (unit index, detail))."""
+
+    hits: dict[tuple[str, bool, bool], list[int]] = field(default_factory=dict)
+    text: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=256)
+def _doc_memo(raw: str, kinds: tuple[str, ...]) -> DocMemo:
+    return DocMemo()
 
 
 # --- code analysis -------------------------------------------------------------------------
@@ -1131,16 +1162,29 @@ def _excluded(rule: Rule, unit: TextUnit, match: re.Match[str], raw: bool) -> bo
     exclude="patterns",
     min_n="int",
 )
-def detect_text(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
+def detect_text(facts: SkillFacts, rule: Rule) -> list[Finding]:
     """Ops whose text matches one of `patterns` (`min_n`: a `(?P<n>...)` number at least).
 
     With `raw`, inline code stays visible, but a match must begin outside it unless
     `inside_code`."""
+    shipped = facts.book is load_rules()
+    found = facts.memo.text.get(rule.index) if shipped else None
+    if found is None:
+        found = _text_findings(facts, rule)
+        if shipped:
+            facts.memo.text[rule.index] = found
+    units = facts.doc.units
+    return [(units[index].op, detail) for index, detail in found]
+
+
+def _text_findings(facts: SkillFacts, rule: Rule) -> list[tuple[int, str]]:
     raw = rule.get("raw", False)
     outside = raw and not rule.get("inside_code", False)
     min_n = rule.get("min_n")
     patterns: Patterns = rule.params["patterns"]
+    index = {id(unit): i for i, unit in enumerate(facts.doc.units)}
     done: set[int] = set()
+    found: list[tuple[int, str]] = []
     for unit, match in facts.matches(patterns, rule.get("ops", DEFAULT_TEXT_OPS), raw):
         if id(unit.op) in done or _excluded(rule, unit, match, raw):
             continue
@@ -1151,7 +1195,8 @@ def detect_text(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
             if number is not None and number < min_n:
                 continue
         done.add(id(unit.op))
-        yield unit.op, clip(match.group(0))
+        found.append((index[id(unit)], clip(match.group(0))))
+    return found
 
 
 @detector(
@@ -1385,7 +1430,7 @@ def _step_runs(facts: SkillFacts) -> list[StepRun]:
             continue
         steps: list[Operation] = []
         for step in top:
-            steps.extend(o for o in step.walk() if o.name == "skill.step")
+            steps.extend(o for o in skill.walk_ops(step) if o.name == "skill.step")
         steps.extend(sections)
         runs.append((op, steps, [*top, *sections]))
     facts.step_runs = runs
@@ -1555,7 +1600,7 @@ def no_requirement_reason(root: skill.SkillSkillOp) -> str | None:
     """Why `root` needs nothing, when no rule found anything; None when some rule did."""
     if infer_requirements(root):
         return None
-    ops = list(root.walk())[1:]
+    ops = skill.walk_ops(root)[1:]
     blocks = [op for op in ops if isinstance(op, skill.BLOCK_OPS)]
     if not blocks:
         return "the body is empty"
