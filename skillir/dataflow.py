@@ -277,6 +277,10 @@ def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
         (x for x in task.reads | task.writes if x.startswith("file:")),
         key=lambda x: (text.find(x[len("file:") :]) % (len(text) + 1), x),
     )
+    read = {x for x in task.reads if x.startswith("file:")}
+    written = {x for x in task.writes if x.startswith("file:")}
+    if read and written and read != written:
+        return  # reads some files to write others (`cat a b c > all`): a join, not a map
     exts = {posixpath.splitext(f)[1] for f in files}
     if len(files) >= 3 and len(exts) == 1:
         # the same operation on three or more files of one type, written out in the step
