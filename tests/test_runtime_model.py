@@ -164,3 +164,61 @@ def test_unknown_model_still_writes_the_trace(tmp_path: Path) -> None:
     assert summary["status"] == "model-error"
     assert "unknown model id 'nonexist/foo'" in summary["message"]
     assert [e["event"] for e in events(tmp_path)] == ["start", "end"]
+
+
+SHARED_PROFILE = REPO.parent / "shared" / "profiles" / "skvm" / "bare-agent__qwen--qwen3.5-9b.json"
+
+
+@pytest.mark.skipif(not SHARED_PROFILE.is_file(), reason="needs ../shared/profiles")
+def test_a_compiled_folder_runs_its_plan_and_env_checks(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "compiled"
+    compile_run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "skillir.tools.skill_translate",
+            str(REPO / "examples" / "word-stats"),
+            "--target=bare",
+            "--profile",
+            str(SHARED_PROFILE),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert compile_run.returncode == 0, compile_run.stderr
+    assert {"SKILL.md", "plan.json", "env-setup.sh"} <= {p.name for p in out.iterdir()}
+    summary = run(tmp_path, out, "Compute the word statistics.")
+    assert summary["status"] == "ok", summary["message"]
+    assert (tmp_path / "work" / "report.txt").read_text().startswith("words: 24")
+    env = next(e for e in events(tmp_path) if e["event"] == "env")
+    assert env["ok"] and not env["install"]
+    assert not (tmp_path / "work" / "env-setup.sh").exists()  # runtime files are not staged
+
+
+def test_missing_dependencies_end_with_env_error(tmp_path: Path) -> None:
+    folder = make_skill(tmp_path / "skill", ["Run `ls`.", "Run `pwd`."])
+    script = """\
+        #!/usr/bin/env bash
+        check_only=0
+        if [ "${1:-}" = "--check" ]; then check_only=1; fi
+        if command -v skillir-no-such-tool >/dev/null 2>&1; then exit 0; fi
+        if [ "$check_only" = 1 ]; then
+          echo 'not satisfied:' >&2; printf '  %s\\n' 'binary skillir-no-such-tool' >&2; exit 1
+        fi
+        touch installed.marker; exit 1
+        """
+    (folder / "env-setup.sh").write_text(textwrap.dedent(script))
+    summary = run(tmp_path, folder, "List the files.")
+    assert summary["status"] == "env-error"
+    assert summary["message"] == (
+        "missing dependencies: binary skillir-no-such-tool (--allow-install installs them)"
+    )
+    assert summary["llm_calls"] == 0 and not (folder / "installed.marker").exists()
+    run(tmp_path / "again", folder, "List the files.", allow_install=True)
+    assert (folder / "installed.marker").exists()  # installs only when allowed
