@@ -244,3 +244,17 @@ def test_cli_rejects_a_path_that_is_not_a_skill(tmp_path: Path) -> None:
 def test_cli_rejects_bad_limits(tmp_path: Path) -> None:
     run = skill_run(str(WORD_STATS), "--task", "x", "--max-steps", "0")
     assert run.returncode == 2 and "--max-steps must be positive" in run.stderr
+
+
+def test_the_compile_path_never_imports_the_runtime_engines() -> None:
+    code = (
+        "import sys\n"
+        "from skillir.tools import skill_opt, skill_translate\n"
+        "skill_translate.main(['examples/word-stats', '-t', 'plan-json'])\n"
+        "heavy = [m for m in ('litellm', 'llama_cpp', 'skillir.runtime.llm') if m in sys.modules]\n"
+        "print('heavy:', heavy, file=sys.stderr)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert "heavy: []" in run.stderr, run.stderr

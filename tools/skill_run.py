@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -117,7 +118,15 @@ def main(args: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skill-run: interrupted", file=sys.stderr)
         return 130
-    if options.json:
+    try:
+        _report(summary, config, options.json)
+    except BrokenPipeError:  # `skill-run ... | head`: stop writing, keep the exit status
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0 if summary["status"] == "ok" else 1
+
+
+def _report(summary: dict, config: RunConfig, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(summary, indent=2))
     else:
         print(
@@ -132,7 +141,6 @@ def main(args: Sequence[str] | None = None) -> int:
             f"workdir: {config.workdir}\n"
             f"trace: {config.trace_dir / 'trace.jsonl'}"
         )
-    return 0 if summary["status"] == "ok" else 1
 
 
 if __name__ == "__main__":
