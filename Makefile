@@ -9,7 +9,7 @@ LINT_PATHS := skillir dialects passes tools tests bench
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: venv demo test lint bench clean distclean
+.PHONY: venv demo example test lint bench clean distclean
 
 # Internal: create the venv if missing and install the project editable with the dev and local
 # extras (litellm, llama-cpp-python: built from source the first time, ~5 min on 2 cores, then
@@ -33,15 +33,21 @@ demo: venv
 	$(BIN)/skill-translate examples/pdf-report --target=markdown \
 		| diff -q - examples/pdf-report/SKILL.md && echo "round trip: byte-identical"
 	$(BIN)/skill-translate examples/pdf-report -t plan-mermaid
-	$(BIN)/skill-run examples/word-stats --task "Compute the word statistics of texts/." \
-		--workdir build/demo/word-stats-run
-	cat build/demo/word-stats-run/report.txt
+	$(MAKE) example
 	@if [ -d ../shared/profiles/skvm ]; then \
 		$(BIN)/skill-translate examples/pdf-report --target=claude-code --model=openai/gpt-5.4 \
 			--profile-dir ../shared/profiles/skvm --borrow-profile --stats \
 			-o build/demo/pdf-report 2>&1 | grep -v inversion; \
 		ls -l build/demo/pdf-report; \
 	fi
+
+# Run the bundled example skill on the embedded model (no key, no network) and check its output.
+example: venv
+	rm -rf build/example build/example.trace
+	$(BIN)/skill-run examples/word-stats --task "Compute the word statistics of texts/." \
+		--workdir build/example
+	printf 'words: 24\nlines: 5\nchars: 120\n' | diff - build/example/report.txt
+	@echo "example: report.txt is right"
 
 # pytest also runs the lit suite (tests/test_lit.py). Exit code 5 = no tests collected.
 test: venv
