@@ -222,3 +222,41 @@ def test_missing_dependencies_end_with_env_error(tmp_path: Path) -> None:
     assert summary["llm_calls"] == 0 and not (folder / "installed.marker").exists()
     run(tmp_path / "again", folder, "List the files.", allow_install=True)
     assert (folder / "installed.marker").exists()  # installs only when allowed
+
+
+def test_a_mapped_step_runs_once_per_file(tmp_path: Path) -> None:
+    skill = make_skill(
+        tmp_path / "skill",
+        [
+            "Run `mkdir -p counted`.",
+            "For each file matching `pages/*.txt`, run `python3 scripts/count.py <file>`.",
+        ],
+    )
+    (skill / "scripts").mkdir()
+    (skill / "scripts" / "count.py").write_text(
+        "import sys\nfrom pathlib import Path\n"
+        "page = Path(sys.argv[1])\n"
+        "Path('counted', page.name).write_text(str(len(page.read_text().split())))\n"
+    )
+    pages = tmp_path / "work" / "pages"
+    pages.mkdir(parents=True)
+    for name, words in (("a", "one"), ("b", "one two"), ("c", "one two three")):
+        (pages / f"{name}.txt").write_text(words + "\n")
+    summary = run(tmp_path, skill, "Count the words of each page.")
+    assert summary["status"] == "ok", summary["message"]
+    assert [a["label"] for a in summary["agents"]] == ["main", "r2.1", "r2.2", "r2.3"]
+    counted = {p.name: p.read_text().split()[0] for p in (tmp_path / "work" / "counted").iterdir()}
+    assert counted == {"a.txt": "1", "b.txt": "2", "c.txt": "3"}
+
+
+def test_the_embedded_model_is_deterministic() -> None:
+    llm = LLM("local/smollm2-135m")
+    messages = [{"role": "user", "content": "Name three colours."}]
+
+    async def twice() -> list[str]:
+        replies = await asyncio.gather(*(llm.complete(messages, max_tokens=30) for _ in range(2)))
+        again = await llm.complete(messages, max_tokens=30)
+        return [r.content for r in replies] + [again.content]
+
+    contents = asyncio.run(twice())  # two instances at once, then one again
+    assert contents[0] and len(set(contents)) == 1, contents

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -243,7 +244,7 @@ class Executor:
             items = self.items(task, node.get("over"))
             if not items:
                 return await self._step(agent, task["text"])
-            texts = [f"{task['text']}\nDo this for `{item}` only." for item in items]
+            texts = [for_item(task["text"], item) for item in items]
             jobs = [self._sub(f"{region}.{n}", t) for n, t in enumerate(texts, 1)]
             return self._join(agent, texts, await self._concurrently(jobs))
         raise SkillError(f"plan.json: error: unknown schedule node {json.dumps(node)[:80]}")
@@ -290,6 +291,16 @@ class Executor:
             if timed.failed:
                 break
         return Timed(done, critical)
+
+
+_PLACEHOLDER = re.compile(r"<(?:file|path|filename|item)>|\{(?:file|path|item)?\}|\$?\bFILE\b")
+
+
+def for_item(text: str, item: str) -> str:
+    """A mapped step's text for one item: placeholders (`<file>`, `{path}`, `FILE`, ...) in
+    its quoted commands become the item, and the step says which item it is for."""
+    filled = re.sub(r"`[^`\n]+`", lambda m: _PLACEHOLDER.sub(item, m.group(0)), text)
+    return f"{filled}\nDo this for `{item}` only."
 
 
 def _graphs(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
