@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -258,3 +259,23 @@ def test_the_compile_path_never_imports_the_runtime_engines() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
     )
     assert "heavy: []" in run.stderr, run.stderr
+
+
+def test_cli_rejects_a_bad_profile(tmp_path: Path) -> None:
+    bad = tmp_path / "p.json"
+    bad.write_text('{"x": 1')
+    run = skill_run(str(WORD_STATS), "--task", "x", "--profile", str(bad))
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"{bad}:2:1: error: invalid JSON")
+
+
+def test_a_procedure_the_plan_lacks_is_a_plan_error(tmp_path: Path) -> None:
+    executor = Executor(
+        LLM("local/smollm2-135m"),
+        JsonProtocol(True),
+        Sandbox(tmp_path),
+        load_skill(WORD_STATS),
+        "r",
+    )
+    with pytest.raises(SkillError, match=r"--procedure 2: the plan has 1 procedure\(s\)"):
+        asyncio.run(executor.run((2,)))

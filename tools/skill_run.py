@@ -84,6 +84,17 @@ def main(args: Sequence[str] | None = None) -> int:
     except SkillError as err:
         print(err, file=sys.stderr)
         return 2
+    if options.profile is not None:
+        from skillir.profiles import ProfileError, load_profile
+
+        try:
+            load_profile(options.profile)
+        except ProfileError as err:
+            print(err, file=sys.stderr)
+            return 2
+        except OSError as err:
+            print(f"{options.profile}: error: {err.strerror or err}", file=sys.stderr)
+            return 2
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="skill-run-"))
     if workdir.exists() and not workdir.is_dir():
         print(f"{workdir}: error: the work directory is not a directory", file=sys.stderr)

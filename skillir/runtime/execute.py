@@ -278,6 +278,9 @@ class Executor:
         main = self.agent("main")
         graphs = _graphs(self.skill.plan)
         if procedures:
+            bad = [i for i in procedures if not 1 <= i <= len(graphs)]
+            if bad:
+                raise SkillError(f"--procedure {bad[0]}: the plan has {len(graphs)} procedure(s)")
             graphs = [graphs[i - 1] for i in procedures]
         if not graphs:
             return await self._step(main, self.request)
