@@ -266,7 +266,7 @@ def test_cli_rejects_a_bad_profile(tmp_path: Path) -> None:
     bad.write_text('{"x": 1')
     run = skill_run(str(WORD_STATS), "--task", "x", "--profile", str(bad))
     assert run.returncode == 2
-    assert run.stderr.startswith(f"{bad}:2:1: error: invalid JSON")
+    assert run.stderr.startswith(f"{bad}:1:8: error: invalid JSON")
 
 
 def test_a_procedure_the_plan_lacks_is_a_plan_error(tmp_path: Path) -> None:
