@@ -279,3 +279,17 @@ def test_a_procedure_the_plan_lacks_is_a_plan_error(tmp_path: Path) -> None:
     )
     with pytest.raises(SkillError, match=r"--procedure 2: the plan has 1 procedure\(s\)"):
         asyncio.run(executor.run((2,)))
+
+
+def test_list_injection_names_the_skill_and_stages_its_text(tmp_path: Path) -> None:
+    from skillir.runtime.execute import stage_files
+
+    skill = load_skill(WORD_STATS, planned=False)
+    prompt = system_prompt(skill, "count", "list")
+    assert "<name>word-stats</name>" in prompt
+    assert "<location>.skill/word-stats/SKILL.md</location>" in prompt
+    assert "## Procedure" not in prompt
+    staged = stage_files(skill, tmp_path, "list")
+    assert staged[0] == ".skill/word-stats/SKILL.md"
+    assert (tmp_path / staged[0]).read_bytes() == (WORD_STATS / "SKILL.md").read_bytes()
+    assert "scripts/count.py" in staged and (tmp_path / "texts" / "fox.txt").is_file()

@@ -49,9 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--inject",
-        choices=("full", "step"),
-        help="plan steps see the whole skill, or only their step "
-        "(default: full with native tool calls, step for weak models)",
+        choices=("full", "list", "step"),
+        help="the system prompt holds the whole skill, only its listing (SKILL.md is read on "
+        "demand), or for plan steps only their step (default: full with native tool calls, "
+        "step for weak models)",
     )
     parser.add_argument(
         "--procedure",

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from skillir.runtime.agent import Agent, AgentResult, Limits, Status
 from skillir.runtime.llm import LLM, ModelError
@@ -119,18 +120,37 @@ def plan_of_source(folder: Path) -> dict[str, Any]:
     return plan(module, str(folder / "SKILL.md"))
 
 
+SKILL_COPY = ".skill"  # where `list` injection puts SKILL.md in the work directory
+
+
 def system_prompt(skill: Skill, request: str, inject: str = "full") -> str:
-    """The bare harness's injection: the skill's text in the system prompt (`full`), or for a
-    step of a plan only the skill's name and description (`step`: the step is the task)."""
+    """The bare harness's injection: the skill's text in the system prompt (`full`); only its
+    listing, SKILL.md being read on demand (`list`); or for a step of a plan only the skill's
+    name and description (`step`: the step is the task)."""
     head = f"You are an agent working in a work directory. The user's request: {request}"
     if inject == "step":
         return f"{head}\nYou do one step of the skill {skill.name}: {skill.description}"
+    if inject == "list":
+        listing = (
+            "<available_skills>\n  <skill>\n"
+            f"    <name>{escape(skill.name)}</name>\n"
+            f"    <description>{escape(skill.description)}</description>\n"
+            f"    <location>{SKILL_COPY}/{escape(skill.name)}/SKILL.md</location>\n"
+            "  </skill>\n</available_skills>"
+        )
+        return f"{head}\n\n{listing}\nBefore using a skill, read its SKILL.md with read_file."
     return f'{head}\n\n<skill name="{skill.name}">\n{skill.body.strip()}\n</skill>'
 
 
-def stage_files(skill: Skill, workdir: Path) -> list[str]:
-    """Copy the skill's bundled files into the work directory (never over a file there)."""
+def stage_files(skill: Skill, workdir: Path, inject: str = "full") -> list[str]:
+    """Copy the skill's bundled files into the work directory (never over a file there), and
+    its SKILL.md under `.skill/NAME/` when the prompt only lists the skill."""
     copied = []
+    if inject == "list":
+        listed = workdir / SKILL_COPY / skill.name / "SKILL.md"
+        listed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(skill.folder / "SKILL.md", listed)
+        copied.append(listed.relative_to(workdir).as_posix())
     for source in sorted(skill.folder.rglob("*")):
         relative = source.relative_to(skill.folder)
         if (
@@ -181,7 +201,11 @@ class Executor:
             self.llm,
             self.protocol,
             self.sandbox,
-            system_prompt(self.skill, self.request, self.inject if planned else "full"),
+            system_prompt(
+                self.skill,
+                self.request,
+                self.inject if planned or self.inject == "list" else "full",
+            ),
             self.limits,
             self.hooks,
             label,
@@ -381,7 +405,7 @@ class RunConfig:
     procedures: tuple[int, ...] = ()
     planned: bool = True
     protocol: str = "auto"
-    inject: str | None = None  # full | step; default: step for the JSON protocol (weak models)
+    inject: str | None = None  # full | list | step; default: step for weak models (JSON)
     hooks: Sequence[Hooks] = ()
 
 
@@ -415,7 +439,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         if not ok:
             status, message = Status.ENV_ERROR, env_message
         else:
-            staged = stage_files(skill, config.workdir)
+            inject = config.inject or ("full" if protocol.name == "native" else "step")
+            staged = stage_files(skill, config.workdir, inject)
             trace.event("staged", files=staged)
             executor = Executor(
                 llm,
@@ -426,7 +451,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
                 config.limits,
                 [trace, *config.hooks],
                 config.parallel,
-                config.inject or ("full" if protocol.name == "native" else "step"),
+                inject,
             )
             began = time.monotonic()
             timed = asyncio.run(executor.run(config.procedures))
