@@ -126,7 +126,9 @@ def _line_text(code: str, offset: int) -> str:
 
 
 def _services(code: str, first_line: int, first_col: int = 1) -> list[Dependency]:
-    out = []
+    out: list[Dependency] = []
+    if "://" not in code:
+        return out
     for m in _LOCAL_URL.finditer(code):
         scheme, host, port = m.group(1).lower(), m.group(2).lower(), m.group(3)
         name = f"{host}:{port or _DEFAULT_PORT.get(scheme, '80')}"
@@ -493,6 +495,34 @@ def _bashlex_commands(code: str) -> list[list[tuple[str, int]]]:
     return commands
 
 
+_PLAIN_LINE = re.compile(r"[\w\-./:,@+%= \t]*", re.ASCII)
+_WORD = re.compile(r"\S+")
+_RESERVED = frozenset(
+    "if then else elif fi case esac for select while until do done in function time coproc "
+    "{ } [[ ]] !".split()
+)
+
+
+def _plain_commands(code: str) -> list[list[tuple[str, int]]] | None:
+    """The commands of a script of bare words and comment lines, as bashlex would read them;
+    None when a line needs bashlex (shell syntax, or a reserved word or assignment first)."""
+    commands: list[list[tuple[str, int]]] = []
+    offset = 0
+    for line in code.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if line.lstrip().startswith("#"):
+            continue
+        if not _PLAIN_LINE.fullmatch(line):
+            return None
+        words = [(m.group(), start + m.start()) for m in _WORD.finditer(line)]
+        if not words:
+            continue
+        if words[0][0] in _RESERVED or "=" in words[0][0]:
+            return None
+        commands.append(words)
+    return commands
+
+
 _SEP = {"|", "||", "&&", ";", "&", "(", ")", "|&", ";;", "\n"}
 _REDIR = {">", ">>", "<", "<<", "<<<", "&>", ">&", "<&", "&>>", ">|"}
 
@@ -600,7 +630,8 @@ def _shell(
     code = _blank_heredocs(code)
     try:
         has_code = any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n"))
-        commands = _bashlex_commands(code) if has_code else []
+        plain = _plain_commands(code)
+        commands = plain if plain is not None else _bashlex_commands(code) if has_code else []
     except Exception as err:  # bashlex raises assorted errors on unsupported syntax
         line, col = _error_pos(code, err, first_line, first_col)
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -771,7 +802,7 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
     deps: list[Dependency] = []
     standard = tables().standard_env
     shell_at: int | None = None
-    for m in _INLINE.finditer(text):
+    for m in _INLINE.finditer(text) if "`" in text else ():
         span = m.group(2).strip()
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
@@ -808,6 +839,8 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         ("web", _WEB_URL, 1),
         ("browser", _BROWSER_WORDS, 0),
     ):
+        if name == "web" and "://" not in text:
+            continue
         for m in pattern.finditer(text):
             if name == "web" and _LOCAL_URL.match(m.group(1)):
                 continue

@@ -527,6 +527,11 @@ class SkillFacts:
         return self.memo.hits
 
     @functools.cached_property
+    def unit_index(self) -> dict[int, int]:
+        """Position in `doc.units` of each unit, by the unit's id."""
+        return {id(unit): i for i, unit in enumerate(self.doc.units)}
+
+    @functools.cached_property
     def unit_of(self) -> dict[int, TextUnit]:
         return {id(unit.op): unit for unit in self.doc.units}
 
@@ -1182,7 +1187,7 @@ def _text_findings(facts: SkillFacts, rule: Rule) -> list[tuple[int, str]]:
     outside = raw and not rule.get("inside_code", False)
     min_n = rule.get("min_n")
     patterns: Patterns = rule.params["patterns"]
-    index = {id(unit): i for i, unit in enumerate(facts.doc.units)}
+    index = facts.unit_index
     done: set[int] = set()
     found: list[tuple[int, str]] = []
     for unit, match in facts.matches(patterns, rule.get("ops", DEFAULT_TEXT_OPS), raw):
