@@ -629,21 +629,13 @@ def profile_to_json(profile: Profile) -> dict[str, Any]:
 
 def save_profile(profile: Profile, path: Path | str) -> Path:
     """Write `profile` in our format, atomically (a temporary file beside it, then a rename)."""
-    import tempfile
+    from skillir.atomic import write_text_atomic
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(profile_to_json(profile), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(
+        path, json.dumps(profile_to_json(profile), indent=2, ensure_ascii=False) + "\n"
+    )
     return path
 
 

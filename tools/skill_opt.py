@@ -245,35 +245,13 @@ def _position(op: Operation) -> tuple[int, int]:
 
 
 def write_output(text: str, path: str | None) -> None:
-    """Write to stdout, or atomically to `path`: a temporary file beside it renamed into place,
-    with the mode of the file it replaces (or the umask's). A symlink is written through to
-    its target; a device or pipe is written directly."""
+    """Write to stdout, or atomically to `path` (`skillir.atomic.write_text_atomic`)."""
     if path is None:
         sys.stdout.write(text)
         return
-    import stat
-    import tempfile
+    from skillir.atomic import write_text_atomic
 
-    target = Path(path).resolve()
-    if target.exists() and not target.is_file():
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return
-    if target.exists():
-        mode = stat.S_IMODE(target.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_text_atomic(path, text)
 
 
 def run_tool(cls: type[SkillOptMain], description: str, args: Sequence[str] | None) -> int:
