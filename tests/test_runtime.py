@@ -293,3 +293,11 @@ def test_list_injection_names_the_skill_and_stages_its_text(tmp_path: Path) -> N
     assert staged[0] == ".skill/word-stats/SKILL.md"
     assert (tmp_path / staged[0]).read_bytes() == (WORD_STATS / "SKILL.md").read_bytes()
     assert "scripts/count.py" in staged and (tmp_path / "texts" / "fox.txt").is_file()
+
+
+def test_a_skill_that_does_not_parse_is_reported_at_its_position(tmp_path: Path) -> None:
+    (tmp_path / "SKILL.md").write_text("---\nname: x\n\nBody\n")
+    run = skill_run(str(tmp_path), "--task", "x", "--workdir", str(tmp_path / "w"))
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"{tmp_path / 'SKILL.md'}:1:1: error: frontmatter opened here")
+    assert "Traceback" not in run.stderr

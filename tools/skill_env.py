@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from skillir.tools.skill_opt import SkillOptMain
+from skillir.tools.skill_opt import load_module
 
 
 def main(args: Sequence[str] | None = None) -> int:
@@ -26,21 +26,10 @@ def main(args: Sequence[str] | None = None) -> int:
     if options.install and options.venv is None:
         parser.error("--install needs --venv DIR (nothing is installed into your environment)")
 
-    driver = SkillOptMain("skill-env", [options.skill, "-p", "extract-deps"])
-    from skillir.diagnostics import ACTIVE, DiagnosticError
-
-    token = ACTIVE.set(driver.sink)
-    try:
-        data, kind = driver.read_input()
-        module = driver.parse_bytes(data, kind, 0)
-        driver.apply_passes(module)
-    except DiagnosticError as err:
-        driver.sink.diagnostics.append(err.diagnostic)
-        driver.sink.flush(sys.stderr)
-        return 1
-    finally:
-        ACTIVE.reset(token)
+    driver, module = load_module("skill-env", options.skill, "extract-deps")
     driver.sink.flush(sys.stderr)
+    if module is None:
+        return 1
 
     from skillir.env_check import check_all, install_pip_into_venv
 

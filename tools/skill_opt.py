@@ -244,6 +244,25 @@ def _position(op: Operation) -> tuple[int, int]:
     return 1, 1
 
 
+def load_module(prog: str, path: str, pipeline: str = "") -> tuple[SkillOptMain, ModuleOp | None]:
+    """Parse `path` and run `pipeline` as `skill-opt PATH -p PIPELINE` would, for tools that
+    use the IR in-process. The module is None after an error; the driver's sink holds every
+    diagnostic."""
+    driver = SkillOptMain(prog, [path, *(["-p", pipeline] if pipeline else [])])
+    token = ACTIVE.set(driver.sink)
+    try:
+        data, kind = driver.read_input()
+        module = driver.parse_bytes(data, kind, 0)
+        if pipeline:
+            driver.apply_passes(module)
+    except DiagnosticError as err:
+        driver.sink.diagnostics.append(err.diagnostic)
+        return driver, None
+    finally:
+        ACTIVE.reset(token)
+    return driver, module
+
+
 def write_output(text: str, path: str | None) -> None:
     """Write to stdout, or atomically to `path` (`skillir.atomic.write_text_atomic`)."""
     if path is None:

@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 from skillir.runtime.agent import Agent, AgentResult, Limits, Status
 from skillir.runtime.llm import LLM, ModelError
-from skillir.runtime.protocol import Protocol, TaskLog, quoted_commands
+from skillir.runtime.protocol import Protocol, TaskLog, choose, quoted_commands
 from skillir.runtime.sandbox import Sandbox
 from skillir.runtime.trace import Hooks, Trace, write_json_atomic
 
@@ -50,20 +50,24 @@ class Skill:
 
 
 def _frontmatter(text: str) -> tuple[dict[str, str], str]:
+    """(name/description fields, body) of a SKILL.md; empty fields when they cannot be read."""
     import yaml
 
+    from skillir.frontmatter import UnterminatedFrontmatter, split_frontmatter
+
     lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
+    try:
+        block = split_frontmatter(lines)
+    except UnterminatedFrontmatter:
         return {}, text
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() == "---":
-            try:
-                data = yaml.safe_load("".join(lines[1:index])) or {}
-            except yaml.YAMLError:
-                data = {}
-            meta = {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-            return meta, "".join(lines[index + 1 :]).lstrip("\n")
-    return {}, text
+    if block is None:
+        return {}, text
+    try:
+        data = yaml.safe_load(block.yaml) or {}
+    except yaml.YAMLError:
+        data = {}
+    meta = {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return meta, "".join(lines[block.end_line :]).lstrip("\n")
 
 
 def load_skill(path: Path, planned: bool = True) -> Skill:
@@ -103,20 +107,14 @@ def load_skill(path: Path, planned: bool = True) -> Skill:
 
 def plan_of_source(folder: Path) -> dict[str, Any]:
     """The plan of a skill folder as written (what `skill-translate -t plan-json` prints)."""
-    from skillir.diagnostics import ACTIVE, DiagnosticError
-    from skillir.plan import ensure_plan, plan
-    from skillir.tools.skill_opt import SkillOptMain
+    from skillir.diagnostics import Severity
+    from skillir.plan import plan
+    from skillir.tools.skill_opt import load_module
 
-    driver = SkillOptMain("skill-run", [str(folder)])
-    token = ACTIVE.set(driver.sink)
-    try:
-        data, kind = driver.read_input()
-        module = driver.parse_bytes(data, kind, 0)
-        ensure_plan(driver.ctx, module)
-    except DiagnosticError as err:
-        raise SkillError(str(err.diagnostic)) from None
-    finally:
-        ACTIVE.reset(token)
+    driver, module = load_module("skill-run", str(folder), "build-dataflow,extract-parallelism")
+    if module is None:
+        errors = [d for d in driver.sink.diagnostics if d.severity is Severity.ERROR]
+        raise SkillError((errors[0] if errors else driver.sink.diagnostics[-1]).render())
     return plan(module, str(folder / "SKILL.md"))
 
 
@@ -430,8 +428,6 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
     try:
         trace.event("start", **summary)
         llm.check()
-        from skillir.runtime.protocol import choose
-
         level = call_format_level(config.model, config.profile)
         protocol = choose(llm, level, config.protocol)
         summary["protocol"] = protocol.name
