@@ -13,7 +13,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -85,9 +85,7 @@ class Agent:
     async def _tool(self, call: ToolCall, remaining: float) -> ToolResult:
         sandbox = self.sandbox
         if call.name == "execute_command" and remaining < sandbox.timeout_s:
-            sandbox = Sandbox(
-                sandbox.root, max(1.0, remaining), sandbox.max_output, sandbox.max_file_bytes
-            )
+            sandbox = replace(sandbox, timeout_s=max(1.0, remaining))
         result = await asyncio.to_thread(sandbox.call, call.name, call.arguments)
         self._hook("after_tool", call, result)
         return result
@@ -144,7 +142,7 @@ class Agent:
             if turn.answer is not None:
                 return end(Status.OK, "done", turn.answer)
             keys = {_key(c) for c in turn.calls}
-            if self.protocol.repeat_ends_task and keys <= succeeded:
+            if self.protocol.for_weak_models and keys <= succeeded:
                 return end(
                     Status.OK,
                     "done (the model repeated a call that had succeeded)",

@@ -219,7 +219,7 @@ class Executor:
         for a weak model (JSON protocol) a step that quotes exactly one command."""
         if single:
             return 1
-        if self.protocol.repeat_ends_task and len(quoted_commands(text)) == 1:
+        if self.protocol.for_weak_models and len(quoted_commands(text)) == 1:
             return 1
         return None
 

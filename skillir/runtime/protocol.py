@@ -71,7 +71,7 @@ class NativeProtocol:
     """Tools as functions; a reply without tool calls is the final answer."""
 
     name = "native"
-    repeat_ends_task = False
+    for_weak_models = False
 
     def instructions(self) -> str:
         return "Use the tools to do the task. When it is done, reply with a short summary."
@@ -131,9 +131,10 @@ class JsonProtocol:
     """One JSON object per reply: `{"tool": NAME, ...arguments}` or `{"tool": "done", ...}`."""
 
     name = "json"
-    # Weak models do not say done; asking again for a call that already succeeded means there is
-    # nothing left to do (the repeat is not run).
-    repeat_ends_task = True
+    # The protocol of models that format calls badly: the loop and the executor compensate
+    # for them (a repeated successful call ends the task; a step quoting one command is done
+    # after it), as docs/runtime.md describes.
+    for_weak_models = True
 
     def __init__(self, constrained: bool) -> None:
         self.constrained = constrained
