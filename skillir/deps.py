@@ -19,12 +19,15 @@ import re
 import shlex
 import sys
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from skillir import shell_words
+from skillir.regex_literals import literal_prefixes
 
 if TYPE_CHECKING:
     from skillir.dialects.skill import SkillSkillOp
@@ -342,7 +345,7 @@ def _command_name(word: str) -> str | None:
     return name
 
 
-def _words_deps(words: list[tuple[str, int]]) -> list[tuple[str, str, str | None, int]]:
+def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | None, int]]:
     """(kind, name, version, offset) for one simple command given as (word, offset) pairs."""
     out: list[tuple[str, str, str | None, int]] = []
     i = 0
@@ -495,34 +498,6 @@ def _bashlex_commands(code: str) -> list[list[tuple[str, int]]]:
     return commands
 
 
-_PLAIN_LINE = re.compile(r"[\w\-./:,@+%= \t]*", re.ASCII)
-_WORD = re.compile(r"\S+")
-_RESERVED = frozenset(
-    "if then else elif fi case esac for select while until do done in function time coproc "
-    "{ } [[ ]] !".split()
-)
-
-
-def _plain_commands(code: str) -> list[list[tuple[str, int]]] | None:
-    """The commands of a script of bare words and comment lines, as bashlex would read them;
-    None when a line needs bashlex (shell syntax, or a reserved word or assignment first)."""
-    commands: list[list[tuple[str, int]]] = []
-    offset = 0
-    for line in code.split("\n"):
-        start, offset = offset, offset + len(line) + 1
-        if line.lstrip().startswith("#"):
-            continue
-        if not _PLAIN_LINE.fullmatch(line):
-            return None
-        words = [(m.group(), start + m.start()) for m in _WORD.finditer(line)]
-        if not words:
-            continue
-        if words[0][0] in _RESERVED or "=" in words[0][0]:
-            return None
-        commands.append(words)
-    return commands
-
-
 _SEP = {"|", "||", "&&", ";", "&", "(", ")", "|&", ";;", "\n"}
 _REDIR = {">", ">>", "<", "<<", "<<<", "&>", ">&", "<&", "&>>", ">|"}
 
@@ -629,9 +604,13 @@ def _shell(
     problems: list[Problem] = []
     code = _blank_heredocs(code)
     try:
-        has_code = any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n"))
-        plain = _plain_commands(code)
-        commands = plain if plain is not None else _bashlex_commands(code) if has_code else []
+        simple = shell_words.read(code)
+        if simple is not None:
+            commands: Sequence[Sequence[tuple[str, int]]] = simple.commands
+        elif any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n")):
+            commands = _bashlex_commands(code)
+        else:
+            commands = []
     except Exception as err:  # bashlex raises assorted errors on unsupported syntax
         line, col = _error_pos(code, err, first_line, first_col)
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -720,6 +699,30 @@ def _js_deps(code: str, first_line: int) -> tuple[Dependency, ...]:
 # ---------------------------------------------------------------------------------------------
 # prose
 
+
+@dataclass(frozen=True)
+class _Phrases:
+    """A case-insensitive pattern and the literals one of which each match holds, so that a
+    text holding none of them is skipped without running the pattern."""
+
+    regex: re.Pattern[str]
+    literals: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, pattern: str) -> _Phrases:
+        literals = literal_prefixes(pattern)
+        lowered = None if literals is None else tuple(x.lower() for x in literals)
+        return cls(re.compile(pattern, re.IGNORECASE), lowered)
+
+    def finditer(self, text: str, lower: str | None) -> Iterator[re.Match[str]]:
+        """The matches in `text`; `lower` is its lower case when it is ASCII (Unicode case
+        folding matches more than `str.lower` shows, so other texts always run the pattern)."""
+        if lower is not None and self.literals is not None:
+            if not any(literal in lower for literal in self.literals):
+                return iter(())
+        return self.regex.finditer(text)
+
+
 _INLINE = re.compile(r"(`+)([^`\n]+?)\1")
 _INSTALLERS = {
     "pip",
@@ -739,33 +742,28 @@ _INSTALLERS = {
     "python",
     "python3",
 }
-_SHELL_WORDS = re.compile(
+_SHELL_WORDS = _Phrases.of(
     r"\b(?:run|execute)\s+(?:the\s+|this\s+)?(?:following\s+)?(?:shell\s+)?(?:commands?|scripts?)\b"
     r"|\b(?:in|from|using)\s+(?:a|the)\s+(?:terminal|shell)\b",
-    re.IGNORECASE,
 )
-_READ_WORDS = re.compile(
+_READ_WORDS = _Phrases.of(
     r"\b(?:read|open|load|parse|inspect|review|examine|scan|look\s+at|search)(?:ing)?\b[^.\n]{0,40}?"
     r"\b(?:files?|documents?|contents|code|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|pdf|docx|xlsx|py|"
     r"png|jpe?g))\b|を読[むみん]|を確認|を参照",
-    re.IGNORECASE,
 )
-_WRITE_WORDS = re.compile(
+_WRITE_WORDS = _Phrases.of(
     r"\b(?:write|save|create|generate|edit|modify|update|overwrite|put)\b[^.\n]{0,40}?"
     r"\b(?:files?|documents?|[\w/-]+\.(?:md|json|csv|txt|ya?ml|toml|html|py|docx|xlsx|pptx))\b"
     r"|\bediting\b|を(?:書[くき]|編集|作成|保存|更新)|自動適用"
     r"|\b(?:save|write)\s+(?:it|them|the\s+\w+)?\s*(?:to|as|into)\b",
-    re.IGNORECASE,
 )
-_WEB_URL = re.compile(
+_WEB_URL = _Phrases.of(
     r"\b(?:fetch|download|visit|browse|open|get|call|query|request|navigate\s+to|look\s+up|"
     r"retrieve|scrape|crawl|curl)\b[^\n]{0,60}?(https?://[^\s)>\]`'\"]+)",
-    re.IGNORECASE,
 )
-_BROWSER_WORDS = re.compile(
+_BROWSER_WORDS = _Phrases.of(
     r"\b(?:web\s+)?browser\b|\bplaywright\b|\bpuppeteer\b|\bselenium\b|\bheadless\s+(?:chrom"
     r"(?:e|ium)|browser|firefox)\b|\bclick(?:s|ing)?\s+(?:on\s+)?(?:the\s+)?(?:button|link)\b",
-    re.IGNORECASE,
 )
 
 
@@ -827,8 +825,9 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
                     deps.append(Dependency("env", var, None, eline, ecol, span[:100]))
     if not any(d.kind == "service" for d in deps):
         deps.extend(_services(text, first_line))
+    lower = text.lower() if text.isascii() else None
     if shell_at is None:
-        m = _SHELL_WORDS.search(text)
+        m = next(_SHELL_WORDS.finditer(text, lower), None)
         shell_at = m.start() if m else None
     if shell_at is not None:
         line, col = _offset_to_pos(text, shell_at, first_line)
@@ -841,7 +840,7 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
     ):
         if name == "web" and "://" not in text:
             continue
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(text, lower):
             if name == "web" and _LOCAL_URL.match(m.group(1)):
                 continue
             line, col = _offset_to_pos(text, m.start(group), first_line)

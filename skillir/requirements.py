@@ -34,8 +34,10 @@ from typing import Any
 
 from xdsl.ir import Operation
 
+from skillir import shell_words
 from skillir.catalog import PRIMITIVE_IDS
 from skillir.dialects import skill
+from skillir.regex_literals import literal_prefixes
 
 RULES_FILE = "requirement_rules.toml"
 RULES_VERSION = "skillir-requirements/1"
@@ -147,140 +149,6 @@ def detector(
 # --- loading -------------------------------------------------------------------------------
 
 _RESERVED = ("id", "primitive", "level", "detector", "reason")
-
-
-def literal_prefixes(pattern: str) -> tuple[str, ...] | None:
-    """Literals one of which every match of `pattern` contains, or None when there are none.
-
-    For each top-level alternative, the most selective required piece: a literal run, or a
-    (not optional) group whose alternatives all contain a literal. Understands the subset of
-    regular expression syntax the rule file uses; anything else only makes the result None.
-    """
-    found: list[str] = []
-    for alternative in _split_alternatives(pattern):
-        best = _required_literals(alternative)
-        if best is None:
-            return None
-        found.extend(best)
-    unique = list(dict.fromkeys(found))
-    return tuple(t for t in unique if not any(o != t and o in t for o in unique))
-
-
-def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
-    """(index, char, nesting depth) of a regex's structural chars: escapes and the inside of
-    character classes skipped; `(` reports the depth outside it, `)` the depth inside."""
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            yield i, ch, depth
-            depth += 1
-        elif ch == ")":
-            yield i, ch, depth
-            depth -= 1
-        elif ch == "|":
-            yield i, ch, depth
-        i += 1
-
-
-def _split_alternatives(pattern: str) -> list[str]:
-    parts, start = [], 0
-    for i, ch, depth in _structure(pattern):
-        if ch == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-    parts.append(pattern[start:])
-    return parts
-
-
-def _group_end(text: str, start: int) -> int | None:
-    """Index of the `)` closing the group that opens at `start`."""
-    for i, ch, depth in _structure(text[start:]):
-        if ch == ")" and depth == 1:
-            return start + i
-    return None
-
-
-_LITERAL_ESCAPES = set(".-$()[]{}*+?|/\\^&#'\" ")
-_QUANTIFIER = re.compile(r"[?*+]\??|\{(\d*)(?:,\d*)?\}\??")
-
-
-def _required_literals(seq: str) -> tuple[str, ...] | None:
-    items: list[tuple[str, ...]] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            items.append(("".join(run),))
-            run.clear()
-
-    i = 0
-    while i < len(seq):
-        ch = seq[i]
-        quantifier = None
-        if ch == "\\" and i + 1 < len(seq) and seq[i + 1] in _LITERAL_ESCAPES:
-            atom, i = seq[i + 1], i + 2
-        elif ch == "\\" or ch == "." or ch == "[":
-            if ch == "[":
-                close = seq.find("]", i + 2)
-                i = len(seq) if close == -1 else close + 1
-            else:
-                i += 2 if ch == "\\" else 1
-            flush()
-            if quantifier := _QUANTIFIER.match(seq, i):
-                i = quantifier.end()
-            continue
-        elif ch in "^$":
-            flush()
-            i += 1
-            continue
-        elif ch == "(":
-            end = _group_end(seq, i)
-            if end is None:
-                return None
-            inner = seq[i + 1 : end]
-            i = end + 1
-            flush()
-            quantifier = _QUANTIFIER.match(seq, i)
-            if quantifier:
-                i = quantifier.end()
-            if inner.startswith("?:"):
-                inner = inner[2:]
-            elif inner.startswith("?P<"):
-                inner = inner[inner.index(">") + 1 :]
-            elif inner.startswith("?"):
-                continue
-            optional = quantifier is not None and (
-                quantifier.group(0)[0] in "?*" or quantifier.group(1) in ("", "0")
-            )
-            if optional:
-                continue
-            sets = [_required_literals(a) for a in _split_alternatives(inner)]
-            if all(s is not None for s in sets):
-                items.append(tuple(x for s in sets for x in s))  # type: ignore[union-attr]
-            continue
-        else:
-            atom, i = ch, i + 1
-        quantifier = _QUANTIFIER.match(seq, i)
-        if quantifier:
-            i = quantifier.end()
-            optional = quantifier.group(0)[0] in "?*" or quantifier.group(1) in ("", "0")
-            if not optional:
-                run.append(atom)
-            flush()
-        else:
-            run.append(atom)
-    flush()
-    if not items:
-        return None
-    return max(items, key=lambda s: (min(len(x.strip()) for x in s), -len(s)))
 
 
 def _compile(sources: Sequence[str], case_sensitive: bool, where: str) -> Patterns:
@@ -863,8 +731,8 @@ def _logical_lines(source: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1024)
 def shell_info(text: str, fence: str = "") -> ShellInfo:
-    """Commands and constructs of a shell block: bashlex when the text needs parsing, `shlex`
-    for lines bashlex rejects, plain splitting when there is nothing to parse."""
+    """Commands and constructs of a shell block: plain splitting when there is nothing to parse,
+    `shell_words` for simple scripts, else bashlex, and `shlex` for lines bashlex rejects."""
     source = _shell_source(text, fence)
     commands: list[tuple[str, ...]] = []
     features: set[str] = set()
@@ -903,6 +771,13 @@ def _split_words(line: str) -> tuple[str, ...]:
 
 
 def _bash_walk_all(source: str, commands: list[tuple[str, ...]], features: set[str]) -> None:
+    """Add the commands and features of `source`: read directly when simple, else by bashlex
+    (which raises on what it cannot parse)."""
+    simple = shell_words.read(source)
+    if simple is not None:
+        commands.extend(tuple(word for word, _ in words) for words in simple.commands)
+        features.update(simple.features)
+        return
     import bashlex
 
     parts = bashlex.parse(source)

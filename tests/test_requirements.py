@@ -15,6 +15,7 @@ from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
 from skillir.passes.infer_capabilities import InferCapabilities
+from skillir.regex_literals import literal_prefixes
 from skillir.requirements import (
     DETECTORS,
     Patterns,
@@ -23,7 +24,6 @@ from skillir.requirements import (
     distribution,
     format_distribution,
     infer_requirements,
-    literal_prefixes,
     load_rules,
     no_requirement_reason,
     parse_rules,

@@ -1,0 +1,202 @@
+"""Simple shell scripts read without bashlex, with the same result.
+
+Most shell blocks in skills are commands joined by pipes, `&&`, `||` and `;`, with quoted
+words and file redirects. bashlex parses them with a slow Python LALR parser; `read` reads that
+subset directly and gives what a bashlex walk would (each simple command's words, quotes
+removed, at their source offsets, and which operators occur), and returns None for anything
+else — substitutions, here-documents, compound commands, assignments, background jobs, syntax
+errors — so that callers use bashlex there. `tests/test_shell_words.py` checks the agreement
+with bashlex on the corpus and on generated scripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Word = tuple[str, int]  # the word without its quotes, and its offset in the script
+
+# words that are reserved at the start of a command: bashlex parses a compound command there
+RESERVED = frozenset(
+    "if then else elif fi case esac for select while until do done in function time coproc "
+    "{ } [[ ]] !".split()
+)
+_METACHARS = frozenset(" \t\n|&;()<>")
+
+
+@dataclass(frozen=True)
+class SimpleScript:
+    commands: tuple[tuple[Word, ...], ...]
+    features: frozenset[str]  # of "pipe", "and-or", "redirect"
+
+
+class _Unsupported(Exception):
+    """The script leaves the subset `read` handles."""
+
+
+def read(code: str) -> SimpleScript | None:
+    """The commands of `code` as bashlex reads them, or None when bashlex is needed."""
+    if "`" in code or "$(" in code or "\r" in code or "$'" in code or '$"' in code:
+        return None
+    try:
+        return _Reader(code).script()
+    except _Unsupported:
+        return None
+
+
+class _Reader:
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.at = 0
+        self.commands: list[tuple[Word, ...]] = []
+        self.features: set[str] = set()
+        self.words: list[Word] = []
+        self.redirected = False  # the current command has a redirect
+        self.joined = False  # the current command follows `|`, `&&` or `||`
+
+    def script(self) -> SimpleScript:
+        code, size = self.code, len(self.code)
+        while self.at < size:
+            ch = code[self.at]
+            if ch in " \t":
+                self.at += 1
+            elif ch == "\n":
+                self._end_command(separator=True)
+                self.at += 1
+            elif ch == "\\" and code.startswith("\\\n", self.at):
+                self.at += 2
+            elif ch == "#":
+                end = code.find("\n", self.at)
+                self.at = size if end == -1 else end
+            elif ch in "|&":
+                self._operator(ch)
+            elif ch == ";":
+                if code.startswith(";;", self.at):
+                    raise _Unsupported
+                self._end_command(separator=True)
+                self.at += 1
+            elif ch in "<>":
+                self._redirect()
+            elif ch in "()":
+                raise _Unsupported
+            else:
+                self._word()
+        self._end_command(separator=True)
+        return SimpleScript(tuple(self.commands), frozenset(self.features))
+
+    def _end_command(self, separator: bool) -> None:
+        """Close the current command; `separator` (newline, `;`, end) may follow no command,
+        unless an operator is waiting for one."""
+        if self.words:
+            self.commands.append(tuple(self.words))
+        elif self.redirected or self.joined or not separator:
+            raise _Unsupported  # a redirect alone, or an operator with nothing on one side
+        self.words, self.redirected, self.joined = [], False, False
+
+    def _operator(self, ch: str) -> None:
+        code = self.code
+        pair = code[self.at : self.at + 2]
+        if pair in ("&&", "||"):
+            self.features.add("and-or")
+            self.at += 2
+        elif ch == "|" and pair != "|&":
+            self.features.add("pipe")
+            self.at += 1
+        else:
+            raise _Unsupported  # `&`, `|&`, `&>`
+        self._end_command(separator=False)
+        self.joined = True
+        rest = code[self.at :].lstrip(" \t")
+        if not rest or rest[0] in "\n#|&;":
+            raise _Unsupported  # the command goes on on the next line: leave it to bashlex
+
+    def _redirect(self) -> None:
+        """`[n]>`, `[n]>>`, `[n]<` with a target word, or `[n]>&m` (any `n` is already read)."""
+        code = self.code
+        op = code[self.at]
+        self.at += 1
+        if code.startswith(op, self.at):
+            if op == "<":
+                raise _Unsupported  # here-document or here-string
+            self.at += 1
+        elif code.startswith("&", self.at):
+            self.at += 1
+            start = self.at
+            while self.at < len(code) and code[self.at].isdigit() and code[self.at].isascii():
+                self.at += 1
+            if self.at == start or (self.at < len(code) and code[self.at] not in _METACHARS):
+                raise _Unsupported  # `>&file`, `>&-`
+            self.features.add("redirect")
+            self.redirected = True
+            return
+        elif code.startswith(("|", "&"), self.at) or (op == "<" and code.startswith(">", self.at)):
+            raise _Unsupported
+        while self.at < len(code) and code[self.at] in " \t":
+            self.at += 1
+        if self.at >= len(code) or code[self.at] in _METACHARS or code[self.at] == "#":
+            raise _Unsupported
+        self._word(target=True)
+        self.features.add("redirect")
+        self.redirected = True
+
+    def _word(self, target: bool = False) -> None:
+        code, size = self.code, len(self.code)
+        start = self.at
+        out: list[str] = []
+        quoted = False
+        while self.at < size:
+            ch = code[self.at]
+            if ch in _METACHARS:
+                break
+            if ch == "'":
+                end = code.find("'", self.at + 1)
+                if end == -1:
+                    raise _Unsupported
+                out.append(code[self.at + 1 : end])
+                self.at, quoted = end + 1, True
+            elif ch == '"':
+                self._double_quoted(out)
+                quoted = True
+            elif ch == "\\":
+                if self.at + 1 >= size or code[self.at + 1] == "\n":
+                    raise _Unsupported
+                out.append(code[self.at + 1])
+                self.at += 2
+                quoted = True
+            else:
+                out.append(ch)
+                self.at += 1
+        word = "".join(out)
+        if (
+            not target
+            and not quoted
+            and self.at < size
+            and code[self.at] in "<>"
+            and word.isdigit()
+            and word.isascii()
+        ):
+            self._redirect()  # `2>file`: the digits name a file descriptor
+            return
+        if target:
+            return
+        if not self.words and (word in RESERVED or "=" in code[start : self.at]):
+            raise _Unsupported  # a compound command or an assignment
+        self.words.append((word, start))
+
+    def _double_quoted(self, out: list[str]) -> None:
+        code, size = self.code, len(self.code)
+        self.at += 1
+        while self.at < size:
+            ch = code[self.at]
+            if ch == '"':
+                self.at += 1
+                return
+            if ch == "\\" and self.at + 1 < size:
+                following = code[self.at + 1]
+                if following == "\n":
+                    raise _Unsupported
+                out.append(following)  # bashlex drops the backslash before any character
+                self.at += 2
+                continue
+            out.append(ch)
+            self.at += 1
+        raise _Unsupported

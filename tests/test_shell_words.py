@@ -1,0 +1,141 @@
+"""`shell_words.read` agrees with bashlex wherever it answers, and declines what it cannot read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bashlex
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skillir import shell_words
+from skillir.deps import _blank_heredocs
+from skillir.requirements import _shell_source
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def bashlex_reading(code: str) -> tuple[tuple, frozenset[str]] | None:
+    """Each simple command's (word, offset) pairs and the operator features, by bashlex; None
+    when bashlex rejects the script."""
+    commands: list[tuple[tuple[str, int], ...]] = []
+    features: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                visit(child)
+            return
+        if not hasattr(node, "kind"):
+            return
+        if node.kind == "command":
+            commands.append(tuple((p.word, p.pos[0]) for p in node.parts if p.kind == "word"))
+        elif node.kind == "pipe":
+            features.add("pipe")
+        elif node.kind == "redirect":
+            features.add("redirect")
+        elif node.kind == "operator" and node.op in ("&&", "||"):
+            features.add("and-or")
+        for key, value in vars(node).items():
+            if key != "pos" and (isinstance(value, list) or hasattr(value, "kind")):
+                visit(value)
+
+    if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n")):
+        return (), frozenset()
+    try:
+        visit(bashlex.parse(code))
+    except Exception:  # bashlex raises assorted errors
+        return None
+    return tuple(commands), frozenset(features)
+
+
+def agrees(code: str) -> bool:
+    """Whether `read` declined `code`, or read it exactly as bashlex does."""
+    got = shell_words.read(code)
+    return got is None or (got.commands, got.features) == bashlex_reading(code)
+
+
+def test_reads_quotes_operators_and_redirects_like_bashlex() -> None:
+    code = 'ls -l "my dir" \'x y\' a\\ b > out.txt 2>&1 | wc -l && echo "a\\nb" || exit 1\n'
+    got = shell_words.read(code)
+    assert got is not None
+    assert got.commands == (
+        (("ls", 0), ("-l", 3), ("my dir", 6), ("x y", 15), ("a b", 21)),
+        (("wc", 43), ("-l", 46)),
+        (("echo", 52), ("anb", 57)),
+        (("exit", 67), ("1", 72)),
+    )
+    assert got.features == {"pipe", "redirect", "and-or"}
+    assert agrees(code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "echo $(date)",
+        "echo `date`",
+        "cat <<EOF\nx\nEOF",
+        "for f in *.py; do echo $f; done",
+        "if true; then echo; fi",
+        "FOO=1 make",
+        "(cd x && make)",
+        "sleep 1 &",
+        "a |",
+        "a &&\n b",
+        "> out.txt",
+        "echo 'unterminated",
+        "echo $'\\n'",
+        "a;; b",
+        "x >&file",
+    ],
+)
+def test_declines_what_needs_bashlex(code: str) -> None:
+    assert shell_words.read(code) is None
+
+
+WORD = st.one_of(
+    st.sampled_from(["ls", "git", "npm", "pip", "-x", "--flag=1", "a.txt", "*.md", "~/d", "if"]),
+    st.sampled_from(["$HOME", "${A:-b}", "x=1", "{a,b}", "a#b", "2", "done", "[", "!"]),
+    st.from_regex(r"[a-z0-9_./-]{1,6}", fullmatch=True),
+    st.from_regex(r"'[a-z $\"\\]{0,5}'", fullmatch=True),
+    st.from_regex(r"\"[a-z '$\\]{0,5}\"", fullmatch=True),
+    st.from_regex(r"[a-z]{1,3}\\[a-z ]", fullmatch=True),
+)
+JOIN = st.sampled_from(
+    [" ", " ", " ", "  ", "\t", " | ", " && ", " || ", "; ", "\n", " \\\n  ", " # c\n", " > "]
+    + [" >> ", " < ", " 2> ", " 2>&1 ", " >&2 ", "|", "&&", ";", " & ", " ( ", " ) ", "\n\n"]
+    + [" <<< "]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(WORD, JOIN), min_size=1, max_size=10))
+def test_generated_scripts_agree_with_bashlex(parts: list[tuple[str, str]]) -> None:
+    code = "".join(word + join for word, join in parts)
+    assert agrees(code), code
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
+def test_corpus_shell_blocks_agree_with_bashlex() -> None:
+    """Every shell block of the corpus, as deps and requirements prepare it, and each line."""
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.dialects import skill
+    from skillir.frontend import parse_skill
+
+    scripts: set[str] = set()
+    for path in sorted(CORPUS.rglob("SKILL.md")):
+        sink = DiagnosticSink(str(path))
+        try:
+            module = parse_skill(path.read_bytes(), str(path), sink)
+        except Exception:  # a corpus file the frontend refuses has no blocks to check
+            continue
+        for op in skill.walk_ops(module):
+            if isinstance(op, skill.CodeOp) and op.lang.data in ("bash", "sh", "shell", ""):
+                for code in (_shell_source(op.text.data, "bash"), _blank_heredocs(op.text.data)):
+                    scripts.add(code)
+                    scripts.update(code.split("\n"))
+    read = [code for code in scripts if shell_words.read(code) is not None]
+    assert len(read) > 0.7 * len(scripts)
+    assert [code for code in read if not agrees(code)] == []
