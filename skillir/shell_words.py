@@ -5,12 +5,16 @@ words and file redirects. bashlex parses them with a slow Python LALR parser; `r
 subset directly and gives what a bashlex walk would (each simple command's words, quotes
 removed, at their source offsets, and which operators occur), and returns None for anything
 else — substitutions, here-documents, compound commands, assignments, background jobs, syntax
-errors — so that callers use bashlex there. `tests/test_shell_words.py` checks the agreement
-with bashlex on the corpus and on generated scripts.
+errors — so that callers use bashlex there. It follows bashlex where bashlex departs from bash
+(a backslash in double quotes is dropped before any character) and declines the inputs where
+bashlex's reading is erratic (brace forms, a quote character inside a later quoted part of a
+word). `tests/test_shell_words.py` checks the agreement with bashlex on the corpus and on
+generated scripts.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 Word = tuple[str, int]  # the word without its quotes, and its offset in the script
@@ -21,6 +25,9 @@ RESERVED = frozenset(
     "{ } [[ ]] !".split()
 )
 _METACHARS = frozenset(" \t\n|&;()<>")
+# substitutions, ANSI-C and locale quoting, `$[` arithmetic, and carriage returns
+_DECLINED = ("`", "$(", "$'", '$"', "$[", "\r")
+_PARAMETER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,13 @@ class _Unsupported(Exception):
 
 def read(code: str) -> SimpleScript | None:
     """The commands of `code` as bashlex reads them, or None when bashlex is needed."""
-    if "`" in code or "$(" in code or "\r" in code or "$'" in code or '$"' in code:
+    if any(mark in code for mark in _DECLINED):
         return None
+    at = code.find("${")
+    while at != -1:
+        if not _PARAMETER.match(code, at):
+            return None  # only `${NAME}`: bashlex fails on or rewrites the other forms
+        at = code.find("${", at + 2)
     try:
         return _Reader(code).script()
     except _Unsupported:
@@ -62,16 +74,20 @@ class _Reader:
             elif ch == "\n":
                 self._end_command(separator=True)
                 self.at += 1
-            elif ch == "\\" and code.startswith("\\\n", self.at):
+            elif ch == "\\" and code.startswith("\\\n", self.at) and self.words:
                 self.at += 2
             elif ch == "#":
+                if self.at and code[self.at - 1] not in " \t\n":
+                    raise _Unsupported  # bashlex reads `;#x` as a word
                 end = code.find("\n", self.at)
                 self.at = size if end == -1 else end
+                if code[self.at - 1] == "\\":
+                    raise _Unsupported  # bashlex reads a comment's last backslash as a join
             elif ch in "|&":
                 self._operator(ch)
             elif ch == ";":
-                if code.startswith(";;", self.at):
-                    raise _Unsupported
+                if code.startswith(";;", self.at) or not self.words:
+                    raise _Unsupported  # `;;`, or `;` after no command
                 self._end_command(separator=True)
                 self.at += 1
             elif ch in "<>":
@@ -149,12 +165,17 @@ class _Reader:
                 break
             if ch == "'":
                 end = code.find("'", self.at + 1)
-                if end == -1:
-                    raise _Unsupported
+                if end == -1 or "\\" in code[self.at : end]:
+                    raise _Unsupported  # unclosed, or a backslash bashlex may drop
+                if self.at != start and '"' in code[self.at : end]:
+                    raise _Unsupported  # bashlex drops the other quote inside a later part
                 out.append(code[self.at + 1 : end])
                 self.at, quoted = end + 1, True
             elif ch == '"':
+                first, begin = len(out), self.at
                 self._double_quoted(out)
+                if begin != start and "'" in "".join(out[first:]):
+                    raise _Unsupported  # bashlex drops the other quote inside a later part
                 quoted = True
             elif ch == "\\":
                 if self.at + 1 >= size or code[self.at + 1] == "\n":
@@ -162,6 +183,12 @@ class _Reader:
                 out.append(code[self.at + 1])
                 self.at += 2
                 quoted = True
+            elif ch in "{}":
+                match = _PARAMETER.match(code, self.at - 1) if ch == "{" else None
+                if match is None or code[self.at - 1] != "$":
+                    raise _Unsupported  # brace expansion or `${...}` forms bashlex reads apart
+                out.append(match.group()[1:])
+                self.at = match.end()
             else:
                 out.append(ch)
                 self.at += 1
@@ -177,6 +204,8 @@ class _Reader:
             self._redirect()  # `2>file`: the digits name a file descriptor
             return
         if target:
+            if self.at < size and code[self.at] in "<>":
+                raise _Unsupported  # `>1<a`: bashlex fails on a target run into a redirect
             return
         if not self.words and (word in RESERVED or "=" in code[start : self.at]):
             raise _Unsupported  # a compound command or an assignment

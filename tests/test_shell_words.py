@@ -89,6 +89,11 @@ def test_reads_quotes_operators_and_redirects_like_bashlex() -> None:
         "echo $'\\n'",
         "a;; b",
         "x >&file",
+        "echo ${A:-b}",
+        "echo {a,b}",
+        "a;#c",
+        "echo x'\"'y",
+        "cat >1<a",
     ],
 )
 def test_declines_what_needs_bashlex(code: str) -> None:
@@ -110,10 +115,17 @@ JOIN = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
+# derandomized: bashlex itself can loop on some random inputs, so CI runs a fixed sample
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(WORD, JOIN), min_size=1, max_size=10))
 def test_generated_scripts_agree_with_bashlex(parts: list[tuple[str, str]]) -> None:
     code = "".join(word + join for word, join in parts)
+    assert agrees(code), code
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(st.text(alphabet=list("ab 1\t\n|&;<>()'\"\\$#=-{}*~!`[]"), max_size=25))
+def test_shell_character_soup_agrees_with_bashlex(code: str) -> None:
     assert agrees(code), code
 
 
