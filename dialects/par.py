@@ -76,6 +76,10 @@ class TokenType(ParametrizedAttribute, TypeAttribute):
     name = "par.token"
 
 
+TOKEN = TokenType()
+"""The one `!par.token` (an attribute is immutable: ops share it rather than build their own)."""
+
+
 def _texts(values: Sequence[str]) -> ArrayAttr[TextAttr]:
     return ArrayAttr([TextAttr(v) for v in values])
 
@@ -149,7 +153,7 @@ class TaskOp(IRDLOperation):
         if span is not None:
             props["span"] = span
         return cls.create(
-            operands=[value for value, _ in deps], result_types=[TokenType()], properties=props
+            operands=[value for value, _ in deps], result_types=[TOKEN], properties=props
         )
 
     def read_set(self) -> list[str]:
@@ -258,7 +262,7 @@ class RegionOp(IRDLOperation):
 
     def tasks(self) -> Iterator[TaskOp]:
         for op in walk_ops(self):
-            if isinstance(op, TaskOp):
+            if type(op) is TaskOp:
                 yield op
 
     def verify_(self) -> None:
@@ -391,7 +395,7 @@ def _finish(
         last = region.block.last_op if region.blocks else None
         if isinstance(last, JoinOp):
             outs += len(last.values)
-    op = cls.create(result_types=[TokenType()] * outs, properties=props, regions=regions)
+    op = cls.create(result_types=[TOKEN] * outs, properties=props, regions=regions)
     op.attributes.update(attributes)
     return op
 
@@ -410,7 +414,7 @@ class GraphOp(FieldOp):
 
     def tasks(self) -> Iterator[TaskOp]:
         for op in walk_ops(self):
-            if isinstance(op, TaskOp):
+            if type(op) is TaskOp:
                 yield op
 
     def verify_(self) -> None:

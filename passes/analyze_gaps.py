@@ -47,8 +47,9 @@ class AnalyzeGaps(ModulePass):
                     1, 1, "analyze-gaps needs a bound target: run bind-target first"
                 )
                 continue
-            for old in [o for o in skill.walk_ops(root) if isinstance(o, cap.GapOp)]:
+            ops = skill.walk_ops(root)
+            for old in [o for o in ops if type(o) is cap.GapOp]:
                 Rewriter.erase_op(old)
-            for req in [o for o in skill.walk_ops(root) if isinstance(o, cap.RequireOp)]:
+            for req in [o for o in ops if type(o) is cap.RequireOp]:
                 if (gap := gap_for(req, target)) is not None:
                     Rewriter.insert_op(gap, InsertPoint.after(req))

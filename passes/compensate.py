@@ -51,7 +51,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from skillir.catalog import load_catalog
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
-from skillir.markdown import render_skill
+from skillir.markdown import child_indent, render_op, render_skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 
 DEFAULT_BUDGET_PERCENT = 30
@@ -76,21 +76,22 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def baseline_of(root: skill.SkillSkillOp) -> cap.BaselineOp:
-    """The skill's `cap.baseline`, recorded now (before any rewrite) when absent."""
+def baseline_of(root: skill.SkillSkillOp, chars: int | None = None) -> cap.BaselineOp:
+    """The skill's `cap.baseline`, recorded now (before any rewrite) when absent; `chars` is
+    the length of the rendered skill when the caller has measured it."""
     for op in root.body.block.ops:
-        if isinstance(op, cap.BaselineOp):
+        if type(op) is cap.BaselineOp:
             return op
     ops = skill.walk_ops(root)
-    headings = [op.title.data for op in ops if isinstance(op, skill.SectionOp)]
-    codes = [digest(op.text.data) for op in ops if isinstance(op, skill.CodeOp)]
-    gaps = [op for op in ops if isinstance(op, cap.GapOp) and op.uncertain is None]
+    headings = [op.title.data for op in ops if type(op) is skill.SectionOp]
+    codes = [digest(op.text.data) for op in ops if type(op) is skill.CodeOp]
+    gaps = [op for op in ops if type(op) is cap.GapOp and op.uncertain is None]
     has_all = all(gap.kind.data != "missing" for gap in gaps)
     baseline = cap.BaselineOp.build_op(
         frontmatter=digest(root.field("frontmatter") or ""),
         headings=digest("\n".join(headings)),
         code=" ".join(codes),
-        chars=len(render_skill(root)),
+        chars=len(render_skill(root)) if chars is None else chars,
         budget=0 if has_all else DEFAULT_BUDGET_PERCENT,
     )
     target = cap.target_of(root)
@@ -122,6 +123,27 @@ def place_note(anchor: Operation, note: Operation) -> None:
         Rewriter.insert_op(note, InsertPoint.after(anchor))
 
 
+_MARKDOWN_BLOCKS = frozenset((skill.SkillSkillOp, *skill.BLOCK_OPS))
+
+
+def _added_chars(root: skill.SkillSkillOp, note: skill.QuoteOp) -> int | None:
+    """How much a note just placed lengthens `render_skill(root)`: its own Markdown at the
+    indentation of its container (every op renders on its own, at the indentation its
+    ancestors give). None when an ancestor is not a Markdown block: then render it all."""
+    chain = []
+    parent = note.parent_op()
+    while parent is not root:
+        if parent is None or type(parent) not in _MARKDOWN_BLOCKS:
+            return None
+        chain.append(parent)
+        parent = parent.parent_op()
+    indent = 0
+    for op in reversed(chain):
+        indent = child_indent(op, indent)
+    text = render_op(note, indent)
+    return len(text) + (text.count("\n") if root.field("eol") == "crlf" else 0)
+
+
 def line_of(op: Operation) -> int:
     span = op.properties.get("span")
     return span.data[0] if isinstance(span, skill.SpanAttr) else 0
@@ -129,7 +151,7 @@ def line_of(op: Operation) -> int:
 
 def _compensated(gap: cap.GapOp) -> bool:
     return any(
-        isinstance(op, cap.CompensateOp) and op.primitive.data == gap.primitive.data
+        type(op) is cap.CompensateOp and op.primitive.data == gap.primitive.data
         for op in gap.parent_block().ops  # type: ignore[union-attr]
     )
 
@@ -145,11 +167,15 @@ def _open_gaps(root: skill.SkillSkillOp) -> list[cap.GapOp]:
     return [
         op
         for op in skill.walk_ops(root)
-        if isinstance(op, cap.GapOp) and op.uncertain is None and not _compensated(op)
+        if type(op) is cap.GapOp and op.uncertain is None and not _compensated(op)
     ]
 
 
-def _compensate_gaps(root: skill.SkillSkillOp, target: cap.TargetOp, strategy: str) -> None:
+def _compensate_gaps(
+    root: skill.SkillSkillOp, target: cap.TargetOp, strategy: str, size: int | None
+) -> int | None:
+    """Note the open gaps with `strategy`; `size` is the rendered skill's length when known,
+    kept up to date note by note rather than rendered again, and returned."""
     catalog = load_catalog()
     noted: dict[tuple[str, int, int], int] = {}
     gaps = _open_gaps(root)
@@ -177,13 +203,17 @@ def _compensate_gaps(root: skill.SkillSkillOp, target: cap.TargetOp, strategy: s
             continue
         anchor = gap.parent_op()
         assert anchor is not None
-        baseline = baseline_of(root)
+        if size is None:
+            size = len(render_skill(root))
+        baseline = baseline_of(root, size)
         if key in noted:
             _record(gap, strategy, f"see the note at line {noted[key]}")
             continue
         note = note_op(text, f"{strategy} {gap.primitive.data}")
         place_note(anchor, note)
-        if len(render_skill(root)) > baseline.chars.data * (100 + baseline.budget.data) / 100:
+        added = _added_chars(root, note)
+        grown = len(render_skill(root)) if added is None else size + added
+        if grown > baseline.chars.data * (100 + baseline.budget.data) / 100:
             Rewriter.erase_op(note)
             line, col = (gap.span.data[:2]) if gap.span else (1, 1)
             active_sink().warning(
@@ -193,8 +223,10 @@ def _compensate_gaps(root: skill.SkillSkillOp, target: cap.TargetOp, strategy: s
                 f"its {baseline.budget.data}% growth budget",
             )
             continue
+        size = grown
         noted[key] = line_of(anchor)
         _record(gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
+    return size
 
 
 @dataclass(frozen=True)
@@ -271,17 +303,21 @@ def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
         for kind in _OP_KINDS.values()
     }
     for op in skill.walk_ops(root):
+        code = type(op) is skill.CodeOp
+        kind = _OP_KINDS.get(type(op))
+        if not (code or (kind and rules[kind])):
+            continue
         if op.parent_op() is None or ORIGIN in op.attributes:
             continue
         removal: tuple[str, str] | None = None
-        if isinstance(op, skill.CodeOp):
+        if code:
             key = (op.lang.data, op.text.data)
             primitive = CODE_PRIMITIVES.get(op.lang.data.lower())
             first = seen_code.setdefault(key, op)
             if first is not op and primitive and target.level(primitive) == 3:
                 if op.text.data.count("\n") >= 2 and _adds_nothing(op, first):
                     removal = ("duplicate-code", primitive)
-        elif (kind := _OP_KINDS.get(type(op))) and rules[kind] and not _task_specific(op):
+        elif kind and not _task_specific(op):
             text = op.properties["text"].data  # type: ignore[attr-defined]
             for rule in rules[kind]:
                 if any(p.search(text) for p in rule.patterns):
@@ -312,11 +348,13 @@ class _CompensationPass(ModulePass):
             if target is None:
                 active_sink().error(1, 1, f"{self.name} needs a bound target (bind-target)")
                 continue
+            size = None  # the rendered skill's length, once a note needs it
             for step in self.steps:
                 if step == "eliminate":
                     _eliminate(root, target)
+                    size = None
                 else:
-                    _compensate_gaps(root, target, step)
+                    size = _compensate_gaps(root, target, step, size)
 
 
 @dataclass(frozen=True)

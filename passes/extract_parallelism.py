@@ -34,63 +34,64 @@ def single_call(task: par.TaskOp) -> bool:
     return task.kind.data == "act" and len(files) == len(writes) == 1
 
 
-def _copy(task: par.TaskOp, tokens: dict[SSAValue, SSAValue]) -> par.TaskOp:
-    return par.TaskOp.build_task(
-        task.label.data,
-        task.kind.data,
-        [(tokens[par.producer(v).token], why) for v, why in task.waits()],
-        task.read_set(),
-        task.write_set(),
-        task.over.data if task.over is not None else None,
-        task.items.data if task.items is not None else None,
-        task.span,
+_TASK_PROPERTIES = ("label", "kind", "why", "reads", "writes", "over", "items", "span")
+
+
+def _emit(task: par.TaskOp, waits: list[SSAValue]) -> tuple[Operation, SSAValue]:
+    """The task as `par.TaskOp.build_task` makes it of its fields (sharing the immutable
+    attributes), waiting for `waits`, in a `par.dlp` when it maps over items; and the token a
+    later task waits for."""
+    props = task.properties
+    new = par.TaskOp.create(
+        operands=waits,
+        result_types=[par.TOKEN],
+        properties={key: props[key] for key in _TASK_PROPERTIES if key in props},
     )
-
-
-def _emit(task: par.TaskOp, tokens: dict[SSAValue, SSAValue]) -> Operation:
-    """The task, wrapped in a `par.dlp` when it maps over items; records its new token."""
-    new = _copy(task, tokens)
     if task.over is None:
-        tokens[task.token] = new.token
-        return new
+        return new, new.token
     body = Region(Block([new, par.JoinOp.create(operands=[new.token])]))
     props = {"reason": par.TextAttr(DLP_REASON), "over": par.TextAttr(task.over.data)}
     if task.items is not None:
         props["items"] = IntAttr(task.items.data)
-    dlp = par.DlpOp.create(result_types=[par.TokenType()], properties=props, regions=[body])
-    tokens[task.token] = dlp.outs[0]
-    return dlp
+    dlp = par.DlpOp.create(result_types=[par.TOKEN], properties=props, regions=[body])
+    return dlp, dlp.outs[0]
 
 
 def regroup(graph: par.GraphOp, dlp_items: int) -> None:
     tasks = list(graph.tasks())
     index = {t.token: i for i, t in enumerate(tasks)}
-    edges = [(index[par.producer(v).token], j) for j, t in enumerate(tasks) for v in t.deps]
+    waits = [[index[par.producer(v).token] for v in t.deps] for t in tasks]
+    edges = [(i, j) for j, before in enumerate(waits) for i in before]
     mapped = {i: (t.items.data if t.items else None) for i, t in enumerate(tasks) if t.over}
     single = {i for i, t in enumerate(tasks) if single_call(t)}
     plan = plan_regions(len(tasks), edges, single, mapped, dlp_items)
-    tokens: dict[SSAValue, SSAValue] = {}
+    done: dict[int, SSAValue] = {}  # task index → what a later task waits for
+
+    def emit(i: int) -> Operation:
+        op, done[i] = _emit(tasks[i], [done[k] for k in waits[i]])
+        return op
+
     ops: list[Operation] = []
     for group, kind in zip(plan.levels, plan.kinds, strict=True):
         if kind is None:
-            ops.extend(_emit(tasks[i], tokens) for chain in group for i in chain)
+            ops.extend(emit(i) for chain in group for i in chain)
             continue
         regions = []
         for chain in group:
-            body = [_emit(tasks[i], tokens) for i in chain]
-            regions.append((body, tokens[tasks[chain[-1]].token]))
+            body = [emit(i) for i in chain]
+            regions.append((body, done[chain[-1]]))
         if kind == "ilp":
             inner = [op for body, _ in regions for op in body]
             outs = [out for _, out in regions]
             join = par.JoinOp.create(operands=outs)
             region_op = par.IlpOp.create(
-                result_types=[par.TokenType()] * len(outs),
+                result_types=[par.TOKEN] * len(outs),
                 properties={"reason": par.TextAttr(ILP_REASON)},
                 regions=[Region(Block([*inner, join]))],
             )
         else:
             region_op = par.TlpOp.create(
-                result_types=[par.TokenType()] * len(regions),
+                result_types=[par.TOKEN] * len(regions),
                 properties={"reason": par.TextAttr(TLP_REASON)},
                 regions=[
                     Region(Block([*body, par.JoinOp.create(operands=[out])]))
@@ -98,7 +99,7 @@ def regroup(graph: par.GraphOp, dlp_items: int) -> None:
                 ],
             )
         for chain, result in zip(group, region_op.outs, strict=True):
-            tokens[tasks[chain[-1]].token] = result
+            done[chain[-1]] = result
         ops.append(region_op)
     for op in list(graph.body.block.ops):
         op.detach()
@@ -116,5 +117,5 @@ class ExtractParallelism(ModulePass):
     dlp_items: int = DLP_ITEMS
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for graph in [o for o in skill.walk_ops(op) if isinstance(o, par.GraphOp)]:
+        for graph in [o for o in skill.walk_ops(op) if type(o) is par.GraphOp]:
             regroup(graph, self.dlp_items)

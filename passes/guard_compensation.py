@@ -25,24 +25,24 @@ from skillir.passes.compensate import digest
 
 
 def violations(root: skill.SkillSkillOp) -> list[str]:
-    baseline = next((op for op in root.body.block.ops if isinstance(op, cap.BaselineOp)), None)
+    baseline = next((op for op in root.body.block.ops if type(op) is cap.BaselineOp), None)
     if baseline is None:
         return []
     found: list[str] = []
     if digest(root.field("frontmatter") or "") != baseline.frontmatter.data:
         found.append("the frontmatter changed")
     ops = skill.walk_ops(root)
-    headings = [op.title.data for op in ops if isinstance(op, skill.SectionOp)]
+    headings = [op.title.data for op in ops if type(op) is skill.SectionOp]
     if digest("\n".join(headings)) != baseline.headings.data:
         found.append("the headings changed")
     owned = {
         word.removeprefix("code:")
         for op in ops
-        if isinstance(op, cap.CompensateOp) and op.strategy.data == "substitute" and op.detail
+        if type(op) is cap.CompensateOp and op.strategy.data == "substitute" and op.detail
         for word in op.detail.data.split()
         if word.startswith("code:")
     }
-    now = {digest(op.text.data) for op in ops if isinstance(op, skill.CodeOp)}
+    now = {digest(op.text.data) for op in ops if type(op) is skill.CodeOp}
     lost = [d for d in baseline.code.data.split() if d not in now and d not in owned]
     if lost:
         found.append(f"{len(lost)} original code block(s) are gone")
@@ -51,7 +51,7 @@ def violations(root: skill.SkillSkillOp) -> list[str]:
         growth = 100 * (size - baseline.chars.data) / max(baseline.chars.data, 1)
         found.append(f"the skill grew by {growth:.0f}%, over the {budget}% budget")
     for ref in ops:
-        if isinstance(ref, skill.ResourceRefOp):
+        if type(ref) is skill.ResourceRefOp:
             path = posixpath.normpath(ref.path.data)
             if path.startswith("/") or path.split("/")[0] == "..":
                 found.append(f"'{ref.path.data}' is outside the skill folder")

@@ -16,6 +16,7 @@ compiled SKILL.md is the original byte for byte.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,9 +43,9 @@ _FORMER_NAMES = {"Task": "subagent", "TodoWrite": "todo", "LS": "list", "MultiEd
 # when one name serves several roles (Codex `apply_patch`: write and edit), the first listed
 _ROLE_PREFERENCE = ("shell", "edit", "write", "read", "grep", "glob", "list", "web_fetch",
                     "web_search", "subagent", "todo")  # fmt: skip
-_TEXT_OPS = (
+_TEXT_OPS = frozenset((
     skill.ProseOp, skill.StepOp, skill.BulletOp, skill.QuoteOp, skill.TableOp, skill.SectionOp,
-)  # fmt: skip
+))  # fmt: skip
 
 
 def _resolve_harness(name: str) -> Harness | None:
@@ -80,21 +81,28 @@ def _distinctive(name: str) -> bool:
     return "_" in name or bool(re.search(r"[a-z][A-Z]", name)) or name in _FORMER_NAMES
 
 
+def _alternatives() -> str:
+    return "|".join(re.escape(n) for n in sorted(tool_roles(), key=len, reverse=True))
+
+
 @cache
 def _tool_pattern() -> re.Pattern[str]:
-    names = sorted(tool_roles(), key=len, reverse=True)
-    alternatives = "|".join(re.escape(n) for n in names)
     # `Name` anywhere for distinctive names; any name followed by "tool(s)"
     return re.compile(
-        rf"(?<![\w/.-])(`?)({alternatives})(`?)(?=(\s+tools?\b)|[\s.,;:)]|$)", re.MULTILINE
+        rf"(?<![\w/.-])(`?)({_alternatives()})(`?)(?=(\s+tools?\b)|[\s.,;:)]|$)", re.MULTILINE
     )
+
+
+@cache
+def _quoted_name() -> re.Pattern[str]:
+    return re.compile(f"`(?:{_alternatives()})`")
 
 
 def rewrite_tool_names(text: str, to: Harness) -> str:
     """Tool names of any harness, as the target harness calls them: "the `Bash` tool" becomes
     "the `execute_command` tool" for the bare agent. Only a name followed by "tool", or a
     distinctive name in backticks, is a tool name; code spans with more in them are left."""
-    if "`" not in text and "tool" not in text:
+    if "tool" not in text and not _quoted_name().search(text):
         return text  # a tool name is only ever rewritten in backticks or before "tool"
     roles = tool_roles()
 
@@ -125,12 +133,13 @@ def _rewritten(text: str, harness_id: str) -> str:
 
 
 def _rewrite_op(op: Operation, to: Harness) -> None:
+    props = op.properties
     for key in ("text", "title", "raw"):
-        attr = op.properties.get(key)
-        if isinstance(attr, skill.TextAttr):
+        attr = props.get(key)
+        if type(attr) is skill.TextAttr and ("`" in attr.data or "tool" in attr.data):
             new = _rewritten(attr.data, to.id)
             if new != attr.data:
-                op.properties[key] = skill.TextAttr(new)
+                props[key] = skill.TextAttr(new)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,19 +149,46 @@ def _rewrite_op(op: Operation, to: Harness) -> None:
 def bundled_files(folder: Path) -> Iterator[str]:
     """Every file of a skill folder besides its SKILL.md, as relative POSIX paths, sorted;
     symlinks that leave the folder and tool caches are left out."""
-    root = folder.resolve()
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part in _SKIP_DIRS for part in rel.parts) or not path.is_file():
+    found: list[tuple[str, ...]] = []
+    links: list[tuple[tuple[str, ...], str]] = []
+    _scan(str(folder), (), found, links)
+    if links:
+        root = folder.resolve()
+        found += [parts for parts, path in links if Path(path).resolve().is_relative_to(root)]
+    for parts in sorted(found):  # as paths sort: part by part
+        rel = "/".join(parts)
+        if rel not in _SKILL_FILES:
+            yield rel
+
+
+def _scan(
+    path: str,
+    parts: tuple[str, ...],
+    found: list[tuple[str, ...]],
+    links: list[tuple[tuple[str, ...], str]],
+) -> None:
+    """The files below `path` (`parts` from the skill folder) as `Path.rglob` sees them: into
+    folders but not through links to them. Links to files go to `links`, with their path."""
+    try:
+        with os.scandir(path) as listing:
+            entries = list(listing)
+    except PermissionError:
+        return
+    for entry in entries:
+        if entry.name in _SKIP_DIRS:
             continue
-        if rel.as_posix() in _SKILL_FILES or not path.resolve().is_relative_to(root):
-            continue
-        yield rel.as_posix()
+        if entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, (*parts, entry.name), found, links)
+        elif entry.is_file():
+            if entry.is_symlink():
+                links.append(((*parts, entry.name), entry.path))
+            else:
+                found.append((*parts, entry.name))
 
 
 def _replace_target_ops(root: skill.SkillSkillOp, kinds: tuple[str, ...]) -> None:
-    for old in list(root.body.block.ops):
-        if isinstance(old, target.FileOp) and old.kind.data in kinds:
+    for old in [o for o in root.body.block.ops if type(o) is target.FileOp]:
+        if old.kind.data in kinds:
             Rewriter.erase_op(old)
 
 
@@ -172,15 +208,17 @@ def _drop_notes(root: skill.SkillSkillOp, origin: str) -> None:
     """Remove the notes an earlier run of a lowering added, so running it again changes
     nothing."""
     mark = StringAttr(origin)
-    for old in [o for o in skill.walk_ops(root) if o.attributes.get(ORIGIN) == mark]:
+    for old in [
+        o for o in skill.walk_ops(root) if o.attributes and o.attributes.get(ORIGIN) == mark
+    ]:
         Rewriter.erase_op(old)
 
 
 def _generated(root: skill.SkillSkillOp, path: str, marker: bytes) -> None:
     """A bundled file at a generated file's path is replaced by it; say so unless it is an
     earlier skillir output (a folder compiled again)."""
-    for op in list(root.body.block.ops):
-        if isinstance(op, target.FileOp) and op.kind.data == "bundled" and op.path.data == path:
+    for op in [o for o in root.body.block.ops if type(o) is target.FileOp]:
+        if op.kind.data == "bundled" and op.path.data == path:
             folder = skill_folder(root)
             data = (folder / path).read_bytes() if folder is not None else b""
             if marker not in data[:200]:
@@ -230,7 +268,7 @@ class LowerCapToTarget(ModulePass):
             insert_after_head(root, [head, *files])
             if self.text:
                 for text_op in skill.walk_ops(root):
-                    if isinstance(text_op, _TEXT_OPS):
+                    if type(text_op) in _TEXT_OPS:
                         _rewrite_op(text_op, to)
 
 
@@ -272,7 +310,7 @@ class LowerEnvToTarget(ModulePass):
             named = _and(shown)
             # a target that cannot run commands well asks the user to run the script
             weak_exec = any(
-                isinstance(g, cap.GapOp) and g.primitive.data == "tool.exec"
+                type(g) is cap.GapOp and g.primitive.data == "tool.exec"
                 for g in skill.walk_ops(root)
             )
             who = "ask the user to run" if weak_exec else "run"
@@ -290,12 +328,23 @@ class LowerEnvToTarget(ModulePass):
             _note(_first_section(root), " ".join(parts), "lower-env")
 
 
-def _span_index(root: skill.SkillSkillOp) -> dict[tuple[int, ...], Operation]:
-    return {
-        o.span.data: o
-        for o in skill.walk_ops(root)
-        if isinstance(o, (skill.StepOp, skill.SectionOp)) and o.span is not None
-    }
+_ANCHOR_OPS = frozenset((skill.StepOp, skill.SectionOp))
+_REGION_OPS = frozenset((par.IlpOp, par.DlpOp, par.TlpOp))
+
+
+def _anchors_and_regions(
+    root: skill.SkillSkillOp,
+) -> tuple[dict[tuple[int, ...], Operation], list[par.RegionOp]]:
+    """Steps and sections by span (the later of two with one span), and every `par` region."""
+    anchors: dict[tuple[int, ...], Operation] = {}
+    regions: list[par.RegionOp] = []
+    for o in skill.walk_ops(root):
+        if type(o) in _ANCHOR_OPS:
+            if o.span is not None:
+                anchors[o.span.data] = o
+        elif type(o) in _REGION_OPS:
+            regions.append(o)  # type: ignore[arg-type]
+    return anchors, regions
 
 
 def _and(items: list[str]) -> str:
@@ -415,8 +464,8 @@ class LowerParToTarget(ModulePass):
             insert_after_head(root, [_file("plan.json", "plan")])
             if not self.text:
                 continue
-            anchors = _span_index(root)
-            for region in [o for o in skill.walk_ops(root) if isinstance(o, par.RegionOp)]:
+            anchors, regions = _anchors_and_regions(root)
+            for region in regions:
                 if isinstance(region.parent_op(), par.RegionOp):
                     continue  # a region inside a tlp branch: the branch's sub-agent decides
                 first = min(

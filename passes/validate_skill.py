@@ -68,7 +68,7 @@ def validate(
     if folder is None or not check_files:
         return
     for ref in skill.walk_ops(op):
-        if isinstance(ref, skill.ResourceRefOp) and not (folder / ref.path.data).exists():
+        if type(ref) is skill.ResourceRefOp and not (folder / ref.path.data).exists():
             line, col = (ref.span.data[0], ref.span.data[1]) if ref.span else (1, 1)
             if ref.link is not None:
                 sink.error(

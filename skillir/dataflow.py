@@ -25,6 +25,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
+
+from xdsl.ir import Block, Operation
 
 from skillir.deps import _INLINE, _is_command_span
 from skillir.dialects import skill
@@ -100,14 +103,34 @@ def _under(path: str, folder: str) -> bool:
     return folder == "." or path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+class _Resource(NamedTuple):
+    """A resource split once: its text, kind, name, and the name as a normalised path."""
+
+    text: str
+    kind: str
+    name: str
+    path: str
+
+
+_NAMED = frozenset(("value", "effect"))
+
+
+def _resource(text: str) -> _Resource:
+    kind, _, name = text.partition(":")
+    return _Resource(text, kind, name, name if kind in _NAMED else _norm(name))
+
+
 def overlaps(a: str, b: str) -> bool:
     """Whether two resources may name the same thing (conservative: when unsure, yes)."""
-    ka, _, na = a.partition(":")
-    kb, _, nb = b.partition(":")
-    named = {"value", "effect"}
-    if ka in named or kb in named:
+    return _overlap(_resource(a), _resource(b))
+
+
+def _overlap(a: _Resource, b: _Resource) -> bool:
+    ka, kb = a.kind, b.kind
+    if ka in _NAMED or kb in _NAMED:
+        na, nb = a.name, b.name
         return ka == kb and (na == nb or fnmatch.fnmatchcase(na, nb) or fnmatch.fnmatchcase(nb, na))
-    na, nb = _norm(na), _norm(nb)
+    na, nb = a.path, b.path
     if ka == "dir" or kb == "dir":
         (dk, dn), (ok, on) = ((ka, na), (kb, nb)) if ka == "dir" else ((kb, nb), (ka, na))
         if ok == "glob":
@@ -131,32 +154,60 @@ def overlaps(a: str, b: str) -> bool:
 _GLOBBY = re.compile(r"[*?\[]")
 
 
-def _hazard(kind: str, a: str, b: str) -> bool:
+def _hazard(kind: str, a: _Resource, b: _Resource) -> bool:
     """Whether `a` (earlier) and `b` (later) conflict. A finding (`value:found.N`) is written
     once, by its task, so reading "every finding" does not conflict with a later one."""
-    if kind == "war" and b.startswith("value:found."):
+    if kind == "war" and b.text.startswith("value:found."):
         return False
-    return overlaps(a, b)
+    return _overlap(a, b)
+
+
+def _resources(task: Task) -> tuple[list[_Resource], list[_Resource]]:
+    """The task's read and write sets, sorted."""
+    return [_resource(r) for r in sorted(task.reads)], [_resource(w) for w in sorted(task.writes)]
 
 
 def conflicts(earlier: Task, later: Task) -> list[str]:
     """The hazards that order `earlier` before `later`: `raw R`, `war R`, `waw R`."""
+    return _conflicts(*_resources(earlier), *_resources(later))
+
+
+def _conflicts(
+    reads: list[_Resource],
+    writes: list[_Resource],
+    later_reads: list[_Resource],
+    later_writes: list[_Resource],
+) -> list[str]:
+    """`conflicts` on the sorted read and write sets of the earlier and the later task."""
     out = []
     for kind, first, second in (
-        ("raw", earlier.writes, later.reads),
-        ("waw", earlier.writes, later.writes),
-        ("war", earlier.reads, later.writes),
+        ("raw", writes, later_reads),
+        ("waw", writes, later_writes),
+        ("war", reads, later_writes),
     ):
-        for a in sorted(first):
-            hit = next((b for b in sorted(second) if _hazard(kind, a, b)), None)
+        if not second:
+            continue
+        for a in first:
+            hit = next((b.text for b in second if _hazard(kind, a, b)), None)
             if hit is not None:
-                out.append(f"{kind} {hit if _GLOBBY.search(a) and not _GLOBBY.search(hit) else a}")
+                shown = hit if _GLOBBY.search(a.text) and not _GLOBBY.search(hit) else a.text
+                out.append(f"{kind} {shown}")
                 break
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # steps to tasks
+
+
+_EACH_CLAUSE = re.compile(
+    r"\s*(?:for (?:each|every|all)|in each|on each)\b[^,]*,\s*", re.IGNORECASE
+)
+
+
+@cache
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 def _lead(text: str) -> tuple[str, str | None]:
@@ -169,13 +220,11 @@ def _lead(text: str) -> tuple[str, str | None]:
         rest = text[m.end() :]
         # a label that is itself an instruction ("**Analyze impact**: find ...") leads
         body = label + " " + rest if _verb_of(label) and not _verb_of(rest) else rest
-    each = re.match(
-        r"\s*(?:for (?:each|every|all)|in each|on each)\b[^,]*,\s*", body, re.IGNORECASE
-    )
+    each = _EACH_CLAUSE.match(body)
     if each:
         body = body[each.end() :]
     low = body.lower().lstrip()
-    for word in sorted(r.order, key=len, reverse=True):
+    for word in _longest_first(r.order):
         if low.startswith(word) and not low[len(word) : len(word) + 1].isalpha():
             rest = body.lstrip()[len(word) :]
             if word == "once":  # "Once the build is done, ..." - the order word spans a clause
@@ -200,17 +249,27 @@ def _word_re(word: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])")
 
 
+@cache
+def _any_word_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])")
+
+
 def _has_word(text: str, words: tuple[str, ...]) -> str | None:
+    """The first of `words` (in their order) that `text` holds as a whole word. One search for
+    all of them first: most texts hold none."""
     low = text.lower()
+    if not _any_word_re(words).search(low):
+        return None
     for w in words:
-        if _word_re(w).search(low):
+        if w in low and _word_re(w).search(low):
             return w
     return None
 
 
 def _code_spans(text: str) -> Iterator[tuple[int, str]]:
-    for m in _INLINE.finditer(text):
-        yield m.start(), m.group(2).strip()
+    if "`" in text:
+        for m in _INLINE.finditer(text):
+            yield m.start(), m.group(2).strip()
 
 
 def _governing_verb(text: str, at: int) -> str | None:
@@ -288,9 +347,13 @@ def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
         task.items = len(files)
 
 
+_SKILL_OPS = frozenset(skill.Skill.operations)  # every concrete `skill.SkillOp` class
+_PROSE_OPS = frozenset((skill.ProseOp, skill.StepOp, skill.BulletOp))
+
+
 def _descendant_texts(op: skill.SkillOp) -> Iterator[skill.SkillOp]:
-    for child in skill.walk_ops(op):
-        if child is not op and isinstance(child, skill.SkillOp):
+    for child in skill.walk_ops(op)[1:]:
+        if type(child) in _SKILL_OPS:
             yield child
 
 
@@ -315,7 +378,7 @@ def make_task(
     task = Task(label, kind, span, head, order=order)
     texts = [head]
     for op in body:
-        if isinstance(op, skill.CodeOp):
+        if type(op) is skill.CodeOp:
             lang = op.lang.data.strip().lower()
             code = op.text.data
             effects = (
@@ -328,14 +391,14 @@ def make_task(
             if effects is not None:
                 task.reads.update(effects[0])
                 task.writes.update(effects[1])
-        elif isinstance(op, (skill.ProseOp, skill.StepOp, skill.BulletOp)):
+        elif type(op) in _PROSE_OPS:
             texts.append(op.text.data)
     for t in texts:
         _text_resources(task, t, skill_dir)
     explicit = set(task.reads | task.writes)
     task.refs = [m.group(0) for m in _STEP_REF.finditer(head)]
     task.anaphora = _has_word(head, r.anaphora)
-    composite = section or any(isinstance(op, skill.StepOp) for op in body)
+    composite = section or any(type(op) is skill.StepOp for op in body)
     _dlp(task, head, explicit, composite)
     if assume == "stated":
         _stated(task)
@@ -386,15 +449,15 @@ def _section_title(op) -> str:
     return parent.title.data if parent is not None else "skill"
 
 
-def _lists(block) -> Iterator[list[skill.StepOp]]:
+def _lists(ops: list[Operation]) -> Iterator[list[skill.StepOp]]:
     run: list[skill.StepOp] = []
-    for op in block.ops:
-        if isinstance(op, skill.StepOp) and not (run and op.field("number") == 1):
+    for op in ops:
+        if type(op) is skill.StepOp and not (run and op.number.data == 1):
             run.append(op)
             continue
         if len(run) >= 2:
             yield run
-        run = [op] if isinstance(op, skill.StepOp) else []
+        run = [op] if type(op) is skill.StepOp else []
     if len(run) >= 2:
         yield run
 
@@ -428,11 +491,19 @@ def procedures(
     """Every procedure of a skill, in document order. `assume="stated"` takes each step to
     touch only what it names (an upper bound on parallelism, not a safe plan)."""
     out: list[Procedure] = []
-    taken: set[int] = set()
 
-    def visit(block) -> None:
-        sections = [op for op in block.ops if isinstance(op, skill.SectionOp)]
-        numbered = [s for s in sections if _STEP_TITLE.match(s.title.data)]
+    def visit(block: Block) -> None:
+        ops: list[Operation] = []
+        numbered: list[skill.SectionOp] = []
+        has_steps = False
+        op = block.first_op
+        while op is not None:
+            ops.append(op)
+            if type(op) is skill.StepOp:
+                has_steps = True
+            elif type(op) is skill.SectionOp and _STEP_TITLE.match(op.title.data):
+                numbered.append(op)
+            op = op.next_op
         if len(numbered) >= 2:
             tasks = []
             for index, sec in enumerate(numbered, 1):
@@ -444,14 +515,11 @@ def procedures(
                         label, head, list(_descendant_texts(sec)), sec.span, skill_dir, True, assume
                     )
                 )
-                taken.update(id(o) for o in skill.walk_ops(sec))
             if len({t.label for t in tasks}) == len(tasks):
                 parent = numbered[0].parent_op()
                 title = parent.title.data if isinstance(parent, skill.SectionOp) else "steps"
                 out.append(Procedure(title, _cover(numbered[0], numbered[-1]), tasks))
-        for steps in _lists(block):
-            if id(steps[0]) in taken:
-                continue
+        for steps in _lists(ops) if has_steps else ():
             title = _section_title(steps[0])
             if not _is_procedure(steps, title):
                 continue
@@ -468,10 +536,10 @@ def procedures(
                 for s in steps
             ]
             out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))
-            for s in steps:
-                taken.update(id(o) for o in skill.walk_ops(s))
-        for op in block.ops:
-            if id(op) in taken or isinstance(op, skill.StepOp):
+        # steps, and "Step N" sections when they form a procedure, are tasks: not searched
+        skip = set(numbered) if len(numbered) >= 2 else set()
+        for op in ops:
+            if type(op) is skill.StepOp or (skip and op in skip):
                 continue
             for region in op.regions:
                 inner = region.first_block
@@ -493,9 +561,21 @@ def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
         reasons.setdefault((i, j), []).append(why)
 
     labels = {t.label: i for i, t in enumerate(tasks)}
+    # tasks with the same read and write sets conflict alike: each pair of sets is tried once
+    sets: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+    shape = [
+        sets.setdefault((tuple(sorted(t.reads)), tuple(sorted(t.writes))), len(sets)) for t in tasks
+    ]
+    parsed = [
+        ([_resource(r) for r in reads], [_resource(w) for w in writes]) for reads, writes in sets
+    ]
+    hazards: dict[tuple[int, int], list[str]] = {}
     for j, later in enumerate(tasks):
         for i in range(j):
-            for why in conflicts(tasks[i], later):
+            pair = (shape[i], shape[j])
+            if pair not in hazards:
+                hazards[pair] = _conflicts(*parsed[pair[0]], *parsed[pair[1]])
+            for why in hazards[pair]:
                 edge(i, j, why)
         if j and later.order == "finally":
             for i in range(j):

@@ -74,6 +74,7 @@ def rules() -> Rules:
 _PATHISH = re.compile(r"(?:[\w.*?\[\]{}-]+/)*[\w*?\[\]{}-][\w.*?\[\]{}-]*\.[A-Za-z0-9]{1,8}\Z")
 _DIRISH = re.compile(r"\.?\.?/?(?:[\w.-]+/)+\Z")
 _GLOB = re.compile(r"[*?\[]")
+_VERSION = re.compile(r"\d+(\.\d+)+")
 
 
 def path_resource(word: str) -> str | None:
@@ -85,16 +86,59 @@ def path_resource(word: str) -> str | None:
         word = word[2:] or "."
     if _DIRISH.match(word) or word in (".", "./"):
         return "dir:" + (word.rstrip("/") or ".")
-    if not _PATHISH.match(word) or re.fullmatch(r"\d+(\.\d+)+", word):
+    if not _PATHISH.match(word) or _VERSION.fullmatch(word):
         return None
     return ("glob:" if _GLOB.search(word) else "file:") + word
+
+
+def _shlex(line: str) -> list[str]:
+    """Shell words, with each run of `|&;()<>` a word of its own; plain words when quotes
+    do not match."""
+    if "\\" not in line:
+        return _unescaped_words(line)
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()<>")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        return list(lexer)
+    except ValueError:
+        return line.split()
+
+
+# what shlex (posix, whitespace_split, punctuation_chars) reads on a line without escapes:
+# blanks, a comment, a run of punctuation, a word (of bare and quoted parts), a lone quote
+_SHELL_TOKEN = re.compile(
+    r"""[ \t\r\n]+|#.*|[|&;()<>]+|(?:[^ \t\r\n|&;()<>'"#]+|'[^']*'|"[^"]*")+|.""", re.S
+)
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+def _unquote(quoted: re.Match[str]) -> str:
+    return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+
+
+def _unescaped_words(line: str) -> list[str]:
+    """`_shlex` for a line without backslashes, a few times faster than shlex."""
+    words = []
+    for m in _SHELL_TOKEN.finditer(line):
+        token = m.group()
+        if token[0] in " \t\r\n":
+            continue
+        if token[0] == "#":
+            break
+        if token in ("'", '"'):
+            return line.split()  # no closing quotation
+        if "'" in token or '"' in token:
+            token = _QUOTED.sub(_unquote, token)
+        words.append(token)
+    return words
 
 
 @lru_cache(maxsize=8192)
 def _split_commands(code: str) -> tuple[tuple[str, ...], ...]:
     """Simple commands as word lists; redirections stay as words (`>`, then the target)."""
     code = _blank_heredocs(code)
-    logical = re.sub(r"\\\n", " ", code)
+    logical = code.replace("\\\n", " ")
     out: list[tuple[str, ...]] = []
     for line in logical.splitlines():
         line = line.strip()
@@ -102,13 +146,7 @@ def _split_commands(code: str) -> tuple[tuple[str, ...], ...]:
             continue
         if line.startswith("$ "):
             line = line[2:]
-        try:
-            lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()<>")
-            lexer.whitespace_split = True
-            lexer.commenters = "#"
-            tokens = list(lexer)
-        except ValueError:
-            tokens = line.split()
+        tokens = _shlex(line)
         current: list[str] = []
         for tok in tokens:
             if tok in ("|", "||", "&&", ";", "&", "(", ")", ";;", "|&"):
@@ -122,6 +160,9 @@ def _split_commands(code: str) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
+_REDIRECT = re.compile(r"\d?(>>?|&>|>\|)")
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=")
+_PYTHON = re.compile(r"python3?(\.\d+)?")
 _PATTERN_FIRST = {"jq", "yq", "grep", "egrep", "fgrep", "rg", "ag", "awk"}
 _BUILTINS = {
     "cd", "echo", "export", "set", "source", ".", "printf", "pwd", "test", "[", "true", "false",
@@ -146,7 +187,7 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
     i = 0
     while i < len(words):
         w = words[i]
-        if re.fullmatch(r"\d?(>>?|&>|>\|)", w) or w in (">", ">>"):
+        if _REDIRECT.fullmatch(w) or w in (">", ">>"):
             if i + 1 < len(words) and (res := path_resource(words[i + 1])):
                 writes.add(res)
             i += 2
@@ -161,7 +202,7 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
             continue
         args.append(w)
         i += 1
-    while args and re.match(r"[A-Za-z_]\w*=", args[0]):
+    while args and _ASSIGNMENT.match(args[0]):
         args.pop(0)
     while args and args[0] in ("sudo", "time", "env", "nohup", "exec", "command", "xargs"):
         args.pop(0)
@@ -232,7 +273,7 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
     reads.update(res for _, res in inputs)
     if outputs:
         return reads, writes
-    if re.fullmatch(r"python3?(\.\d+)?", prog) and rest and skill_dir is not None:
+    if _PYTHON.fullmatch(prog) and rest and skill_dir is not None:
         script = _bundled_effects(skill_dir, rest[0])
         if script is not None and "dir:." not in script[1]:
             reads.update(script[0])

@@ -7,7 +7,6 @@ swapped into place, so a failure leaves the old folder (or nothing) there.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -45,7 +44,7 @@ def folder_files(module: ModuleOp) -> dict[str, Emitted]:
     keep their bytes and permission bits; paths inside generated files name the folder's own
     `SKILL.md`, not where it was compiled from."""
     from skillir.env_setup import script
-    from skillir.plan import plan
+    from skillir.plan import dumps, plan
 
     root = _root(module)
     source = root.field("path")
@@ -61,7 +60,7 @@ def folder_files(module: ModuleOp) -> dict[str, Emitted]:
         elif kind == "env-setup":
             files[path] = Emitted(script(module, "SKILL.md").encode("utf-8"), 0o755)
         elif kind == "plan":
-            text = json.dumps(plan(module, "SKILL.md"), indent=2, ensure_ascii=False) + "\n"
+            text = dumps(plan(module, "SKILL.md")) + "\n"
             files[path] = Emitted(text.encode("utf-8"))
     return files
 

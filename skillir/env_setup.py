@@ -24,8 +24,9 @@ from skillir.passes.bind_env import lower, resolve_platform
 
 def bound(dep: env.DepOp) -> tuple[str | None, str | None, str | None]:
     """(check, install, package) from the IR, or bound now for this machine."""
-    checks = [op.command.data for op in dep.body.block.ops if isinstance(op, env.CheckOp)]
-    installs = [op.command.data for op in dep.body.block.ops if isinstance(op, env.InstallOp)]
+    ops = list(dep.body.block.ops)
+    checks = [op.command.data for op in ops if type(op) is env.CheckOp]
+    installs = [op.command.data for op in ops if type(op) is env.InstallOp]
     if checks or installs:
         package = dep.package.data if dep.package else None
         return (checks or [None])[0], (installs or [None])[0], package
@@ -69,31 +70,30 @@ def script(module: ModuleOp, source: str | None = None) -> str:
     for root in cap.skills(module):
         path = source or root.field("path") or "SKILL.md"
         out.append(f"# skill {root.skill_name.data}")
-        for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
-            label = shlex.quote(_label(dep))
+        for dep in [o for o in root.body.block.ops if type(o) is env.DepOp]:
+            name = _label(dep)
+            label = shlex.quote(name)
             check, install, package = bound(dep)
             via = f" (package {package})" if package else ""
-            out.append(f"# {_label(dep)}{via}, from {_where(dep, str(path))}")
+            out.append(f"# {name}{via}, from {_where(dep, str(path))}")
             if check is None:
-                out.append(f"echo {shlex.quote('provided by the harness: ' + _label(dep))}")
+                out.append(f"echo {shlex.quote('provided by the harness: ' + name)}")
                 continue
             out.append(f"if {check}; then")
-            out.append(f"  echo {shlex.quote('present:   ' + _label(dep))}")
+            out.append(f"  echo {shlex.quote('present:   ' + name)}")
             if install is None:
                 hint = {"env": "set it", "service": "start it"}.get(
                     dep.kind.data, "install it by hand"
                 )
                 out.append("else")
-                out.append(
-                    f"  echo {shlex.quote(f'missing:   {_label(dep)} ({hint}; not done here)')}"
-                )
+                out.append(f"  echo {shlex.quote(f'missing:   {name} ({hint}; not done here)')}")
                 out.append(f"  missing+=({label})")
             else:
                 out.append('elif [ "$check_only" = 1 ]; then')
-                out.append(f"  echo {shlex.quote('missing:   ' + _label(dep))}")
+                out.append(f"  echo {shlex.quote('missing:   ' + name)}")
                 out.append(f"  missing+=({label})")
                 out.append("else")
-                out.append(f"  echo {shlex.quote('install:   ' + _label(dep))}")
+                out.append(f"  echo {shlex.quote('install:   ' + name)}")
                 out.append(f"  if ! {{ {install} && {check}; }}; then")
                 out.append(f"    missing+=({label})")
                 out.append("  fi")

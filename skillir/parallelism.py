@@ -13,11 +13,11 @@ not say how many); the critical path counts it once, as its items run at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import networkx as nx
-
 DLP_ITEMS = 4
+_Adjacency = list[dict[int, None]]  # node → its neighbours, in the order the edges came
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,47 @@ class Regions:
         return self.work / self.critical if self.critical else 1.0
 
 
-def _chains(graph: nx.DiGraph) -> list[list[int]]:
+def _chains(succ: _Adjacency, pred: _Adjacency) -> list[list[int]]:
     heads = [
-        n
-        for n in graph.nodes
-        if graph.in_degree(n) != 1 or graph.out_degree(next(iter(graph.predecessors(n)))) != 1
+        n for n in range(len(pred)) if len(pred[n]) != 1 or len(succ[next(iter(pred[n]))]) != 1
     ]
     chains = []
     for head in heads:
         chain = [head]
-        while graph.out_degree(chain[-1]) == 1:
-            nxt = next(iter(graph.successors(chain[-1])))
-            if graph.in_degree(nxt) != 1:
+        while len(succ[chain[-1]]) == 1:
+            nxt = next(iter(succ[chain[-1]]))
+            if len(pred[nxt]) != 1:
                 break
             chain.append(nxt)
         chains.append(chain)
     return chains
+
+
+def _graph(count: int, edges: Iterable[tuple[int, int]]) -> tuple[_Adjacency, _Adjacency]:
+    """Successors and predecessors of each node (duplicate edges count once)."""
+    succ: _Adjacency = [{} for _ in range(count)]
+    pred: _Adjacency = [{} for _ in range(count)]
+    for u, v in edges:
+        succ[u][v] = None
+        pred[v][u] = None
+    return succ, pred
+
+
+def _topological(succ: _Adjacency, pred: _Adjacency) -> list[int]:
+    """The nodes in an order where each comes after its predecessors; ValueError on a cycle."""
+    waiting = [len(p) for p in pred]
+    ready = [n for n, w in enumerate(waiting) if w == 0]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for m in succ[n]:
+            waiting[m] -= 1
+            if not waiting[m]:
+                ready.append(m)
+    if len(order) != len(pred):
+        raise ValueError("the task graph has a cycle")
+    return order
 
 
 def plan_regions(
@@ -62,19 +87,17 @@ def plan_regions(
 ) -> Regions:
     """Regions of a DAG of `count` tasks; `single`: tasks that are one tool call; `mapped`:
     tasks mapped over items (value: how many, None when unknown)."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(count))
-    graph.add_edges_from(edges)
-    if not nx.is_directed_acyclic_graph(graph):
-        raise ValueError("the task graph has a cycle")
-    chains = _chains(graph)
+    succ, pred = _graph(count, edges)
+    order = _topological(succ, pred)
+    chains = _chains(succ, pred)
     owner = {t: i for i, chain in enumerate(chains) for t in chain}
-    seg = nx.DiGraph()
-    seg.add_nodes_from(range(len(chains)))
-    seg.add_edges_from((owner[u], owner[v]) for u, v in graph.edges if owner[u] != owner[v])
+    seg_succ, seg_pred = _graph(
+        len(chains),
+        ((owner[u], owner[v]) for u in range(count) for v in succ[u] if owner[u] != owner[v]),
+    )
     level: dict[int, int] = {}
-    for s in nx.topological_sort(seg):
-        level[s] = max((level[p] + 1 for p in seg.predecessors(s)), default=0)
+    for s in _topological(seg_succ, seg_pred):
+        level[s] = max((level[p] + 1 for p in seg_pred[s]), default=0)
     depth = max(level.values(), default=-1) + 1
     levels: list[list[list[int]]] = [[] for _ in range(depth)]
     for s in sorted(level, key=lambda s: chains[s][0]):
@@ -89,6 +112,6 @@ def plan_regions(
             kinds.append("tlp")
     weight = {t: (mapped[t] or dlp_items) if t in mapped else 1 for t in range(count)}
     finish: dict[int, int] = {}
-    for t in nx.topological_sort(graph):
-        finish[t] = 1 + max((finish[p] for p in graph.predecessors(t)), default=0)
+    for t in order:
+        finish[t] = 1 + max((finish[p] for p in pred[t]), default=0)
     return Regions(levels, kinds, sum(weight.values()), max(finish.values(), default=0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import IO, Any
 
 from xdsl.context import Context
@@ -37,9 +38,9 @@ def _texts(root: skill.SkillSkillOp) -> dict[tuple[int, ...], str]:
     """Instruction text of the step or section each task is anchored to, by span."""
     out: dict[tuple[int, ...], str] = {}
     for op in skill.walk_ops(root):
-        if isinstance(op, skill.StepOp) and op.span is not None:
+        if type(op) is skill.StepOp and op.span is not None:
             out[op.span.data] = op.text.data
-        elif isinstance(op, skill.SectionOp) and op.span is not None:
+        elif type(op) is skill.SectionOp and op.span is not None:
             out[op.span.data] = op.title.data
     return out
 
@@ -126,6 +127,65 @@ def plan(module: ModuleOp, source: str | None = None) -> dict[str, Any]:
     return {"format": SCHEMA, "version": VERSION, "skills": skills}
 
 
+def dumps(doc: Any) -> str:
+    """`json.dumps(doc, indent=2, ensure_ascii=False)` for a document of dicts with string
+    keys, lists and scalars, a few times faster: the standard library indents in pure Python,
+    a generator per level."""
+    out: list[str] = []
+    _dump(doc, "\n", out)
+    return "".join(out)
+
+
+def _dump(value: Any, newline: str, out: list[str]) -> None:
+    if isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        sep = "{" + inner
+        for key, item in value.items():
+            head = sep + encode_basestring(key) + ": "
+            if isinstance(item, (dict, list, tuple)):
+                out.append(head)
+                _dump(item, inner, out)
+            else:
+                out.append(head + _scalar(item))
+            sep = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        if all(isinstance(item, str) for item in value):
+            out.append("[" + inner + ("," + inner).join(map(encode_basestring, value)))
+            out.append(newline + "]")
+            return
+        sep = "[" + inner
+        for item in value:
+            if isinstance(item, (dict, list, tuple)):
+                out.append(sep)
+                _dump(item, inner, out)
+            else:
+                out.append(sep + _scalar(item))
+            sep = "," + inner
+        out.append(newline + "]")
+    else:
+        out.append(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    return json.dumps(value)  # a float as json writes it (NaN, Infinity); else raises as json
+
+
 def _mermaid_id(graph_no: int, label: str) -> str:
     return f"g{graph_no}_" + "".join(c if c.isalnum() else "_" for c in label)
 
@@ -190,7 +250,7 @@ class PlanJsonTarget(Target):
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         ensure_plan(ctx, module)
-        output.write(json.dumps(plan(module), indent=2, ensure_ascii=False) + "\n")
+        output.write(dumps(plan(module)) + "\n")
 
 
 @dataclass(frozen=True)

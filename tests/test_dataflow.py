@@ -5,8 +5,10 @@ property: every topological order of the DAG respects every hazard between the t
 from __future__ import annotations
 
 import itertools
+import shlex
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.context import Context
@@ -14,7 +16,9 @@ from xdsl.context import Context
 from skillir.dataflow import Task, conflicts, dependencies, overlaps
 from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import par
+from skillir.effects import _shlex
 from skillir.frontend import parse_skill
+from skillir.parallelism import plan_regions
 from skillir.passes.build_dataflow import BuildDataflow
 from skillir.passes.extract_parallelism import ExtractParallelism
 from skillir.plan import plan
@@ -286,3 +290,46 @@ def test_graph_verifies_and_prints_tasks_in_document_order():
     doc = compile_plan("1. Read `a`.txt\n2. Read `b.txt`.\n")
     assert [t["id"] for t in doc["graphs"][0]["tasks"]] == ["1", "2"]
     assert par.GraphOp.name == "par.graph"
+
+
+# --- the fast paths give what they stand for -------------------------------------------------
+
+
+def _reference_words(line: str) -> list[str]:
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()<>")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        return list(lexer)
+    except ValueError:
+        return line.split()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab1 -./*=\t|&;()<>#'\"`$é\u3000"), max_size=30))
+def test_shell_words_are_what_shlex_reads(line):
+    assert _shlex(line) == _reference_words(line)
+
+
+graphs = st.tuples(st.integers(0, 9), st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs)
+def test_regions_work_and_critical_path_are_the_graphs(spec):
+    count, pairs = spec
+    edges = [(i, j) for i, j in pairs if i < j < count]
+    g = nx.DiGraph()
+    g.add_nodes_from(range(count))
+    g.add_edges_from(edges)
+    regions = plan_regions(count, edges, single=set(), mapped={})
+    assert regions.work == count
+    assert regions.critical == (nx.dag_longest_path_length(g) + 1 if count else 0)
+    tasks = sorted(t for level in regions.levels for chain in level for t in chain)
+    assert tasks == list(range(count))
+
+
+@pytest.mark.parametrize("edges", [[(0, 1), (1, 0)], [(0, 0)]])
+def test_a_cycle_is_an_error(edges):
+    with pytest.raises(ValueError, match="cycle"):
+        plan_regions(2, edges, single=set(), mapped={})

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from skillir.plan import dumps
 from skillir.tools.skill_translate import main as translate
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -100,3 +103,14 @@ def test_every_corpus_plan_validates(capsys: pytest.CaptureFixture[str]) -> None
         check(json.loads(capsys.readouterr().out))
         checked += 1
     assert checked >= 75
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+)
+
+
+@given(json_values)
+def test_dumps_writes_what_json_dumps_writes(value) -> None:
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)

@@ -15,7 +15,7 @@ import pytest
 
 from skillir.catalog import PRIMITIVE_IDS
 from skillir.harnesses import ROLES, harness, harnesses
-from skillir.passes.lower_to_target import rewrite_tool_names
+from skillir.passes.lower_to_target import bundled_files, rewrite_tool_names
 from skillir.tools.skill_opt import main as opt
 from skillir.tools.skill_translate import HARNESS_TARGETS
 from skillir.tools.skill_translate import main as translate
@@ -198,6 +198,29 @@ def test_bundled_files_keep_their_modes(
     assert (out / "plan.json").stat().st_mode & 0o777 == 0o644
     assert "SKILL.md:" in (out / "env-setup.sh").read_text()  # paths of the folder itself
     assert json.loads((out / "plan.json").read_text())["skills"][0]["source"] == "SKILL.md"
+
+
+def test_bundled_files_are_what_rglob_finds(tmp_path: Path):
+    folder = tmp_path / "skill"
+    for rel in ("SKILL.md", "a-b", "a/b", "a/SKILL.md", ".hidden", "venv", "x/node_modules/y"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text("")
+    (tmp_path / "outside.txt").write_text("")
+    (folder / "inside").symlink_to(folder / "a" / "b")
+    (folder / "outside").symlink_to(tmp_path / "outside.txt")
+    (folder / "dir-link").symlink_to(folder / "a")
+    (folder / "broken").symlink_to(tmp_path / "missing")
+    expected = [
+        path.relative_to(folder).as_posix()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and path.resolve().is_relative_to(folder.resolve())
+        and not {".git", "__pycache__", "node_modules", ".venv", "venv"} & set(path.parts)
+        and path.relative_to(folder).as_posix() != "SKILL.md"
+    ]
+    assert (
+        list(bundled_files(folder)) == expected == [".hidden", "a/SKILL.md", "a/b", "a-b", "inside"]
+    )
 
 
 def test_lowering_twice_adds_each_note_once(skill_dir: Path, capsys: pytest.CaptureFixture[str]):
