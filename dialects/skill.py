@@ -23,13 +23,17 @@ after an op's own text: printing the unmodified IR back gives the document byte 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntAttr, UnitAttr
-from xdsl.ir import Attribute, Block, Data, Dialect, Operation, Region
+from xdsl.dialects.builtin import UNKNOWN_LOC, IntAttr, UnitAttr
+from xdsl.ir import Attribute, Block, Data, Dialect, Operation, Region, SSAValues
 from xdsl.irdl import (
+    AttributeDef,
     IRDLOperation,
+    OptionalDef,
+    PropertyDef,
     irdl_attr_definition,
     irdl_op_definition,
     opt_prop_def,
@@ -96,6 +100,13 @@ def _walk_regions(regions: tuple[Region, ...], out: list[Operation]) -> None:
             block = block._next_block
 
 
+def _verify_only(self: Attribute) -> None:
+    """`Attribute.__post_init__` less its check that the class is a `Data` or a
+    `ParametrizedAttribute` (a subclass of `Data` always is): making the attribute takes
+    half the time, and the frontend makes a few per block."""
+    self.verify()
+
+
 @irdl_attr_definition
 class TextAttr(Data[str]):
     """Text that prints as raw UTF-8 in both the custom and the generic format.
@@ -105,6 +116,7 @@ class TextAttr(Data[str]):
     """
 
     name = "skill.text"
+    __post_init__ = _verify_only
 
     @classmethod
     def parse_parameter(cls, parser: AttrParser) -> str:
@@ -121,6 +133,7 @@ class SpanAttr(Data[tuple[int, int, int, int]]):
     """Source span: first line and column, last line and column (1-based, inclusive end)."""
 
     name = "skill.span"
+    __post_init__ = _verify_only
 
     @property
     def line(self) -> int:
@@ -178,17 +191,24 @@ class FieldOp(IRDLOperation):
         """Build from plain Python values (`str`, `int`, `bool` for unit, an attribute for
         `attr`; None = absent)."""
         props: dict[str, Attribute] = {} if span is None else {"span": span}
+        kinds = cls.FIELDS
         for key, value in fields.items():
             if value is None or value is False:
                 continue
-            props[key] = _to_attr(cls.FIELDS[key], value)
-        return cls.create(properties=props, regions=[Region(Block(list(children)))])
+            props[key] = _to_attr(kinds[key], value)
+        op = _create_field_op(cls, props)
+        block = op.regions[0].first_block
+        for child in children:
+            block.add_op(child)  # type: ignore[union-attr]
+        return op
 
     def field(self, key: str) -> str | int | bool | None:
         """The Python value of a property, None when absent."""
         attr = self.properties.get(key)
         if attr is None:
             return None
+        if type(attr) in _PLAIN_DATA:  # the common case, without the slower ABC check below
+            return attr.data  # type: ignore[attr-defined]
         if isinstance(attr, UnitAttr):
             return True
         return attr.data  # type: ignore[attr-defined]
@@ -245,8 +265,62 @@ class SkillOp(FieldOp):
     """Base of every `skill` op."""
 
 
+_NO_VALUES: SSAValues = SSAValues()
+
+
+@cache
+def _defaults(cls: type[IRDLOperation]) -> tuple[dict[str, Attribute], dict[str, Attribute]]:
+    """The properties and attributes IRDL's `__post_init__` fills in when absent."""
+    op_def = cls.get_irdl_definition()
+
+    def filled(fields: Mapping[str, PropertyDef | AttributeDef]) -> dict[str, Attribute]:
+        return {
+            name: field.default_value
+            for name, field in fields.items()
+            if not isinstance(field, OptionalDef) and field.default_value is not None
+        }
+
+    return filled(op_def.properties), filled(op_def.attributes)
+
+
+def _create_field_op(cls: type[FieldOp], properties: dict[str, Attribute]) -> FieldOp:
+    """What `cls.create(properties=properties, regions=[Region(Block())])` returns, built in
+    a fifth of the time (the parser builds some 80 ops per skill); it keeps `properties`.
+
+    `Operation.__init__` is generic: it builds use lists for zero operands and successors,
+    SSA results for zero result types, attaches the region and block through checks that a
+    fresh region and block always pass, and IRDL's `__post_init__` looks the definition up to
+    fill in defaults. A `FieldOp` has no operands, results or successors and one single-block
+    region, so this sets the fields those steps leave behind directly (defaults from a
+    per-class table). It writes xDSL's private fields (`_operands`, `_first_block`, ...) as
+    `Operation.__init__`, `Block.__init__` and `Region.add_block` of xdsl 0.74 do; the pin
+    (`xdsl>=0.74,<0.75`) keeps them, and a test compares the result with `create`'s.
+    """
+    block = Block.__new__(Block)
+    block._args = ()
+    block._first_op = block._last_op = None
+    region = Region.__new__(Region)
+    region._first_block = region._last_block = block
+    block.parent = region
+    op = cls.__new__(cls)
+    op._operands = _NO_VALUES
+    op._operand_uses = ()
+    op.results = _NO_VALUES
+    default_props, default_attrs = _defaults(cls)
+    for name, value in default_props.items():
+        properties.setdefault(name, value)
+    op.properties = properties
+    op.attributes = dict(default_attrs)
+    op.location = UNKNOWN_LOC
+    op._successors = ()
+    op._successor_uses = ()
+    op.regions = (region,)
+    region.parent = op
+    return op
+
+
 def _to_attr(kind: str, value: str | int | bool | Attribute) -> Attribute:
-    if isinstance(value, Attribute):
+    if not isinstance(value, (str, int)) and isinstance(value, Attribute):  # the ABC check is slow
         return value
     if kind == "int":
         return IntAttr(int(value))
@@ -293,6 +367,7 @@ def parse_text(parser: AttrParser) -> str:
 
 
 _LAYOUT = {"raw": "str", "blank": "blank"}
+_PLAIN_DATA = frozenset((TextAttr, IntAttr))
 
 
 @irdl_op_definition

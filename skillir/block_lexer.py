@@ -2,8 +2,11 @@
 
 Markdown block structure is decided line by line with a little state (open fence, open
 paragraph, the stack of list items), which a context-free grammar cannot express. This lexer
-emits one token per line, typed by that state, plus zero-width `_INDENT`/`_DEDENT` tokens
-around the content of each list item; the grammar then assembles blocks from them.
+types each line by that state, emits a zero-width `_DEDENT` token where a list item ends, and
+gives a run of consecutive lines of a repeatable type (`TEXT`, `CODE`, `BLANK` ...) one token
+spanning them (`line` to `end_line`); the grammar then assembles blocks from them. Such a run
+always belongs to one block (only a line of another type ends a paragraph, a table, ...), and
+feeding Lark one token per run instead of one per line halves its work.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ SETEXT_RE = re.compile(r"^[ \t]*(=+|-+)[ \t]*$")
 RULE_RE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 BULLET_RE = re.compile(r"^([ \t]*)([-*+])([ \t]+|$)")
 ORDERED_RE = re.compile(r"^([ \t]*)(\d{1,9})([.)])([ \t]+|$)")
-QUOTE_RE = re.compile(r"^[ \t]*>")
 # CommonMark HTML block starts: comments, processing instructions, declarations, block-level
 # tags (anything may follow), and any other tag only when it stands alone on its line.
 BLOCK_TAGS = (
@@ -57,9 +59,17 @@ def columns(line: str) -> int:
 
 def list_marker(line: str) -> re.Match[str] | None:
     """The bullet or ordered-list marker that opens `line`, if any (thematic breaks excluded)."""
-    if RULE_RE.match(line):
+    return _list_marker(line, line.lstrip(" \t")[:1])
+
+
+def _list_marker(line: str, first: str) -> re.Match[str] | None:
+    """`list_marker`, given the first character of `line` after spaces and tabs (the patterns
+    are only tried where that character can start them)."""
+    if first in "-*_" and RULE_RE.match(line):
         return None
-    return BULLET_RE.match(line) or ORDERED_RE.match(line)
+    if first in "-*+":
+        return BULLET_RE.match(line)
+    return ORDERED_RE.match(line) if first.isdecimal() else None
 
 
 @dataclass
@@ -86,6 +96,11 @@ class _State:
     html: str | None = None  # "comment" (ends at -->) or "block" (ends at a blank line)
     table: bool = False
     indented_code: bool = False
+    dedents: int = 0  # list items closed by the current line
+
+
+# Line types that repeat within one block: a run of them becomes one token.
+MERGED = frozenset(("TEXT", "LEAD", "CODE", "INDENTED", "TABLE_ROW", "QUOTE", "HTML", "BLANK"))
 
 
 class BlockLexer(Lexer):
@@ -100,62 +115,76 @@ class BlockLexer(Lexer):
         start = 0
         if data.frontmatter is not None:
             start = data.frontmatter.end_line
-            yield _token("FRONTMATTER", data.frontmatter.raw, 1)
-        mixed_tabs = 0
+            yield _token("FRONTMATTER", lines, 0, start)
+        mixed_tabs = False
+        run, run_start = "", start  # the pending run of lines ("" for none) and its first line
         for index in range(start, len(lines)):
-            line = lines[index]
-            content = line.rstrip("\r\n")
-            lineno = index + 1
-            lead = content[: len(content) - len(content.lstrip(" \t"))]
-            if " " in lead and "\t" in lead:
-                mixed_tabs += 1
-                if mixed_tabs == 1:
+            content = lines[index].rstrip("\r\n")
+            body = content.lstrip(" \t")
+            if "\t" in content and not mixed_tabs:
+                lead = content[: len(content) - len(body)]
+                if " " in lead and "\t" in lead:
+                    mixed_tabs = True
                     data.sink.warning(
-                        lineno, 1, "indentation mixes tabs and spaces (tab stops of 4 assumed)"
+                        index + 1, 1, "indentation mixes tabs and spaces (tab stops of 4 assumed)"
                     )
-            yield from self._classify(lines, index, content, lineno, state)
+            first = body[:1]
+            if state.fence is not None and first != state.fence.char:
+                kind = "CODE"  # the common case of `_classify`'s first branch, without a call
+            else:
+                kind = self._classify(lines, index, content, first, state)
+            if kind == run and not state.dedents:
+                continue
+            if run:
+                yield _token(run, lines, run_start, index)
+            for _ in range(state.dedents):
+                yield _token("_DEDENT", lines, index, index)
+            state.dedents = 0
+            if kind in MERGED:
+                run, run_start = kind, index
+            else:
+                run = ""
+                yield _token(kind, lines, index, index + 1)
+        if run:
+            yield _token(run, lines, run_start, len(lines))
         for _ in state.items:
-            yield _token("_DEDENT", "", len(lines) + 1)
+            yield _token("_DEDENT", lines, len(lines), len(lines))
 
     def _classify(
-        self, lines: list[str], index: int, content: str, lineno: int, state: _State
-    ) -> Iterator[Token]:
-        raw = lines[index]
+        self, lines: list[str], index: int, content: str, first: str, state: _State
+    ) -> str:
+        """The type of line `index` (`content` without its ending, `first` its first character
+        after spaces and tabs); counts the list items it closes in `state.dedents`."""
         if state.fence is not None:
-            match = FENCE_RE.match(content)
-            if (
-                match
-                and match.group(1)[0] == state.fence.char
-                and len(match.group(1)) >= state.fence.length
-                and not match.group(2).strip()
-            ):
-                state.fence = None
-                yield _token("FENCE_END", raw, lineno)
-            else:
-                yield _token("CODE", raw, lineno)
-            return
+            if first == state.fence.char:
+                match = FENCE_RE.match(content)
+                if (
+                    match
+                    and len(match.group(1)) >= state.fence.length
+                    and not match.group(2).strip()
+                ):
+                    state.fence = None
+                    return "FENCE_END"
+            return "CODE"
         if state.html == "comment":
             if "-->" in content:
                 state.html = None
-            yield _token("HTML", raw, lineno)
-            return
+            return "HTML"
         if not content.strip():
             state.paragraph = state.lead = state.table = False
             if state.html == "block":
                 state.html = None
             if state.indented_code and self._indented_code_resumes(lines, index, state):
-                yield _token("INDENTED", raw, lineno)
-            else:
-                state.indented_code = False
-                yield _token("BLANK", raw, lineno)
-            return
+                return "INDENTED"
+            state.indented_code = False
+            return "BLANK"
 
         col = columns(content)
-        marker = list_marker(content)
+        marker = _list_marker(content, first)
         lazy = (
             state.paragraph
             and marker is None
-            and not self._interrupts(content)
+            and not self._interrupts(content, first)
             and not ("|" in content and self._table_follows(lines, index))
         )
         if not lazy:
@@ -163,70 +192,66 @@ class BlockLexer(Lexer):
                 state.items.pop()
                 state.paragraph = state.lead = state.table = state.indented_code = False
                 state.html = None
-                yield _token("_DEDENT", "", lineno)
+                state.dedents += 1
         base = state.items[-1] + 1 if state.items else 0
 
         if state.html == "block":
-            yield _token("HTML", raw, lineno)
-            return
+            return "HTML"
         if state.indented_code and col - base >= 4:
-            yield _token("INDENTED", raw, lineno)
-            return
+            return "INDENTED"
         state.indented_code = False
         if state.table and "|" in content:
-            yield _token("TABLE_ROW", raw, lineno)
-            return
+            return "TABLE_ROW"
         state.table = False
         if lazy:
-            yield _token("LEAD" if state.lead else "TEXT", raw, lineno)
-            return
-        if state.paragraph and not state.lead and SETEXT_RE.match(content) and col - base < 4:
+            return "LEAD" if state.lead else "TEXT"
+        if (
+            state.paragraph
+            and not state.lead
+            and first in "=-"
+            and SETEXT_RE.match(content)
+            and col - base < 4
+        ):
             state.paragraph = False
-            yield _token("SETEXT", raw, lineno)
-            return
+            return "SETEXT"
         if not state.paragraph and col - base >= 4 and marker is None:
             state.indented_code = True
-            yield _token("INDENTED", raw, lineno)
-            return
+            return "INDENTED"
         state.paragraph = state.lead = False
-        if fence := FENCE_RE.match(content):
+        if first in "`~" and (fence := FENCE_RE.match(content)):
             if fence.group(1)[0] != "`" or "`" not in fence.group(2):
                 state.fence = _Fence(fence.group(1)[0], len(fence.group(1)))
-                yield _token("FENCE", raw, lineno)
-                return
-        if ATX_RE.match(content):
-            yield _token("ATX", raw, lineno)
-        elif RULE_RE.match(content):
-            yield _token("RULE", raw, lineno)
-        elif marker is not None:
+                return "FENCE"
+        if first == "#" and ATX_RE.match(content):
+            return "ATX"
+        if first in "-*_" and RULE_RE.match(content):
+            return "RULE"
+        if marker is not None:
             state.items.append(col)
             state.paragraph = state.lead = bool(content[marker.end() :].strip())
-            yield _token("ITEM", raw, lineno)
-            yield _token("_INDENT", "", lineno)
-        elif QUOTE_RE.match(content):
-            yield _token("QUOTE", raw, lineno)
-        elif HTML_RE.match(content):
+            return "ITEM"
+        if first == ">":
+            return "QUOTE"
+        if first == "<" and HTML_RE.match(content):
             state.html = "comment" if content.lstrip().startswith("<!--") else "block"
             if state.html == "comment" and "-->" in content:
                 state.html = None
-            yield _token("HTML", raw, lineno)
-        elif "|" in content and self._table_follows(lines, index):
+            return "HTML"
+        if "|" in content and self._table_follows(lines, index):
             state.table = True
-            yield _token("TABLE_ROW", raw, lineno)
-        else:
-            state.paragraph = True
-            yield _token("TEXT", raw, lineno)
+            return "TABLE_ROW"
+        state.paragraph = True
+        return "TEXT"
 
     @staticmethod
-    def _interrupts(content: str) -> bool:
-        """Whether a line ends an open paragraph instead of continuing it."""
-        return bool(
-            FENCE_RE.match(content)
-            or ATX_RE.match(content)
-            or RULE_RE.match(content)
-            or QUOTE_RE.match(content)
-            or SETEXT_RE.match(content)
-        )
+    def _interrupts(content: str, first: str) -> bool:
+        """Whether a line ends an open paragraph instead of continuing it: a fence, heading,
+        thematic break, quote or setext underline."""
+        if first in "`~":
+            return bool(FENCE_RE.match(content))
+        if first in "#>":
+            return first == ">" or bool(ATX_RE.match(content))
+        return first in "-*_=" and bool(RULE_RE.match(content) or SETEXT_RE.match(content))
 
     @staticmethod
     def _table_follows(lines: list[str], index: int) -> bool:
@@ -243,5 +268,10 @@ class BlockLexer(Lexer):
         return False
 
 
-def _token(kind: str, value: str, line: int) -> Token:
-    return Token(kind, value, line=line, column=1, end_line=line, end_column=len(value) + 1)
+def _token(kind: str, lines: list[str], start: int, end: int) -> Token:
+    """A token of type `kind` spanning `lines[start:end]` (zero-width when `start == end`)."""
+    if end == start:
+        return Token(kind, "", None, start + 1, 1, start + 1, 1)
+    value = lines[start] if end - start == 1 else "".join(lines[start:end])
+    # positional (type, value, start_pos, line, column, end_line, end_column): twice as fast
+    return Token(kind, value, None, start + 1, 1, end, len(lines[end - 1]) + 1)

@@ -9,7 +9,7 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 from xdsl.dialects.builtin import IntAttr, ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Block, Operation
 
 from skillir import inline
 from skillir.block_lexer import ATX_RE, FENCE_RE, BlockLexer, SourceLines, columns, list_marker
@@ -119,6 +119,8 @@ def _split_on_newline(text: str) -> list[str]:
 
 def strip_columns(line: str, width: int) -> str:
     """Remove up to `width` columns of leading whitespace (a tab that would overshoot stays)."""
+    if not width:
+        return line
     col = 0
     for index, ch in enumerate(line):
         if col >= width or ch not in " \t":
@@ -130,8 +132,8 @@ def strip_columns(line: str, width: int) -> str:
     return ""
 
 
-def _content(token: Token) -> str:
-    return token[:-1] if token.endswith("\n") else str(token)
+def _content(line: str) -> str:
+    return line[:-1] if line.endswith("\n") else line
 
 
 def previous_written(step: skill.StepOp) -> int:
@@ -141,42 +143,46 @@ def previous_written(step: skill.StepOp) -> int:
     return int(match.group(2)) if match and match.re.groups == 4 else step.number.data
 
 
-def _split_blank(tokens: list[Token]) -> tuple[list[Token], str]:
-    own = [t for t in tokens if t.type != "BLANK"]
-    return own, "".join(t for t in tokens if t.type == "BLANK")
-
-
 class _Builder:
     def __init__(self, lines: list[str], sink: DiagnosticSink):
         self.lines = lines
         self.sink = sink
 
+    def _own(self, children: list[Tree | Token]) -> tuple[list[Token], list[str], str]:
+        """A block's tokens other than blank lines, the lines they span (each keeping its
+        ending; blank lines only trail a block, so these are contiguous), and the blank lines."""
+        tokens: list[Token] = []
+        blank = ""
+        for child in children:
+            if isinstance(child, Token):
+                if child.type == "BLANK":
+                    blank += child
+                else:
+                    tokens.append(child)
+        return tokens, self.lines[tokens[0].line - 1 : tokens[-1].end_line], blank
+
     def blocks(self, trees: list[Tree], indent: int) -> list[Operation]:
         """Build sibling blocks and fold headings into nested sections."""
         out: list[Operation] = []
-        open_sections: list[skill.SectionOp] = []
+        open_sections: list[tuple[int, Block]] = []  # level and body of each open section
         for tree in trees:
             op = self.block(tree, indent)
-            if isinstance(op, skill.SectionOp):
-                while open_sections and open_sections[-1].level.data >= op.level.data:
+            is_section = type(op) is skill.SectionOp
+            if is_section:
+                level = op.properties["level"].data
+                while open_sections and open_sections[-1][0] >= level:
                     open_sections.pop()
-                self._append(out, open_sections, op, indent)
-                open_sections.append(op)
+            target = open_sections[-1][1] if open_sections else None
+            last = target.last_op if target is not None else (out[-1] if out else None)
+            if type(op) is skill.StepOp and type(last) is skill.StepOp:
+                self._renumber(op, last, indent)
+            if target is not None:
+                target.add_op(op)
             else:
-                self._append(out, open_sections, op, indent)
+                out.append(op)
+            if is_section:
+                open_sections.append((level, op.body.block))
         return out
-
-    def _append(
-        self, out: list[Operation], sections: list[skill.SectionOp], op: Operation, indent: int
-    ) -> None:
-        target = sections[-1].body.block.ops if sections else out
-        last = target.last if sections else (out[-1] if out else None)
-        if isinstance(op, skill.StepOp) and isinstance(last, skill.StepOp):
-            self._renumber(op, last, indent)
-        if sections:
-            sections[-1].body.block.add_op(op)
-        else:
-            out.append(op)
 
     def _renumber(self, step: skill.StepOp, previous: skill.StepOp, indent: int) -> None:
         """Give a step its ordinal in its list (Markdown ignores the numbers after the first);
@@ -196,12 +202,14 @@ class _Builder:
                 line, col, f"step is numbered {written} but is step {ordinal} of its list"
             )
 
-    def _finish(self, op: skill.SkillOp, own: list[Token], indent: int) -> skill.SkillOp:
+    def _finish(
+        self, op: skill.SkillOp, own: list[str], first_line: int, indent: int
+    ) -> skill.SkillOp:
         """Set the span, and `raw` where the canonical rendering differs from the source."""
         first, last = own[0], own[-1]
         lead = len(first) - len(first.lstrip(" \t"))
         op.properties["span"] = skill.SpanAttr(
-            (first.line, lead + 1, last.line, max(len(_content(last)), 1))
+            (first_line, lead + 1, first_line + len(own) - 1, max(len(_content(last)), 1))
         )
         source = "".join(own)
         if canonical_text(op, indent) != source:
@@ -212,7 +220,11 @@ class _Builder:
         self, op: skill.SkillOp, text: str, first_line: int, prose: bool = True, table: bool = False
     ) -> None:
         """Add constraint / resource_ref ops found in `text`, whose line 0 is `first_line`."""
-        for found in inline.scan_table(text) if table else inline.scan(text, prose):
+        spans = inline.scan_table(text) if table else inline.scan(text, prose)
+        if not spans:
+            return
+        block = op.body.block
+        for found in spans:
             row = text.count("\n", 0, found.offset)
             line_start = text.rfind("\n", 0, found.offset) + 1
             rel_line = text[line_start:].split("\n", 1)[0]
@@ -238,19 +250,19 @@ class _Builder:
                 ann = skill.ResourceRefOp.build_op(
                     span, path=found.path, kind=found.kind, link=found.link
                 )
-            op.body.block.add_op(ann)
+            block.add_op(ann)
 
     def block(self, tree: Tree, indent: int) -> Operation:
         kind = tree.data
-        tokens: list[Token] = [t for t in tree.children if isinstance(t, Token)]
-        own, blank = _split_blank(tokens)
-        blank_arg = blank or None
         if kind == "item":
             return self.item(tree, indent)
+        tokens, own, blank = self._own(tree.children)
+        blank_arg = blank or None
+        first_line = tokens[0].line
         if kind == "paragraph":
-            text = "\n".join(strip_columns(_content(t), indent) for t in own)
+            text = "\n".join([strip_columns(_content(line), indent) for line in own])
             op = skill.ProseOp.build_op(text=text, blank=blank_arg)
-            self._annotate(op, text, own[0].line)
+            self._annotate(op, text, first_line)
         elif kind == "heading":
             line = _content(own[0]).strip()
             level = len(ATX_RE.match(line).group(1))
@@ -260,45 +272,49 @@ class _Builder:
                 title = closing.strip()
             op = skill.SectionOp.build_op(level=level, title=title, blank=blank_arg)
         elif kind == "setext":
-            title = " ".join(_content(t).strip() for t in own[:-1])
+            title = " ".join([_content(line).strip() for line in own[:-1]])
             level = 1 if own[-1].strip().startswith("=") else 2
             op = skill.SectionOp.build_op(level=level, title=title, blank=blank_arg)
         elif kind == "fenced":
-            op = self.fenced(own, indent, blank_arg)
+            op = self.fenced(own, first_line, tokens[-1].type == "FENCE_END", indent, blank_arg)
         elif kind == "indented":
-            text = "".join(strip_columns(t, indent + 4) if t.strip() else t for t in own)
+            text = "".join(
+                [strip_columns(line, indent + 4) if line.strip() else line for line in own]
+            )
             op = skill.CodeOp.build_op(lang="", text=text, fence="", blank=blank_arg)
-            self._annotate(op, text, own[0].line, prose=False)
+            self._annotate(op, text, first_line, prose=False)
         elif kind == "quote":
             quoted = []
-            for t in own:
-                body = strip_columns(_content(t), indent).lstrip(" \t")[1:]
+            for line in own:
+                body = strip_columns(_content(line), indent).lstrip(" \t")[1:]
                 quoted.append(body[1:] if body.startswith(" ") else body)
             text = "\n".join(quoted)
             op = skill.QuoteOp.build_op(text=text, blank=blank_arg)
-            self._annotate(op, text, own[0].line)
+            self._annotate(op, text, first_line)
         elif kind in ("table", "html"):
-            text = "\n".join(strip_columns(_content(t), indent) for t in own)
+            text = "\n".join([strip_columns(_content(line), indent) for line in own])
             cls = skill.TableOp if kind == "table" else skill.HtmlOp
             op = cls.build_op(text=text, blank=blank_arg)
             if kind == "table":
-                self._annotate(op, text, own[0].line, table=True)
+                self._annotate(op, text, first_line, table=True)
         else:  # rule
             op = skill.RuleOp.build_op(blank=blank_arg)
-        return self._finish(op, own, indent)
+        return self._finish(op, own, first_line, indent)
 
-    def fenced(self, own: list[Token], indent: int, blank: str | None) -> skill.CodeOp:
+    def fenced(
+        self, own: list[str], first_line: int, closed: bool, indent: int, blank: str | None
+    ) -> skill.CodeOp:
         match = FENCE_RE.match(_content(own[0]))
         assert match is not None
         fence, info = match.group(1), match.group(2).strip()
-        closed = own[-1].type == "FENCE_END" and len(own) > 1
         body = own[1:-1] if closed else own[1:]
-        text = "".join(strip_columns(t, columns(own[0])) for t in body)
+        width = columns(own[0])
+        text = "".join([strip_columns(line, width) for line in body])
         lang = info.split()[0] if info else ""
         if not closed:
             self.sink.warning(
-                own[0].line,
-                columns(own[0]) + 1,
+                first_line,
+                width + 1,
                 "code fence is not closed; the code block runs to the end of the file",
             )
         op = skill.CodeOp.build_op(
@@ -309,13 +325,13 @@ class _Builder:
             unclosed=not closed,
             blank=blank,
         )
-        self._annotate(op, text, own[0].line + 1, prose=False)
+        self._annotate(op, text, first_line + 1, prose=False)
         return op
 
     def item(self, tree: Tree, indent: int) -> Operation:
-        tokens = [t for t in tree.children if isinstance(t, Token)]
+        tokens, own, blank = self._own(tree.children)
+        first_line = tokens[0].line
         subtrees = [t for t in tree.children if isinstance(t, Tree)]
-        own, blank = _split_blank(tokens)
         marker_line = _content(own[0])
         match = list_marker(marker_line)
         assert match is not None
@@ -331,18 +347,17 @@ class _Builder:
                 text="", marker=match.group(2) if match.group(2) != "-" else None
             )
         width = item_width(op)
-        rest = [strip_columns(_content(t), indent + width) for t in own[1:]]
-        text = "\n".join([first, *rest]) if own[1:] else first
+        rest = [strip_columns(_content(line), indent + width) for line in own[1:]]
+        text = "\n".join([first, *rest]) if rest else first
         op.properties["text"] = skill.TextAttr(text)
         if blank:
             op.properties["blank"] = skill.TextAttr(blank)
         child_col = indent + width
         if subtrees:
-            first_token = next(t for t in subtrees[0].scan_values(lambda v: isinstance(v, Token)))
-            child_col = columns(first_token)
+            child_col = columns(subtrees[0].children[0])  # every block opens with a token
         if child_col - indent != width:
             op.properties["indent"] = IntAttr(child_col - indent)
-        self._annotate(op, text, own[0].line)
-        for child in self.blocks(subtrees, child_col):
-            op.body.block.add_op(child)
-        return self._finish(op, own, indent)
+        self._annotate(op, text, first_line)
+        if subtrees:
+            op.body.block.add_ops(self.blocks(subtrees, child_col))
+        return self._finish(op, own, first_line, indent)

@@ -8,6 +8,7 @@ come out in the canonical form at the indentation of the container they are plac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import IO
@@ -24,9 +25,20 @@ BOM = "\ufeff"
 
 def item_width(op: skill.StepOp | skill.BulletOp) -> int:
     """Columns from the list marker to the item's text in the canonical form (`1. `, `- `)."""
-    if isinstance(op, skill.StepOp):
-        return len(f"{op.number.data}{op.field('delim') or '.'} ")
-    return len(f"{op.field('marker') or '-'} ")
+    return len(_marker(op))
+
+
+def _marker(op: skill.StepOp | skill.BulletOp) -> str:
+    """An item's list marker in canonical form, with the space after it."""
+    return _step_marker(op) if isinstance(op, skill.StepOp) else _bullet_marker(op)
+
+
+def _step_marker(op: skill.StepOp) -> str:
+    return f"{op.properties['number'].data}{op.field('delim') or '.'} "
+
+
+def _bullet_marker(op: skill.BulletOp) -> str:
+    return f"{op.field('marker') or '-'} "
 
 
 def child_indent(op: Operation, indent: int) -> int:
@@ -39,15 +51,16 @@ def child_indent(op: Operation, indent: int) -> int:
 
 def _lines(text: str, first: str, rest: str) -> str:
     """Prefix the first line with `first`, the others with `rest` (nothing on empty lines)."""
-    out = []
-    for index, line in enumerate(text.split("\n")):
-        prefix = first if index == 0 else rest
-        out.append((prefix + line if line or index == 0 else "") + "\n")
-    return "".join(out)
+    if not rest or "\n" not in text:
+        return f"{first}{text}\n"
+    head, *tail = text.split("\n")
+    return f"{first}{head}\n" + "".join(f"{rest}{line}\n" if line else "\n" for line in tail)
 
 
 def _body_lines(text: str, prefix: str) -> str:
     """Lines of a code body (each already ending in a newline), indented unless empty."""
+    if not prefix:
+        return text
     return "".join(prefix + line if line.strip("\n") else line for line in text.splitlines(True))
 
 
@@ -77,59 +90,103 @@ def canonical_text(op: Operation, indent: int) -> str:
 
 
 def _canonical(op: Operation, kind: str | None, indent: int) -> str:
-    pad = " " * indent
-    if kind == "skill":
-        return (BOM if op.bom is not None else "") + (op.field("frontmatter") or "")
-    if kind == "section":
-        return f"{pad}{'#' * op.level.data} {op.title.data}\n"
+    text = _CANONICAL.get(kind or "")
+    return text(op, " " * indent) if text is not None else ""
+
+
+def _skill_text(op: skill.SkillSkillOp, pad: str) -> str:
+    return (BOM if op.bom is not None else "") + (op.field("frontmatter") or "")
+
+
+def _section_text(op: skill.SectionOp, pad: str) -> str:
+    return f"{pad}{'#' * op.level.data} {op.title.data}\n"
+
+
+def _item_text(op: skill.StepOp | skill.BulletOp, pad: str, head: str | None = None) -> str:
+    """The canonical text of a list item at indentation `pad`; `head` is its `_marker`."""
+    head = _marker(op) if head is None else head
+    text = op.properties["text"].data
+    lines = _lines(text, pad + head, pad + " " * len(head))
+    return lines if text else lines.rstrip(" \n") + "\n"
+
+
+def _code_text(op: skill.CodeOp, pad: str) -> str:
+    fence = op.field("fence")
+    if fence == "":
+        return _body_lines(op.text.data, pad + "    ")
+    fence = fence or "```"
+    info = op.field("info") or op.lang.data
+    close = "" if op.unclosed is not None else f"{pad}{fence}\n"
+    return f"{pad}{fence}{info}\n{_body_lines(op.text.data, pad)}{close}"
+
+
+def _quote_text(op: skill.QuoteOp, pad: str) -> str:
+    return "".join(f"{pad}> {line}\n" if line else f"{pad}>\n" for line in op.text.data.split("\n"))
+
+
+def _rule_text(op: skill.RuleOp, pad: str) -> str:
+    return f"{pad}---\n"
+
+
+def _plain_text(op: skill.ProseOp | skill.TableOp | skill.HtmlOp, pad: str) -> str:
+    return _lines(op.text.data, pad, pad)
+
+
+_CANONICAL = {
+    "skill": _skill_text,
+    "section": _section_text,
+    "item": _item_text,
+    "code": _code_text,
+    "quote": _quote_text,
+    "rule": _rule_text,
+    "text": _plain_text,
+}
+
+
+_Style = tuple[str, bool, bool, Callable[[Operation], str] | None]
+
+
+@cache
+def _style(cls: type) -> _Style | None:
+    """`_kind` of class `cls`, whether its ops have `raw` and `blank` fields, and for list
+    items the `_marker` function that fits them."""
+    kind = _kind(cls)
+    if kind is None:
+        return None
+    marker = None
     if kind == "item":
-        head = (
-            f"{op.number.data}{op.field('delim') or '.'} "
-            if isinstance(op, skill.StepOp)
-            else f"{op.field('marker') or '-'} "
-        )
-        text = _lines(op.text.data, pad + head, pad + " " * item_width(op))
-        return text if op.text.data else text.rstrip(" \n") + "\n"
-    if kind == "code":
-        fence = op.field("fence")
-        if fence == "":
-            return _body_lines(op.text.data, pad + "    ")
-        fence = fence or "```"
-        info = op.field("info") or op.lang.data
-        close = "" if op.unclosed is not None else f"{pad}{fence}\n"
-        return f"{pad}{fence}{info}\n{_body_lines(op.text.data, pad)}{close}"
-    if kind == "quote":
-        return "".join(
-            f"{pad}> {line}\n" if line else f"{pad}>\n" for line in op.text.data.split("\n")
-        )
-    if kind == "rule":
-        return f"{pad}---\n"
-    if kind == "text":
-        return _lines(op.text.data, pad, pad)
-    return ""
+        marker = _step_marker if issubclass(cls, skill.StepOp) else _bullet_marker
+    return kind, "raw" in cls.FIELDS, "blank" in cls.FIELDS, marker
 
 
 def render_op(op: Operation, indent: int = 0) -> str:
     """The op with its children, as Markdown."""
     out: list[str] = []
-    _render(op, indent, out)
+    style = _style(type(op))
+    if style is not None:
+        _render(op, style, indent, out)
     return "".join(out)
 
 
-def _render(op: Operation, indent: int, out: list[str]) -> None:
-    kind = _kind(type(op))
-    if kind is None:
-        return
-    fields, props = op.FIELDS, op.properties
-    raw = getattr(props.get("raw"), "data", None) if "raw" in fields else None
-    out.append(raw if isinstance(raw, str) else _canonical(op, kind, indent))
-    blank = getattr(props.get("blank"), "data", None) if "blank" in fields else None
-    if blank:
+def _render(op: Operation, style: _Style, indent: int, out: list[str]) -> None:
+    kind, has_raw, has_blank, marker = style
+    props = op.properties
+    raw = getattr(props.get("raw"), "data", None) if has_raw else None
+    inner = indent
+    if marker is not None:  # a list item: its text and `child_indent` in one, one marker
+        head = marker(op)
+        out.append(raw if isinstance(raw, str) else _item_text(op, " " * indent, head))
+        offset = op.field("indent")
+        inner += len(head) if offset is None else int(offset)
+    else:
+        out.append(raw if isinstance(raw, str) else _canonical(op, kind, indent))
+    if has_blank and (blank := getattr(props.get("blank"), "data", None)):
         out.append(blank)
-    inner = child_indent(op, indent) if kind == "item" else indent
     child = op.regions[0].block.first_op
     while child is not None:
-        _render(child, inner, out)
+        child_style = _style(type(child))
+        if child_style is not None:
+            _render(child, child_style, inner, out)
         child = child.next_op
 
 

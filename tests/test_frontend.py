@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skillir import inline
+from skillir.block_lexer import BlockLexer, SourceLines
 from skillir.diagnostics import DiagnosticError, DiagnosticSink, Severity
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
@@ -105,6 +107,39 @@ def test_constraints_and_resources() -> None:
     refs = [(r.path.data, r.kind.data) for r in ops_of(root, skill.ResourceRefOp)]
     assert refs == [("scripts/check.py", "scripts"), ("references/guide.md", "references")]
     assert ops_of(root, skill.ResourceRefOp)[0].span.data[:2] == (5, 22)
+
+
+def test_references_start_with_a_reference_start() -> None:
+    """The lookahead that speeds up the search for references admits every reference."""
+    texts = [
+        "Run ./scripts/a.py, scripts/c.sh, `references/b.md`, ``x`y``, [l](c.md), ![i](assets/i).",
+        *(path.read_text(encoding="utf-8", errors="replace") for path in corpus_skill_files()),
+    ]
+    spans = inline._patterns()[0]
+    starts = [
+        match.group()[0]
+        for text in texts
+        for match in spans.finditer(text)
+        if match.lastgroup in inline.REFERENCES
+    ]
+    assert set("`[!.s") <= set(starts) <= set(inline.REFERENCE_START)
+
+
+def test_lexer_gives_a_run_of_lines_one_token() -> None:
+    lines = ["text\n", "more\n", "\n", "\n", "```\n", "a\n", "b\n", "```\n", "- x\n", "  y\n"]
+    sink = DiagnosticSink(lines=lines)
+    tokens = list(BlockLexer(None).lex(SourceLines(lines, None, sink)))
+    assert [(t.type, t.line, t.end_line) for t in tokens] == [
+        ("TEXT", 1, 2),
+        ("BLANK", 3, 4),
+        ("FENCE", 5, 5),
+        ("CODE", 6, 7),
+        ("FENCE_END", 8, 8),
+        ("ITEM", 9, 9),
+        ("LEAD", 10, 10),
+        ("_DEDENT", 11, 11),
+    ]
+    assert tokens[0] == "text\nmore\n"
 
 
 def test_link_outside_skill_warns() -> None:
