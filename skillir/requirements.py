@@ -775,7 +775,7 @@ def _bash_walk_all(source: str, commands: list[tuple[str, ...]], features: set[s
     (which raises on what it cannot parse)."""
     simple = shell_words.read(source)
     if simple is not None:
-        commands.extend(tuple(word for word, _ in words) for words in simple.commands)
+        commands.extend(tuple(word for word, _ in words) for words in simple.commands if words)
         features.update(simple.features)
         return
     import bashlex

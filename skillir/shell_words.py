@@ -28,6 +28,7 @@ _METACHARS = frozenset(" \t\n|&;()<>")
 # substitutions, ANSI-C and locale quoting, `$[` arithmetic, and carriage returns
 _DECLINED = ("`", "$(", "$'", '$"', "$[", "\r")
 _PARAMETER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class _Reader:
         self.features: set[str] = set()
         self.words: list[Word] = []
         self.redirected = False  # the current command has a redirect
+        self.assigned = False  # the current command has a leading `NAME=value`
         self.joined = False  # the current command follows `|`, `&&` or `||`
 
     def script(self) -> SimpleScript:
@@ -75,6 +77,8 @@ class _Reader:
                 self._end_command(separator=True)
                 self.at += 1
             elif ch == "\\" and code.startswith("\\\n", self.at) and self.words:
+                if not code[self.at + 2 :].strip():
+                    raise _Unsupported  # bashlex fails on a line joined to nothing
                 self.at += 2
             elif ch == "#":
                 if self.at and code[self.at - 1] not in " \t\n":
@@ -86,7 +90,7 @@ class _Reader:
             elif ch in "|&":
                 self._operator(ch)
             elif ch == ";":
-                if code.startswith(";;", self.at) or not self.words:
+                if code.startswith(";;", self.at) or not (self.words or self.assigned):
                     raise _Unsupported  # `;;`, or `;` after no command
                 self._end_command(separator=True)
                 self.at += 1
@@ -102,11 +106,11 @@ class _Reader:
     def _end_command(self, separator: bool) -> None:
         """Close the current command; `separator` (newline, `;`, end) may follow no command,
         unless an operator is waiting for one."""
-        if self.words:
-            self.commands.append(tuple(self.words))
+        if self.words or self.assigned:
+            self.commands.append(tuple(self.words))  # assignments only: a command of no words
         elif self.redirected or self.joined or not separator:
             raise _Unsupported  # a redirect alone, or an operator with nothing on one side
-        self.words, self.redirected, self.joined = [], False, False
+        self.words, self.redirected, self.joined, self.assigned = [], False, False, False
 
     def _operator(self, ch: str) -> None:
         code = self.code
@@ -158,7 +162,9 @@ class _Reader:
         code, size = self.code, len(self.code)
         start = self.at
         out: list[str] = []
-        quoted = False
+        quotes = 0  # quoted parts and escapes
+        plain = False  # any character outside them
+        mixed = False  # a quoted part holds the other quote character
         while self.at < size:
             ch = code[self.at]
             if ch in _METACHARS:
@@ -167,48 +173,52 @@ class _Reader:
                 end = code.find("'", self.at + 1)
                 if end == -1 or "\\" in code[self.at : end]:
                     raise _Unsupported  # unclosed, or a backslash bashlex may drop
-                if self.at != start and '"' in code[self.at : end]:
-                    raise _Unsupported  # bashlex drops the other quote inside a later part
+                mixed = mixed or '"' in code[self.at : end]
                 out.append(code[self.at + 1 : end])
-                self.at, quoted = end + 1, True
+                self.at, quotes = end + 1, quotes + 1
             elif ch == '"':
-                first, begin = len(out), self.at
+                first = len(out)
                 self._double_quoted(out)
-                if begin != start and "'" in "".join(out[first:]):
-                    raise _Unsupported  # bashlex drops the other quote inside a later part
-                quoted = True
+                mixed = mixed or "'" in "".join(out[first:])
+                quotes += 1
             elif ch == "\\":
                 if self.at + 1 >= size or code[self.at + 1] == "\n":
                     raise _Unsupported
                 out.append(code[self.at + 1])
                 self.at += 2
-                quoted = True
-            elif ch in "{}":
-                match = _PARAMETER.match(code, self.at - 1) if ch == "{" else None
-                if match is None or code[self.at - 1] != "$":
-                    raise _Unsupported  # brace expansion or `${...}` forms bashlex reads apart
-                out.append(match.group()[1:])
-                self.at = match.end()
+                quotes += 1
             else:
                 out.append(ch)
                 self.at += 1
+                plain = True
         word = "".join(out)
-        if (
-            not target
-            and not quoted
+        quoted = quotes > 0
+        raw = code[start : self.at]
+        braced = "{" in raw or "}" in raw or "[" in raw
+        if (mixed or braced) and (quotes > 1 or (quoted and plain) or word in ("{", "}")):
+            # bashlex misreads quotes in a word of several parts that has braces, a bracket or
+            # a quote character inside quotes; `{` and `}` alone are syntax
+            raise _Unsupported
+        fd_like = (
+            not quoted
             and self.at < size
             and code[self.at] in "<>"
             and word.isdigit()
             and word.isascii()
-        ):
+        )
+        if fd_like and not target:
             self._redirect()  # `2>file`: the digits name a file descriptor
             return
         if target:
-            if self.at < size and code[self.at] in "<>":
-                raise _Unsupported  # `>1<a`: bashlex fails on a target run into a redirect
+            if fd_like:
+                raise _Unsupported  # `>1<a`: bashlex reads `1<` as a redirect of descriptor 1
             return
-        if not self.words and (word in RESERVED or "=" in code[start : self.at]):
-            raise _Unsupported  # a compound command or an assignment
+        if not self.words:
+            if _ASSIGNMENT.match(raw) and not self.redirected:
+                self.assigned = True  # bashlex makes it an assignment, not a word
+                return
+            if word in RESERVED or "=" in raw:
+                raise _Unsupported  # a compound command, or an assignment to an array item
         self.words.append((word, start))
 
     def _double_quoted(self, out: list[str]) -> None:

@@ -79,7 +79,7 @@ def test_reads_quotes_operators_and_redirects_like_bashlex() -> None:
         "cat <<EOF\nx\nEOF",
         "for f in *.py; do echo $f; done",
         "if true; then echo; fi",
-        "FOO=1 make",
+        "a[1]=x make",
         "(cd x && make)",
         "sleep 1 &",
         "a |",
@@ -90,7 +90,7 @@ def test_reads_quotes_operators_and_redirects_like_bashlex() -> None:
         "a;; b",
         "x >&file",
         "echo ${A:-b}",
-        "echo {a,b}",
+        "echo '{a}'{b}",
         "a;#c",
         "echo x'\"'y",
         "cat >1<a",
@@ -102,7 +102,9 @@ def test_declines_what_needs_bashlex(code: str) -> None:
 
 WORD = st.one_of(
     st.sampled_from(["ls", "git", "npm", "pip", "-x", "--flag=1", "a.txt", "*.md", "~/d", "if"]),
-    st.sampled_from(["$HOME", "${A:-b}", "x=1", "{a,b}", "a#b", "2", "done", "[", "!"]),
+    st.sampled_from(["$HOME", "${A:-b}", "${A}", "x=1", "{a,b}", "a#b", "2", "done", "[", "!"]),
+    st.sampled_from(["repos/{owner}/{repo}", "@{upstream}", "{1..3}", "a}", "{", "}", "<url>"]),
+    st.sampled_from(["A=1", "FOO='x y'", "B+=2", "a[1]=x", "export", "C=$HOME/x", "=x"]),
     st.from_regex(r"[a-z0-9_./-]{1,6}", fullmatch=True),
     st.from_regex(r"'[a-z $\"\\]{0,5}'", fullmatch=True),
     st.from_regex(r"\"[a-z '$\\]{0,5}\"", fullmatch=True),
