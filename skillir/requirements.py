@@ -37,7 +37,7 @@ from xdsl.ir import Operation
 from skillir import shell_words
 from skillir.catalog import PRIMITIVE_IDS
 from skillir.dialects import skill
-from skillir.regex_literals import literal_prefixes
+from skillir.regex_literals import LiteralIndex, literal_prefixes
 
 RULES_FILE = "requirement_rules.toml"
 RULES_VERSION = "skillir-requirements/1"
@@ -111,6 +111,8 @@ class RuleBook:
     local_modules: frozenset[str]
     io_calls: frozenset[str]
     step_headings: re.Pattern[str]
+    # the literals of every rule's patterns, by whether the patterns are case-sensitive
+    triggers: Mapping[bool, LiteralIndex]
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -244,6 +246,13 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
     }
     sniff, python = data.get("sniff", {}), data.get("python", {})
     structure = data.get("structure", {})
+    triggers: dict[bool, set[str]] = {True: set(), False: set()}
+    for rule in rules:
+        for value in rule.params.values():
+            for patterns in value if isinstance(value, tuple) else (value,):
+                if isinstance(patterns, Patterns) and patterns.triggers is not None:
+                    case_sensitive = not patterns.regex.flags & _IGNORECASE
+                    triggers[case_sensitive].update(patterns.triggers)
     return RuleBook(
         version=RULES_VERSION,
         rules=rules,
@@ -253,6 +262,7 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
         local_modules=frozenset(python.get("local_modules", ())),
         io_calls=frozenset(python.get("io_calls", ())),
         step_headings=re.compile(structure.get("step_headings", r"^(step|phase)\s*\d+\b"), re.I),
+        triggers=MappingProxyType({cs: LiteralIndex(found) for cs, found in triggers.items()}),
     )
 
 
@@ -364,6 +374,7 @@ class SkillFacts:
         self._run_text: dict[int, str] = {}
         self._clean: dict[int, str] = {}
         self._regexes: dict[int, list[tuple[int, str]]] = {}
+        self._hits: dict[tuple[bool, bool], dict[str, list[int]]] = {}
 
     @functools.cached_property
     def doc(self) -> TextDoc:
@@ -389,10 +400,6 @@ class SkillFacts:
     def memo(self) -> DocMemo:
         doc = self.doc
         return _doc_memo(doc.raw, tuple(unit.kind for unit in doc.units))
-
-    @functools.cached_property
-    def _trigger_hits(self) -> dict[tuple[str, bool, bool], list[int]]:
-        return self.memo.hits
 
     @functools.cached_property
     def unit_index(self) -> dict[int, int]:
@@ -462,18 +469,10 @@ class SkillFacts:
         if patterns.triggers is None:
             candidates: Iterable[int] = range(len(doc.units))
         else:
-            hay = (
-                (doc.raw if raw else doc.masked)
-                if case_sensitive
-                else (doc.raw_lower if raw else doc.masked_lower)
-            )
-            known = self._trigger_hits
+            hits = self._trigger_units(raw, case_sensitive)
             found: set[int] = set()
             for trigger in patterns.triggers:
-                hits = known.get((trigger, raw, case_sensitive))
-                if hits is None:
-                    hits = self._units_with(trigger, hay, (raw, case_sensitive))
-                found.update(hits)
+                found.update(hits.get(trigger, ()))
             candidates = sorted(found)
         for index in candidates:
             unit = doc.units[index]
@@ -495,21 +494,30 @@ class SkillFacts:
             )
         return self._run_text[key]
 
-    def _units_with(self, trigger: str, hay: str, variant: tuple[bool, bool]) -> list[int]:
-        """Indices of the text units holding `trigger` (cached: rules share literals)."""
-        key = (trigger, *variant)
-        hits = self._trigger_hits.get(key)
+    def _trigger_units(self, raw: bool, case_sensitive: bool) -> dict[str, list[int]]:
+        """Indices of the text units holding each rule literal that occurs in one form of the
+        document (raw or masked, as is or lower-cased), from one pass over it."""
+        shipped = self.book is load_rules()
+        variant = (raw, case_sensitive)
+        known = self.memo.hits if shipped else self._hits
+        hits = known.get(variant)
         if hits is None:
-            hits = []
-            starts = self.doc.starts
-            position = hay.find(trigger)
-            while position != -1:
-                index = bisect.bisect_right(starts, position) - 1
-                hits.append(index)
-                if index + 1 >= len(starts):
-                    break
-                position = hay.find(trigger, starts[index + 1])
-            self._trigger_hits[key] = hits
+            doc = self.doc
+            hay = (
+                (doc.raw if raw else doc.masked)
+                if case_sensitive
+                else (doc.raw_lower if raw else doc.masked_lower)
+            )
+            starts = doc.starts
+            hits = {}
+            for trigger, offsets in self.book.triggers[case_sensitive].starts(hay).items():
+                units: list[int] = []
+                for offset in offsets:
+                    index = bisect.bisect_right(starts, offset) - 1
+                    if not units or units[-1] != index:
+                        units.append(index)
+                hits[trigger] = units
+            known[variant] = hits
         return hits
 
     def context_text(self, op: Operation) -> str:
@@ -529,10 +537,11 @@ class SkillFacts:
 @dataclass
 class DocMemo:
     """What is known of one document's text units, kept for the same text compiled again (for
-    another target): where each trigger occurs, and what each shipped `text` rule found there
-    (rule index → (unit index, detail))."""
+    another target): the units holding each shipped rule literal, per form of the text (raw,
+    case-sensitive), and what each shipped `text` rule found there (rule index → (unit
+    index, detail))."""
 
-    hits: dict[tuple[str, bool, bool], list[int]] = field(default_factory=dict)
+    hits: dict[tuple[bool, bool], dict[str, list[int]]] = field(default_factory=dict)
     text: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 

@@ -15,7 +15,7 @@ from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
 from skillir.passes.infer_capabilities import InferCapabilities
-from skillir.regex_literals import literal_prefixes
+from skillir.regex_literals import LiteralIndex, literal_prefixes
 from skillir.requirements import (
     DETECTORS,
     Patterns,
@@ -638,6 +638,15 @@ def test_every_text_pattern_has_a_literal_to_search_first() -> None:
             for patterns in value if isinstance(value, tuple) else (value,):
                 if isinstance(patterns, Patterns):
                     assert patterns.triggers, f"{rule.id}: {patterns.sources}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abc 😀\n", max_size=40))
+def test_literal_index_finds_every_occurrence(text: str) -> None:
+    literals = ["a", "ab", "aba", "b c", "😀a", "cc", "bab"]
+    found = LiteralIndex(literals).starts(text)
+    expected = {lit: [i for i in range(len(text)) if text.startswith(lit, i)] for lit in literals}
+    assert found == {lit: starts for lit, starts in expected.items() if starts}
 
 
 def test_literal_prefixes() -> None:
