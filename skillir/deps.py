@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skillir import shell_words
-from skillir.regex_literals import literal_prefixes
+from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 
 if TYPE_CHECKING:
     from skillir.dialects.skill import SkillSkillOp
@@ -715,16 +715,18 @@ class _Phrases:
         if re.search(r"(?<!\\)[A-Z]", pattern):
             raise ValueError(f"phrase pattern with an upper-case letter: {pattern!r}")
         literals = literal_prefixes(pattern)
+        if literals is not None and not all(caseless_safe(word) for word in literals):
+            literals = None
         return cls(re.compile(pattern, re.IGNORECASE), re.compile(pattern), literals)
 
-    def finditer(self, text: str, lower: str | None) -> Iterator[re.Match[str]]:
-        """The matches in `text`, or in `lower`, its lower case, when it is ASCII (for other
-        text, Unicode case folding matches more than `str.lower` shows)."""
-        if lower is None:
-            return self.regex.finditer(text)
-        if self.literals is not None and not any(word in lower for word in self.literals):
+    def finditer(self, text: str, folded: str, present: set[str]) -> Iterator[re.Match[str]]:
+        """The matches in `text`, given `folded`, its `fold_case` (for an ASCII text, the
+        matches in `folded`), and which `_PHRASE_LITERALS` occur there."""
+        if self.literals is not None and present.isdisjoint(self.literals):
             return iter(())
-        return self.folded.finditer(lower)
+        if text.isascii():
+            return self.folded.finditer(folded)
+        return self.regex.finditer(text)
 
 
 _INLINE = re.compile(r"(`+)([^`\n]+?)\1")
@@ -768,6 +770,14 @@ _WEB_URL = _Phrases.of(
 _BROWSER_WORDS = _Phrases.of(
     r"\b(?:web\s+)?browser\b|\bplaywright\b|\bpuppeteer\b|\bselenium\b|\bheadless\s+(?:chrom"
     r"(?:e|ium)|browser|firefox)\b|\bclick(?:s|ing)?\s+(?:on\s+)?(?:the\s+)?(?:button|link)\b",
+)
+
+
+# every literal of the phrase patterns above, found in a text in one pass
+_PHRASE_LITERALS = LiteralIndex(
+    word
+    for phrases in (_SHELL_WORDS, _READ_WORDS, _WRITE_WORDS, _WEB_URL, _BROWSER_WORDS)
+    for word in phrases.literals or ()
 )
 
 
@@ -829,9 +839,10 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
                     deps.append(Dependency("env", var, None, eline, ecol, span[:100]))
     if not any(d.kind == "service" for d in deps):
         deps.extend(_services(text, first_line))
-    lower = text.lower() if text.isascii() else None
+    folded = fold_case(text)
+    present = _PHRASE_LITERALS.present(folded)
     if shell_at is None:
-        m = next(_SHELL_WORDS.finditer(text, lower), None)
+        m = next(_SHELL_WORDS.finditer(text, folded, present), None)
         shell_at = m.start() if m else None
     if shell_at is not None:
         line, col = _offset_to_pos(text, shell_at, first_line)
@@ -844,7 +855,7 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
     ):
         if name == "web" and "://" not in text:
             continue
-        for m in pattern.finditer(text, lower):
+        for m in pattern.finditer(text, folded, present):
             if name == "web" and _LOCAL_URL.match(m.group(1)):
                 continue
             line, col = _offset_to_pos(text, m.start(group), first_line)

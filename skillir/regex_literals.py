@@ -14,6 +14,22 @@ from collections.abc import Iterable, Iterator
 
 import ahocorasick
 
+# The characters `re` matches with an ASCII letter when ignoring case though `str.lower` does
+# not turn them into it (U+0130 also lowers to two characters); a test checks this against
+# `re` over every code point.
+_RE_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def fold_case(text: str) -> str:
+    """`text` in lower case, of the same length, such that wherever a case-insensitive pattern
+    matches a `caseless_safe` literal in `text`, the literal is at the same offset here."""
+    return text.lower() if text.isascii() else text.translate(_RE_CASE_FOLDS).lower()
+
+
+def caseless_safe(literal: str) -> bool:
+    """Whether `literal` is lower-case ASCII or caseless characters (as `fold_case` needs)."""
+    return all((ch.isascii() and not ch.isupper()) or ch.lower() == ch.upper() for ch in literal)
+
 
 class LiteralIndex:
     """Every occurrence of a fixed set of literals in a text, found in one pass over it (an
@@ -26,6 +42,12 @@ class LiteralIndex:
         for literal in self.literals:
             self._automaton.add_word(literal, literal)
         self._automaton.make_automaton()
+
+    def present(self, text: str) -> set[str]:
+        """The literals that occur in `text`."""
+        if not self.literals:
+            return set()
+        return {literal for _, literal in self._automaton.iter(text)}
 
     def starts(self, text: str) -> dict[str, list[int]]:
         """The offsets in `text` where each literal that occurs there starts, ascending."""

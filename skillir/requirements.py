@@ -37,7 +37,7 @@ from xdsl.ir import Operation
 from skillir import shell_words
 from skillir.catalog import PRIMITIVE_IDS
 from skillir.dialects import skill
-from skillir.regex_literals import LiteralIndex, literal_prefixes
+from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 
 RULES_FILE = "requirement_rules.toml"
 RULES_VERSION = "skillir-requirements/1"
@@ -167,10 +167,14 @@ def _compile(sources: Sequence[str], case_sensitive: bool, where: str) -> Patter
         renamed = source.replace("(?P<n>", f"(?P<n{index}>")
         parts.append(f"(?:{renamed})")
         prefixes = literal_prefixes(source)
+        if not case_sensitive and prefixes is not None:
+            prefixes = tuple(p.lower() for p in prefixes)
+            if not all(caseless_safe(p) for p in prefixes):
+                prefixes = None  # a cased non-ASCII letter: `fold_case` cannot stand for `re`
         if prefixes is None:
             has_triggers = False
         else:
-            triggers.extend(p if case_sensitive else p.lower() for p in prefixes)
+            triggers.extend(prefixes)
     regex = re.compile("|".join(parts), flags)
     return Patterns(regex, tuple(dict.fromkeys(triggers)) if has_triggers else None, tuple(sources))
 
@@ -301,13 +305,6 @@ def mask_inline(text: str) -> str:
     return text
 
 
-def _lower(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
 @dataclass(frozen=True)
 class TextUnit:
     op: Operation
@@ -394,7 +391,7 @@ class SkillFacts:
             position += len(unit.raw) + len(_SEP)
         raw = _SEP.join(u.raw for u in units)
         masked = _SEP.join(u.masked for u in units)
-        return TextDoc(units, starts, raw, masked, _lower(raw), _lower(masked))
+        return TextDoc(units, starts, raw, masked, fold_case(raw), fold_case(masked))
 
     @functools.cached_property
     def memo(self) -> DocMemo:

@@ -3,6 +3,8 @@ code analyses the rules rely on, and the whole corpus."""
 
 from __future__ import annotations
 
+import re
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
 from skillir.passes.infer_capabilities import InferCapabilities
-from skillir.regex_literals import LiteralIndex, literal_prefixes
+from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 from skillir.requirements import (
     DETECTORS,
     Patterns,
@@ -647,6 +649,20 @@ def test_literal_index_finds_every_occurrence(text: str) -> None:
     found = LiteralIndex(literals).starts(text)
     expected = {lit: [i for i in range(len(text)) if text.startswith(lit, i)] for lit in literals}
     assert found == {lit: starts for lit, starts in expected.items() if starts}
+
+
+def test_fold_case_finds_what_re_ignorecase_matches() -> None:
+    """Over every code point: the folded text keeps its length, and a character that `re`
+    matches with an ASCII letter when ignoring case folds to that letter."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    for code in range(0x80, sys.maxunicode + 1):
+        char = chr(code)
+        folded = fold_case(char)
+        assert len(folded) == 1, hex(code)
+        if letter.fullmatch(char):
+            assert re.fullmatch(folded, char, re.IGNORECASE) and folded.isascii(), hex(code)
+    assert fold_case("ſcan İt") == "scan it"
+    assert caseless_safe("scan") and caseless_safe("を読") and not caseless_safe("é")
 
 
 def test_literal_prefixes() -> None:
