@@ -17,13 +17,16 @@ import ahocorasick
 # The characters `re` matches with an ASCII letter when ignoring case though `str.lower` does
 # not turn them into it (U+0130 also lowers to two characters); a test checks this against
 # `re` over every code point.
-_RE_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_RE_CASE_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s"}
+_FOLD_TABLE = str.maketrans(_RE_CASE_FOLDS)
 
 
 def fold_case(text: str) -> str:
     """`text` in lower case, of the same length, such that wherever a case-insensitive pattern
     matches a `caseless_safe` literal in `text`, the literal is at the same offset here."""
-    return text.lower() if text.isascii() else text.translate(_RE_CASE_FOLDS).lower()
+    if text.isascii() or not any(char in text for char in _RE_CASE_FOLDS):
+        return text.lower()
+    return text.translate(_FOLD_TABLE).lower()
 
 
 def caseless_safe(literal: str) -> bool:
