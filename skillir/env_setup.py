@@ -3,7 +3,8 @@
 
 The script checks before it installs, prints one line per dependency, reports missing
 environment variables and services without inventing them, and exits 1 listing what it could
-not satisfy. Dependencies not yet bound to a platform are bound for this machine (`auto`).
+not satisfy. Dependencies not yet bound to a platform are bound for this machine (`auto`);
+`extract-deps` runs first when the IR holds no dependency yet.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from xdsl.utils.target import Target
 
 from skillir.dialects import cap, env
 from skillir.passes.bind_env import lower, resolve_platform
+
+
+def ensure_deps(ctx: Context, module: ModuleOp) -> None:
+    """Extract the dependencies when no pass has put any in the IR yet."""
+    from skillir.passes.extract_deps import ExtractDeps
+
+    if not any(type(o) is env.DepOp for root in cap.skills(module) for o in root.body.block.ops):
+        ExtractDeps().apply(ctx, module)
 
 
 def bound(dep: env.DepOp) -> tuple[str | None, str | None, str | None]:
@@ -150,6 +159,7 @@ class EnvSetupTarget(Target):
     name = "env-setup"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        ensure_deps(ctx, module)
         output.write(script(module))
 
 
@@ -158,4 +168,5 @@ class EnvManifestTarget(Target):
     name = "env-manifest"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        ensure_deps(ctx, module)
         output.write(manifest(module))
