@@ -475,29 +475,6 @@ def _assigned(code: str) -> set[str]:
     return names
 
 
-def _bashlex_commands(code: str) -> list[list[tuple[str, int]]]:
-    import bashlex
-
-    commands: list[list[tuple[str, int]]] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for n in node:
-                visit(n)
-            return
-        if not hasattr(node, "kind"):
-            return
-        if node.kind == "command":
-            words = [(p.word, p.pos[0]) for p in node.parts if getattr(p, "kind", None) == "word"]
-            commands.append(words)
-        for key, value in vars(node).items():
-            if key != "pos" and (isinstance(value, list) or hasattr(value, "kind")):
-                visit(value)
-
-    visit(bashlex.parse(code))
-    return commands
-
-
 _SEP = {"|", "||", "&&", ";", "&", "(", ")", "|&", ";;", "\n"}
 _REDIR = {">", ">>", "<", "<<", "<<<", "&>", ">&", "<&", "&>>", ">|"}
 
@@ -608,7 +585,7 @@ def _shell(
         if simple is not None:
             commands: Sequence[Sequence[tuple[str, int]]] = simple.commands
         elif any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n")):
-            commands = _bashlex_commands(code)
+            commands = shell_words.bashlex_walk(code).commands
         else:
             commands = []
     except Exception as err:  # bashlex raises assorted errors on unsupported syntax

@@ -777,49 +777,10 @@ def _split_words(line: str) -> tuple[str, ...]:
 
 
 def _bash_walk_all(source: str, commands: list[tuple[str, ...]], features: set[str]) -> None:
-    """Add the commands and features of `source`: read directly when simple, else by bashlex
-    (which raises on what it cannot parse)."""
-    simple = shell_words.read(source)
-    if simple is not None:
-        commands.extend(tuple(word for word, _ in words) for words in simple.commands if words)
-        features.update(simple.features)
-        return
-    import bashlex
-
-    parts = bashlex.parse(source)
-    found: list[tuple[str, ...]] = []
-    flags: set[str] = set()
-    for part in parts:
-        _bash_walk(part, found, flags, bashlex.ast.node)
-    commands.extend(found)
-    features.update(flags)
-
-
-def _bash_walk(node: Any, commands: list, features: set[str], node_type: type) -> None:
-    kind = node.kind
-    if kind == "command":
-        words = tuple(p.word for p in node.parts if p.kind == "word")
-        if words:
-            commands.append(words)
-    elif kind == "pipe":
-        features.add("pipe")
-    elif kind == "redirect":
-        features.add("heredoc" if node.type in ("<<", "<<-") else "redirect")
-    elif kind == "operator" and node.op in ("&&", "||"):
-        features.add("and-or")
-    elif kind in ("for", "while", "until"):
-        features.add("loop")
-    elif kind == "if":
-        features.add("if")
-    elif kind in ("commandsubstitution", "processsubstitution"):
-        features.add("subst")
-    for value in vars(node).values():
-        if isinstance(value, node_type):
-            _bash_walk(value, commands, features, node_type)
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, node_type):
-                    _bash_walk(item, commands, features, node_type)
+    """Add the commands and features of `source` (bashlex raises on what it cannot parse)."""
+    script = shell_words.parse(source)
+    commands.extend(tuple(word for word, _ in words) for words in script.commands if words)
+    features.update(script.features)
 
 
 _SHLEX_FEATURES = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 Word = tuple[str, int]  # the word without its quotes, and its offset in the script
 
@@ -34,11 +35,61 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 @dataclass(frozen=True)
 class SimpleScript:
     commands: tuple[tuple[Word, ...], ...]
-    features: frozenset[str]  # of "pipe", "and-or", "redirect"
+    features: frozenset[str]  # "pipe", "and-or", "redirect" (and from bashlex, see below)
 
 
 class _Unsupported(Exception):
     """The script leaves the subset `read` handles."""
+
+
+def parse(code: str) -> SimpleScript:
+    """The commands of `code`: read directly when simple, else by bashlex, which raises on
+    what it cannot parse."""
+    simple = read(code)
+    return simple if simple is not None else bashlex_walk(code)
+
+
+_BASHLEX_FEATURES = {
+    "pipe": "pipe",
+    "for": "loop",
+    "while": "loop",
+    "until": "loop",
+    "if": "if",
+    "commandsubstitution": "subst",
+    "processsubstitution": "subst",
+}
+
+
+def bashlex_walk(code: str) -> SimpleScript:
+    """The commands bashlex finds in `code` (also those inside substitutions and compound
+    commands, in the order a depth-first walk meets them; one of no words for a command of
+    assignments or redirects only) and the constructs it holds, `features` extended with
+    heredoc, loop, if and subst. Raises whatever bashlex raises."""
+    import bashlex
+
+    commands: list[tuple[Word, ...]] = []
+    features: set[str] = set()
+
+    def visit(node: Any) -> None:
+        kind = node.kind
+        if kind == "command":
+            commands.append(tuple((p.word, p.pos[0]) for p in node.parts if p.kind == "word"))
+        elif kind == "redirect":
+            features.add("heredoc" if node.type in ("<<", "<<-") else "redirect")
+        elif kind == "operator" and node.op in ("&&", "||"):
+            features.add("and-or")
+        elif kind in _BASHLEX_FEATURES:
+            features.add(_BASHLEX_FEATURES[kind])
+        for key, value in vars(node).items():
+            if key == "pos":
+                continue
+            for child in value if isinstance(value, list) else (value,):
+                if hasattr(child, "kind"):
+                    visit(child)
+
+    for part in bashlex.parse(code):
+        visit(part)
+    return SimpleScript(tuple(commands), frozenset(features))
 
 
 def read(code: str) -> SimpleScript | None:

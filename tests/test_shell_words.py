@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import bashlex
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,37 +16,14 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def bashlex_reading(code: str) -> tuple[tuple, frozenset[str]] | None:
-    """Each simple command's (word, offset) pairs and the operator features, by bashlex; None
-    when bashlex rejects the script."""
-    commands: list[tuple[tuple[str, int], ...]] = []
-    features: set[str] = set()
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            for child in node:
-                visit(child)
-            return
-        if not hasattr(node, "kind"):
-            return
-        if node.kind == "command":
-            commands.append(tuple((p.word, p.pos[0]) for p in node.parts if p.kind == "word"))
-        elif node.kind == "pipe":
-            features.add("pipe")
-        elif node.kind == "redirect":
-            features.add("redirect")
-        elif node.kind == "operator" and node.op in ("&&", "||"):
-            features.add("and-or")
-        for key, value in vars(node).items():
-            if key != "pos" and (isinstance(value, list) or hasattr(value, "kind")):
-                visit(value)
-
+    """What the bashlex walk gives for `code`; None when bashlex rejects the script."""
     if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n")):
         return (), frozenset()
     try:
-        visit(bashlex.parse(code))
+        script = shell_words.bashlex_walk(code)
     except Exception:  # bashlex raises assorted errors
         return None
-    return tuple(commands), frozenset(features)
+    return script.commands, script.features
 
 
 def agrees(code: str) -> bool:
