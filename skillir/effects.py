@@ -93,9 +93,12 @@ def path_resource(word: str) -> str | None:
 
 def _shlex(line: str) -> list[str]:
     """Shell words, with each run of `|&;()<>` a word of its own; plain words when quotes
-    do not match."""
-    if "\\" not in line:
-        return _unescaped_words(line)
+    do not match. What `shlex_words` reads, found without `shlex` for a line without escapes."""
+    return _unescaped_words(line) if "\\" not in line else shlex_words(line)
+
+
+def shlex_words(line: str) -> list[str]:
+    """`_shlex` by `shlex` itself."""
     try:
         lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()<>")
         lexer.whitespace_split = True

@@ -137,41 +137,28 @@ def dumps(doc: Any) -> str:
 
 
 def _dump(value: Any, newline: str, out: list[str]) -> None:
-    if isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        sep = "{" + inner
-        for key, item in value.items():
-            head = sep + encode_basestring(key) + ": "
-            if isinstance(item, (dict, list, tuple)):
-                out.append(head)
-                _dump(item, inner, out)
-            else:
-                out.append(head + _scalar(item))
-            sep = "," + inner
-        out.append(newline + "}")
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        if all(isinstance(item, str) for item in value):
-            out.append("[" + inner + ("," + inner).join(map(encode_basestring, value)))
-            out.append(newline + "]")
-            return
-        sep = "[" + inner
-        for item in value:
-            if isinstance(item, (dict, list, tuple)):
-                out.append(sep)
-                _dump(item, inner, out)
-            else:
-                out.append(sep + _scalar(item))
-            sep = "," + inner
-        out.append(newline + "]")
-    else:
+    if not isinstance(value, (dict, list, tuple)):
         out.append(_scalar(value))
+        return
+    is_dict = isinstance(value, dict)
+    if not value:
+        out.append("{}" if is_dict else "[]")
+        return
+    inner = newline + "  "
+    sep = ("{" if is_dict else "[") + inner
+    items = (
+        ((encode_basestring(key) + ": ", item) for key, item in value.items())
+        if is_dict
+        else (("", item) for item in value)
+    )
+    for head, item in items:
+        if isinstance(item, (dict, list, tuple)):
+            out.append(sep + head)
+            _dump(item, inner, out)
+        else:
+            out.append(sep + head + _scalar(item))
+        sep = "," + inner
+    out.append(newline + ("}" if is_dict else "]"))
 
 
 def _scalar(value: Any) -> str:
