@@ -260,3 +260,32 @@ def test_the_embedded_model_is_deterministic() -> None:
 
     contents = asyncio.run(twice())  # two instances at once, then one again
     assert contents[0] and len(set(contents)) == 1, contents
+
+
+def test_an_instance_evaluates_every_prompt_whole() -> None:
+    """A pooled instance that already ran a prompt must not reuse its cached prefix: on a full
+    hit llama-cpp-python re-evaluates only the last token, alone, and its logits (so greedy
+    replies) can differ from the batched evaluation a fresh instance does."""
+    import llama_cpp
+    from llama_cpp import Llama
+
+    from skillir.runtime.local import complete_on
+
+    llama = Llama(model_path=str(model_path("smollm2-135m")), n_ctx=2048, seed=0, verbose=False)
+    prompt = [{"role": "user", "content": "Name three colours."}]
+    longer = [
+        *prompt,
+        {"role": "assistant", "content": "Red."},
+        {"role": "user", "content": "More?"},
+    ]
+    params = {"max_tokens": 12, "temperature": 0}
+    replies, evaluated = [], []
+    for messages in (prompt, prompt, longer, prompt):
+        llama_cpp.llama_perf_context_reset(llama.ctx)
+        out = complete_on(llama, messages, params)
+        replies.append(out["choices"][0]["message"]["content"])
+        evaluated.append(
+            (llama_cpp.llama_perf_context(llama.ctx).n_p_eval, out["usage"]["prompt_tokens"])
+        )
+    assert all(done == tokens for done, tokens in evaluated), evaluated
+    assert replies[0] and replies[0] == replies[1] == replies[3], replies

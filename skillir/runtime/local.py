@@ -188,6 +188,26 @@ def _fit(llama: Any, messages: list[dict[str, Any]], max_tokens: int) -> None:
         )
 
 
+def complete_on(llama: Any, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
+    """One chat completion on one instance, from a clean state. llama-cpp-python would reuse
+    the instance's cached prompt prefix and, on a full hit, re-evaluate only the last prompt
+    token as a batch of one, whose logits can differ from the batched evaluation; so greedy
+    replies would depend on what the instance ran before. Resetting it evaluates every prompt
+    whole, as a fresh instance does."""
+    max_tokens = int(params.get("max_tokens") or 512)
+    _fit(llama, messages, max_tokens)
+    llama.reset()
+    llama.set_seed(int(params.get("seed") or 0))
+    return llama.create_chat_completion(
+        messages=[{"role": m["role"], "content": m.get("content") or ""} for m in messages],
+        temperature=float(params.get("temperature") or 0.0),
+        top_k=1 if not params.get("temperature") else 40,
+        max_tokens=max_tokens,
+        seed=int(params.get("seed") or 0),
+        grammar=_grammar(params.get("response_format")),
+    )
+
+
 def generate(
     model: str, messages: list[dict[str, Any]], params: dict[str, Any]
 ) -> tuple[str, int, int]:
@@ -195,21 +215,11 @@ def generate(
     pool = _pool(model_path(model))
     llama = pool.borrow()
     try:
-        max_tokens = int(params.get("max_tokens") or 512)
-        _fit(llama, messages, max_tokens)
         import llama_cpp
 
         threads = pool.threads()
         llama_cpp.llama_set_n_threads(llama.ctx, threads, threads)
-        llama.set_seed(int(params.get("seed") or 0))
-        out = llama.create_chat_completion(
-            messages=[{"role": m["role"], "content": m.get("content") or ""} for m in messages],
-            temperature=float(params.get("temperature") or 0.0),
-            top_k=1 if not params.get("temperature") else 40,
-            max_tokens=max_tokens,
-            seed=int(params.get("seed") or 0),
-            grammar=_grammar(params.get("response_format")),
-        )
+        out = complete_on(llama, messages, params)
     finally:
         pool.give_back(llama)
     usage = out.get("usage") or {}
