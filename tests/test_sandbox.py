@@ -4,6 +4,9 @@ run in the work directory with a timeout, and huge output is capped without hold
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import threading
 import time
 from pathlib import Path
 
@@ -90,3 +93,112 @@ def test_huge_file_write_is_refused(box: Sandbox):
     result = small.call("write_file", {"path": "big.txt", "content": "x" * 5000})
     assert not result.ok and "over the 1000 limit" in result.output
     assert not (box.root / "big.txt").exists()
+
+
+# --- races and special files (the file tools never follow links, never block) ----------------
+
+
+def test_a_symlink_swapped_in_is_never_written_through(box: Sandbox):
+    outside = box.root.parent / "outside"
+    outside.mkdir()
+    d = box.root / "d"
+    stop = threading.Event()
+    swaps = [0]
+
+    def swap() -> None:
+        """`d` alternates between a symlink out and a real directory, as fast as it can."""
+        while not stop.is_set():
+            try:
+                os.symlink(outside, d)
+                os.unlink(d)
+                os.mkdir(d)
+                shutil.rmtree(d)
+                swaps[0] += 1
+            except OSError:  # the tool made `d` in a gap: take it away
+                if d.is_symlink():
+                    d.unlink()
+                else:
+                    shutil.rmtree(d, ignore_errors=True)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        results = [box.call("write_file", {"path": "d/x.txt", "content": "x"}) for _ in range(400)]
+    finally:
+        stop.set()
+        swapper.join()
+    assert list(outside.iterdir()) == []
+    assert {r.ok for r in results} <= {True, False} and swaps[0] > 100
+
+
+def test_a_file_swapped_for_a_symlink_is_replaced_not_followed(box: Sandbox):
+    secret = box.root.parent / "secret.txt"
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            os.symlink(secret, box.root / "f.new")
+            os.replace(box.root / "f.new", box.root / "f")
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        for _ in range(300):
+            box.call("write_file", {"path": "f", "content": "overwritten"})
+            box.call("read_file", {"path": "f"})
+    finally:
+        stop.set()
+        swapper.join()
+    assert secret.read_text() == "do not read"
+
+
+def test_a_hard_link_to_a_file_outside_is_not_read(box: Sandbox):
+    os.link(box.root.parent / "secret.txt", box.root / "hard.txt")
+    result = box.call("read_file", {"path": "hard.txt"})
+    assert not result.ok and "hard links" in result.output and "do not read" not in result.output
+
+
+def test_the_read_limit_holds_while_the_file_is_swapped(box: Sandbox):
+    small = Sandbox(box.root, max_file_bytes=1000, max_output=10_000_000)
+    (box.root / "small").write_bytes(b"s" * 10)
+    (box.root / "big").write_bytes(b"b" * 8_000_000)
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            for name in ("small", "big"):
+                os.link(box.root / name, box.root / "f.new")
+                os.replace(box.root / "f.new", box.root / "f")
+                os.unlink(box.root / "f")
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        results = [small.call("read_file", {"path": "f"}) for _ in range(300)]
+    finally:
+        stop.set()
+        swapper.join()
+    assert all(r.bytes <= 1000 for r in results)
+    assert not (box.root.parent / "f").exists()
+
+
+def test_a_fifo_does_not_block_the_file_tools(box: Sandbox):
+    os.mkfifo(box.root / "pipe")
+    start = time.monotonic()
+    write = box.call("write_file", {"path": "pipe", "content": "x"})
+    read = box.call("read_file", {"path": "pipe"})
+    assert time.monotonic() - start < 2
+    assert not write.ok and "not a regular file" in write.output
+    assert not read.ok and "not a regular file" in read.output
+    assert stat.S_ISFIFO((box.root / "pipe").lstat().st_mode)
+
+
+def test_a_symlink_in_the_path_is_not_followed_even_inside(box: Sandbox):
+    (box.root / "data").mkdir()
+    (box.root / "data" / "a.txt").write_text("a")
+    os.symlink("data", box.root / "alias")
+    assert box.call("read_file", {"path": "data/a.txt"}).output == "a"
+    result = box.call("read_file", {"path": "alias/a.txt"})
+    assert not result.ok and "symbolic link" in result.output
+    listing = box.call("list_directory", {"path": "."}).output.splitlines()
+    assert listing == ["alias", "data/"]  # a link to a directory is not shown as one

@@ -1,0 +1,157 @@
+"""Escape attempts against the command sandbox, at each level it can run at here: bubblewrap and
+the Landlock fallback (forced even where bubblewrap exists). Real commands, real kernel."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from skillir.runtime.confine import ResourceLimits, bubblewrap_works, landlock_abi
+from skillir.runtime.sandbox import NO_SANDBOX, Sandbox, SandboxError
+
+LEVELS = [
+    pytest.param(
+        "bubblewrap",
+        marks=pytest.mark.skipif(not bubblewrap_works(), reason="bubblewrap cannot run here"),
+    ),
+    pytest.param(
+        "landlock", marks=pytest.mark.skipif(landlock_abi() < 1, reason="no Landlock here")
+    ),
+]
+
+
+@pytest.fixture(params=LEVELS)
+def level(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A directory beside the work directory holding a canary file."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "canary.txt").write_text("CANARY-7f3a")
+    return folder
+
+
+def box(tmp_path: Path, level: str, **options: object) -> Sandbox:
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return Sandbox(work, timeout_s=20, level=level, **options)  # type: ignore[arg-type]
+
+
+def run(sandbox: Sandbox, command: str) -> tuple[str, int | None]:
+    result = sandbox.call("execute_command", {"command": command})
+    return result.output, result.exit_code
+
+
+def test_the_level_is_the_one_asked_for(tmp_path: Path, level: str) -> None:
+    sandbox = box(tmp_path, level)
+    assert sandbox.sandbox_level == level
+    output, code = run(sandbox, "pwd; echo ok > made.txt")
+    assert code == 0 and output.splitlines() == [str(sandbox.root)]
+    assert (sandbox.root / "made.txt").read_text() == "ok\n"
+
+
+def test_nothing_outside_the_work_directory_is_written(
+    tmp_path: Path, level: str, outside: Path
+) -> None:
+    sandbox = box(tmp_path, level)
+    for target in (outside / "escape.txt", outside / "canary.txt", Path("/etc/skillir-escape")):
+        _, code = run(sandbox, f"echo pwned > {target}")
+        assert code != 0
+    assert sorted(p.name for p in outside.iterdir()) == ["canary.txt"]
+    assert (outside / "canary.txt").read_text() == "CANARY-7f3a"
+    assert not Path("/etc/skillir-escape").exists()
+
+
+def test_files_outside_the_work_directory_are_not_readable(
+    tmp_path: Path, level: str, outside: Path
+) -> None:
+    sandbox = box(tmp_path, level)
+    output, code = run(sandbox, f"cat {outside / 'canary.txt'}; ls {outside}; ls ~root")
+    assert code != 0 and "CANARY" not in output
+    assert "canary.txt" not in output.splitlines()  # not listed
+
+
+def test_secrets_in_the_environment_are_not_handed_out(
+    tmp_path: Path, level: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-canary-1")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-canary-2")
+    monkeypatch.setenv("DB_PASSWORD", "canary-3")
+    output, code = run(box(tmp_path, level), "env")
+    names = {line.split("=", 1)[0] for line in output.splitlines()}
+    assert code == 0 and "canary" not in output
+    assert names <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "PWD", "SHLVL", "_"}
+    assert f"HOME={tmp_path / 'work'}" in output.splitlines()
+    passed = box(tmp_path, level, passed_env={"OPENAI_API_KEY": "sk-canary-1"})
+    output, _ = run(passed, "echo $OPENAI_API_KEY $GITHUB_TOKEN")
+    assert output.strip() == "sk-canary-1"  # only what the user passed explicitly
+
+
+def test_background_children_do_not_outlive_the_command(tmp_path: Path, level: str) -> None:
+    sandbox = box(tmp_path, level)
+    command = (
+        "nohup sh -c 'sleep 1; echo late > nohup.txt' >/dev/null 2>&1 &\n"
+        "setsid sh -c 'sleep 1; echo late > setsid.txt' >/dev/null 2>&1 &\n"
+        "(sh -c 'sleep 1; echo late > double.txt' &) ; echo started"
+    )
+    start = time.monotonic()
+    output, code = run(sandbox, command)
+    assert code == 0 and output.strip() == "started"
+    assert time.monotonic() - start < 1.0  # the command did not wait for its children
+    time.sleep(2)
+    assert sorted(p.name for p in sandbox.root.iterdir()) == []
+
+
+def test_a_fork_bomb_is_bounded(tmp_path: Path, level: str) -> None:
+    sandbox = box(tmp_path, level, limits=ResourceLimits(processes=64))
+    start = time.monotonic()
+    output, _ = run(sandbox, "f(){ f | f & }; f; sleep 1; echo still-here")
+    assert time.monotonic() - start < 15
+    assert "still-here" in output and "Resource temporarily unavailable" in output
+    after, code = run(sandbox, "echo fine")
+    assert code == 0 and after.strip() == "fine"
+
+
+def test_file_size_memory_and_cpu_are_limited(tmp_path: Path, level: str) -> None:
+    limits = ResourceLimits(file_bytes=1 << 20, memory_bytes=512 << 20, cpu_s=1)
+    sandbox = box(tmp_path, level, limits=limits)
+    _, code = run(sandbox, "head -c 5000000 /dev/zero > big.bin")
+    assert code != 0 and (sandbox.root / "big.bin").stat().st_size == 1 << 20
+    output, code = run(sandbox, "python3 -c 'x = bytearray(2 << 30)'")
+    assert code != 0 and "MemoryError" in output
+    start = time.monotonic()
+    _, code = run(sandbox, "while :; do :; done")
+    assert code != 0 and time.monotonic() - start < 10  # SIGXCPU after 1 s of CPU
+
+
+def test_the_network_is_cut_unless_allowed(tmp_path: Path, level: str) -> None:
+    if level == "landlock" and landlock_abi() < 4:
+        pytest.skip("Landlock below ABI 4 does not restrict TCP")
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        connect = f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 3)\""
+        _, code = run(box(tmp_path, level), connect)
+        assert code != 0
+        _, code = run(box(tmp_path, level, network=True), connect)
+        assert code == 0
+
+
+def test_without_a_sandbox_commands_are_refused(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    refused = Sandbox(work, level="none")
+    assert refused.sandbox_level == "none"
+    result = refused.call("execute_command", {"command": "touch ran.txt"})
+    assert not result.ok and NO_SANDBOX in result.output and not (work / "ran.txt").exists()
+    assert refused.call("write_file", {"path": "a.txt", "content": "x"}).ok  # file tools work
+    host = Sandbox(work, level="none", unsafe_host=True)
+    assert host.sandbox_level == "unsafe-host"
+    assert host.call("execute_command", {"command": "touch ran.txt"}).ok
+    with pytest.raises(SandboxError, match="unknown sandbox level 'chroot'"):
+        Sandbox(work, level="chroot")
