@@ -462,6 +462,33 @@ def _lists(ops: list[Operation]) -> Iterator[list[skill.StepOp]]:
         yield run
 
 
+def unique_labels(numbers: list[str]) -> list[str]:
+    """Task labels from the items' numbers, a repeated number lettered by its occurrence:
+    `3) Draft` followed by `3. Send` (two adjacent lists, valid Markdown) gives `3`, `3b`."""
+    seen: dict[str, int] = {}
+    labels = []
+    taken = set(numbers)
+    for number in numbers:
+        seen[number] = seen.get(number, 0) + 1
+        label = number
+        n = seen[number]
+        while n > 1 and label in taken:
+            label = f"{number}{_letters(n)}"
+            n += 1
+        taken.add(label)
+        labels.append(label)
+    return labels
+
+
+def _letters(n: int) -> str:
+    """2 → b, 26 → z, 27 → ab: a suffix for the n-th occurrence of a number."""
+    out = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
+
+
 def _is_procedure(steps: list[skill.StepOp], title: str) -> bool:
     guideline = rules().guideline
     heads = [_lead(s.text.data)[0] for s in steps]
@@ -525,7 +552,7 @@ def procedures(
                 continue
             tasks = [
                 make_task(
-                    str(s.number.data),
+                    label,
                     s.text.data,
                     list(_descendant_texts(s)),
                     s.span,
@@ -533,7 +560,9 @@ def procedures(
                     False,
                     assume,
                 )
-                for s in steps
+                for s, label in zip(
+                    steps, unique_labels([str(s.number.data) for s in steps]), strict=True
+                )
             ]
             out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))
         # steps, and "Step N" sections when they form a procedure, are tasks: not searched
