@@ -221,6 +221,7 @@ def test_agent_result_statuses_are_the_documented_ones() -> None:
         "tool-error",
         "env-error",
         "plan-error",
+        "error",
     ]
     assert AgentResult("main", Status.OK, "done").steps == 0
     assert Limits().max_steps > 0

@@ -4,8 +4,11 @@ The model is any litellm id (`openai/gpt-4o`, `anthropic/...`, `ollama/...`, `ho
 with `--api-base`); without `--model`, the embedded SmolLM2-135M runs in-process (no key, no
 network). A compiled folder (`skill-translate --target=bare -o DIR`) has its dependency checks
 run first and its parallel plan executed; `--serial` runs the same plan one step at a time.
-Every run writes `trace.jsonl` and `summary.json` (default: beside the work directory). Exit 0
-when the run ends `ok`, 1 for any other status, 2 on usage errors.
+Commands and setup scripts run in a sandbox (bubblewrap, else Landlock; see docs/runtime.md)
+with a cleared environment: `--pass-env NAME` hands a variable over, `--allow-network` lets
+commands reach the network, `--unsafe-host` runs them unconfined where no sandbox exists.
+Every run writes `trace.jsonl` and `summary.json` (default: a new temporary directory, outside
+the work directory). Exit 0 when the run ends `ok`, 1 for any other status, 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillir.runtime.agent import Limits
-from skillir.runtime.execute import RunConfig, SkillError, load_skill, run_skill
+from skillir.runtime.confine import ENV_NAME, LEVELS, ResourceLimits
+from skillir.runtime.execute import (
+    PlanError,
+    RunConfig,
+    SkillError,
+    load_skill,
+    run_skill,
+    trace_dir_problem,
+)
 from skillir.runtime.llm import DEFAULT_MODEL
 from skillir.runtime.protocol import PROTOCOLS
 
@@ -70,6 +81,47 @@ def _parser() -> argparse.ArgumentParser:
         "--max-tokens", type=int, default=Limits.max_tokens, help="tokens per agent"
     )
     parser.add_argument("--command-timeout", type=float, default=60.0, help="seconds per command")
+    sandbox = parser.add_argument_group("sandbox")
+    sandbox.add_argument(
+        "--sandbox",
+        choices=("auto", *LEVELS),
+        default="auto",
+        help="confinement of commands (auto: bubblewrap, else landlock; $SKILLIR_SANDBOX)",
+    )
+    sandbox.add_argument(
+        "--allow-network", action="store_true", help="commands may use the network"
+    )
+    sandbox.add_argument(
+        "--pass-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="hand this environment variable to commands (repeatable; none is by default)",
+    )
+    sandbox.add_argument(
+        "--unsafe-host",
+        action="store_true",
+        help="where no sandbox exists, run commands unconfined on the host (else refused)",
+    )
+    defaults = ResourceLimits()
+    sandbox.add_argument(
+        "--max-processes", type=int, default=defaults.processes, help="processes per command"
+    )
+    sandbox.add_argument(
+        "--max-memory-mb",
+        type=int,
+        default=defaults.memory_bytes >> 20,
+        help="address space per process (MiB)",
+    )
+    sandbox.add_argument(
+        "--max-file-mb",
+        type=int,
+        default=defaults.file_bytes >> 20,
+        help="size of a file a command writes (MiB)",
+    )
+    sandbox.add_argument(
+        "--max-cpu", type=int, default=defaults.cpu_s, help="CPU seconds per process"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
 
@@ -77,11 +129,22 @@ def _parser() -> argparse.ArgumentParser:
 def main(args: Sequence[str] | None = None) -> int:
     parser = _parser()
     options = parser.parse_args(args)
-    for name in ("max_steps", "timeout", "max_tokens", "command_timeout"):
+    numbers = ("max_steps", "timeout", "max_tokens", "command_timeout", "max_processes")
+    numbers += ("max_memory_mb", "max_file_mb", "max_cpu")
+    for name in numbers:
         if getattr(options, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+    passed = {}
+    for name in options.pass_env:
+        if not ENV_NAME.fullmatch(name):
+            parser.error(f"--pass-env {name}: not an environment variable name")
+        if name not in os.environ:
+            parser.error(f"--pass-env {name}: not set in this environment")
+        passed[name] = os.environ[name]
     try:
         load_skill(options.skill, planned=False)  # a bad path fails before anything is made
+    except PlanError:
+        pass  # the run reports it (status plan-error, with a trace)
     except SkillError as err:
         print(err, file=sys.stderr)
         return 2
@@ -101,11 +164,17 @@ def main(args: Sequence[str] | None = None) -> int:
         print(f"{workdir}: error: the work directory is not a directory", file=sys.stderr)
         return 2
     workdir = workdir.resolve()
+    if options.trace_dir is not None:
+        problem = trace_dir_problem(workdir, options.trace_dir)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+    trace_dir = options.trace_dir or Path(tempfile.mkdtemp(prefix="skill-run-trace-"))
     config = RunConfig(
         skill_path=options.skill,
         request=options.task,
         workdir=workdir,
-        trace_dir=(options.trace_dir or workdir.with_name(workdir.name + ".trace")).resolve(),
+        trace_dir=trace_dir.resolve(),
         model=options.model,
         api_base=options.api_base,
         profile=options.profile,
@@ -121,6 +190,16 @@ def main(args: Sequence[str] | None = None) -> int:
         planned=not options.no_plan,
         inject=options.inject,
         protocol=options.protocol,
+        network=options.allow_network,
+        passed_env=passed,
+        resources=ResourceLimits(
+            processes=options.max_processes,
+            memory_bytes=options.max_memory_mb << 20,
+            file_bytes=options.max_file_mb << 20,
+            cpu_s=options.max_cpu,
+        ),
+        sandbox_level=None if options.sandbox == "auto" else options.sandbox,
+        unsafe_host=options.unsafe_host,
     )
     try:
         summary = run_skill(config)
@@ -147,7 +226,8 @@ def _report(summary: dict, config: RunConfig, as_json: bool) -> None:
             f"model: {summary['model']} via {summary.get('protocol', '?')}; "
             f"{summary['llm_calls']} model calls, "
             f"{summary['prompt_tokens']}+{summary['completion_tokens']} tokens; "
-            f"{summary['tool_calls']} tool calls ({summary['tool_failures']} failed)\n"
+            f"{summary['tool_calls']} tool calls ({summary['tool_failures']} failed); "
+            f"sandbox: {summary.get('sandbox', '?')}\n"
             f"wall: {summary['wall_s']:.2f} s (agents {summary['run_s']:.2f} s, critical path "
             f"{summary['critical_path_s']:.2f} s)\n"
             f"workdir: {config.workdir}\n"

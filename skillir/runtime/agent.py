@@ -31,7 +31,8 @@ class Status(StrEnum):
     MODEL_ERROR = "model-error"
     TOOL_ERROR = "tool-error"
     ENV_ERROR = "env-error"  # the compiled skill's dependencies are missing
-    PLAN_ERROR = "plan-error"  # plan.json names something the executor cannot run
+    PLAN_ERROR = "plan-error"  # plan.json is not a valid plan, or names what cannot run
+    ERROR = "error"  # the run crashed (the message has the exception's type)
 
 
 @dataclass(frozen=True)

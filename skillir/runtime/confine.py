@@ -237,7 +237,9 @@ def landlock_ruleset(writable: list[Path], network: bool) -> int:
                     access &= _FILE_RIGHTS
                 rule = _PathBeneath(access & handled, target)
                 if libc.syscall(_SYS_ADD_RULE, fd, _RULE_PATH_BENEATH, ctypes.byref(rule), 0):
-                    raise ConfineError(f"landlock_add_rule {path}: {os.strerror(ctypes.get_errno())}")
+                    raise ConfineError(
+                        f"landlock_add_rule {path}: {os.strerror(ctypes.get_errno())}"
+                    )
             finally:
                 os.close(target)
     except BaseException:

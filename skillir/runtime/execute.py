@@ -15,38 +15,62 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import os
+import posixpath
 import re
-import shutil
-import subprocess
+import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from skillir.compiled_manifest import MANIFEST, generated_file
 from skillir.runtime.agent import Agent, AgentResult, Limits, Status
+from skillir.runtime.confine import ResourceLimits
 from skillir.runtime.llm import LLM, ModelError
 from skillir.runtime.protocol import Protocol, TaskLog, choose, quoted_commands
-from skillir.runtime.sandbox import Sandbox
+from skillir.runtime.sandbox import NO_SANDBOX as NO_SANDBOX_MESSAGE
+from skillir.runtime.sandbox import Sandbox, SandboxError, open_directory
 from skillir.runtime.trace import Hooks, Trace, write_json_atomic
 
-RUNTIME_FILES = ("plan.json", "env-setup.sh")
+RUNTIME_FILES = ("plan.json", "env-setup.sh", MANIFEST)
 ENV_TIMEOUT_S = 600
+MAX_PLAN_BYTES = 4_000_000
+SKILL_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 
 class SkillError(Exception):
     """A skill path that cannot be run (the message names the path)."""
 
 
+class PlanError(SkillError):
+    """A plan.json that is not a valid plan (the run ends `plan-error` with this message)."""
+
+
 @dataclass(frozen=True)
 class Skill:
+    """A loaded skill. `env_setup` holds the bytes of a compiler-generated env-setup.sh whose
+    digest the folder's manifest records; `env_refused` says why a script found beside it is
+    not run."""
+
     name: str
     description: str
     body: str
     folder: Path
     plan: dict[str, Any] | None = None
-    env_setup: Path | None = None
+    env_setup: bytes | None = None
+    env_refused: str | None = None
+
+    @property
+    def slug(self) -> str:
+        """The skill's name as a safe single path component (`[a-z0-9-]`, at most 64)."""
+        if SKILL_NAME.fullmatch(self.name):
+            return self.name
+        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")[:64].strip("-")
+        return slug or "skill"
 
 
 def _frontmatter(text: str) -> tuple[dict[str, str], str]:
@@ -72,7 +96,8 @@ def _frontmatter(text: str) -> tuple[dict[str, str], str]:
 
 def load_skill(path: Path, planned: bool = True) -> Skill:
     """A skill folder (or its SKILL.md): a compiled one with its plan and env script; one as
-    written with the plan computed here (`planned=False`: none, one agent does everything)."""
+    written with the plan computed here (`planned=False`: none, one agent does everything).
+    A plan.json that is not a valid plan raises PlanError."""
     folder = path.parent if path.name == "SKILL.md" else path
     skill_md = folder / "SKILL.md"
     if not skill_md.is_file():
@@ -83,26 +108,128 @@ def load_skill(path: Path, planned: bool = True) -> Skill:
         raise SkillError(f"{skill_md}: error: cannot read: {err}") from err
     meta, body = _frontmatter(text)
     plan = None
-    if (folder / "plan.json").is_file():
-        try:
-            plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            line = getattr(err, "lineno", 1)
-            col = getattr(err, "colno", 1)
-            raise SkillError(f"{folder / 'plan.json'}:{line}:{col}: error: {err}") from err
-        if not isinstance(plan, dict) or plan.get("format") != "skillir-plan":
-            raise SkillError(f"{folder / 'plan.json'}:1:1: error: not a skillir plan")
+    if os.path.lexists(folder / "plan.json"):
+        plan = read_plan(folder)
     elif planned:
         plan = plan_of_source(folder)
-    env_setup = folder / "env-setup.sh"
+    env_setup = generated_file(folder, "env-setup.sh")
+    refused = None
+    if env_setup is None and os.path.lexists(folder / "env-setup.sh"):
+        refused = (
+            f"{folder / 'env-setup.sh'} is not run: only a script the compiler generated, "
+            f"with its digest recorded in {MANIFEST}, is (this one is unlisted, edited, or the "
+            "folder has no valid manifest)"
+        )
     return Skill(
         name=meta.get("name", folder.name),
         description=meta.get("description", ""),
         body=body,
         folder=folder,
         plan=plan,
-        env_setup=env_setup if env_setup.is_file() else None,
+        env_setup=env_setup,
+        env_refused=refused,
     )
+
+
+def read_plan(folder: Path) -> dict[str, Any]:
+    """The folder's plan.json, validated (schema, then references and globs); the compiled
+    bytes when the manifest records them, else the file as found (untrusted either way)."""
+    where = folder / "plan.json"
+    raw = generated_file(folder, "plan.json")
+    if raw is None:
+        raw = _read_regular(where, MAX_PLAN_BYTES)
+    try:
+        plan = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise PlanError(f"{where}:1:1: error: not UTF-8: {err}") from err
+    except json.JSONDecodeError as err:
+        raise PlanError(f"{where}:{err.lineno}:{err.colno}: error: {err.msg}") from err
+    except RecursionError as err:
+        raise PlanError(f"{where}:1:1: error: nested too deeply") from err
+    if not isinstance(plan, dict) or plan.get("format") != "skillir-plan":
+        raise PlanError(f"{where}:1:1: error: not a skillir plan")
+    problem = plan_problem(plan)
+    if problem is not None:
+        raise PlanError(f"{where}: error: {problem}")
+    return plan
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file, not through a final symlink (PlanError)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise PlanError(f"{path}:1:1: error: cannot read: {err.strerror or err}") from err
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PlanError(f"{path}:1:1: error: not a regular file")
+        data = os.read(fd, limit + 1)
+        while len(data) <= limit and (chunk := os.read(fd, limit + 1 - len(data))):
+            data += chunk
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise PlanError(f"{path}:1:1: error: over the {limit} byte limit")
+    return data
+
+
+@cache
+def _plan_validator() -> Any:
+    from importlib.resources import files
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(files("skillir.data").joinpath("plan.schema.json").read_text())
+    return Draft202012Validator(schema)
+
+
+def plan_problem(plan: dict[str, Any]) -> str | None:
+    """Why `plan` cannot be run: the first schema violation (docs/plan-schema.md), a schedule
+    naming a task the graph lacks, a task id used twice, or a glob that is absolute or leaves
+    the work directory. None when it can run."""
+    try:
+        errors = sorted(_plan_validator().iter_errors(plan), key=lambda e: list(e.path))
+    except RecursionError:
+        return "nested too deeply"
+    if errors:
+        error = min(errors, key=lambda e: len(e.path))
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        return f"at {where}: {error.message[:300]}"
+    for s, skill in enumerate(plan["skills"]):
+        for g, graph in enumerate(skill["graphs"]):
+            where = f"skills/{s}/graphs/{g}"
+            ids = [t["id"] for t in graph["tasks"]]
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            if twice:
+                return f"at {where}/tasks: task id {json.dumps(twice[0])} is used twice"
+            unknown = [i for i in _task_ids(graph["schedule"]) if i not in ids]
+            if unknown:
+                return f"at {where}/schedule: unknown task id {json.dumps(unknown[0])[:80]}"
+            for task in graph["tasks"]:
+                for pattern in _globs(task, task.get("over")):
+                    if not _inside(pattern):
+                        return (
+                            f"at {where}/tasks: task {json.dumps(task['id'])[:80]} maps over "
+                            f"{json.dumps(pattern)[:120]}, which is not a relative path inside "
+                            "the work directory"
+                        )
+    return None
+
+
+def _globs(task: dict[str, Any], over: Any) -> list[str]:
+    """The glob patterns a task maps over: its `glob:` reads and a glob-shaped `over`."""
+    names = [r.split(":", 1)[1] for r in task.get("reads", []) if r.startswith("glob:")]
+    if isinstance(over, str) and any(c in over for c in "*?["):
+        names.append(over.strip("`"))
+    return names
+
+
+def _inside(pattern: str) -> bool:
+    """Whether a glob or path is relative and, taken lexically, stays in the work directory."""
+    if not pattern or pattern.startswith(("/", "~")) or "\x00" in pattern:
+        return False
+    normal = posixpath.normpath(pattern)
+    return normal != ".." and not normal.startswith("../") and ".." not in pattern.split("/")
 
 
 def plan_of_source(folder: Path) -> dict[str, Any]:
@@ -133,7 +260,7 @@ def system_prompt(skill: Skill, request: str, inject: str = "full") -> str:
             "<available_skills>\n  <skill>\n"
             f"    <name>{escape(skill.name)}</name>\n"
             f"    <description>{escape(skill.description)}</description>\n"
-            f"    <location>{SKILL_COPY}/{escape(skill.name)}/SKILL.md</location>\n"
+            f"    <location>{SKILL_COPY}/{skill.slug}/SKILL.md</location>\n"
             "  </skill>\n</available_skills>"
         )
         return f"{head}\n\n{listing}\nBefore using a skill, read its SKILL.md with read_file."
@@ -141,29 +268,64 @@ def system_prompt(skill: Skill, request: str, inject: str = "full") -> str:
 
 
 def stage_files(skill: Skill, workdir: Path, inject: str = "full") -> list[str]:
-    """Copy the skill's bundled files into the work directory (never over a file there), and
-    its SKILL.md under `.skill/NAME/` when the prompt only lists the skill."""
+    """Copy the skill's bundled files into the work directory, and its SKILL.md to
+    `.skill/SLUG/` when the prompt only lists the skill. Never over an entry already there,
+    never through a symlink in the work directory, never a symlink or special file of the
+    skill (a link is recreated only when it is relative and stays inside the skill)."""
     copied = []
     if inject == "list":
-        listed = workdir / SKILL_COPY / skill.name / "SKILL.md"
-        listed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(skill.folder / "SKILL.md", listed)
-        copied.append(listed.relative_to(workdir).as_posix())
-    for source in sorted(skill.folder.rglob("*")):
-        relative = source.relative_to(skill.folder)
-        if (
-            not source.is_file()
-            or relative.as_posix() in ("SKILL.md", *RUNTIME_FILES)
-            or any(part.startswith(".") for part in relative.parts)
-        ):
-            continue
-        target = workdir / relative
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-        copied.append(relative.as_posix())
+        listed = f"{SKILL_COPY}/{skill.slug}/SKILL.md"
+        if _stage_file(skill.folder / "SKILL.md", workdir, listed):
+            copied.append(listed)
+    root = skill.folder
+    for current, dirs, files in os.walk(root, followlinks=False):
+        base = Path(current)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        linked = [d for d in dirs if (base / d).is_symlink()]
+        dirs[:] = [d for d in dirs if d not in linked]
+        for name in sorted([*files, *linked]):
+            source = base / name
+            relative = source.relative_to(root).as_posix()
+            if name.startswith(".") or relative in ("SKILL.md", *RUNTIME_FILES):
+                continue
+            if _stage_file(source, workdir, relative, root):
+                copied.append(relative)
     return copied
+
+
+def _stage_file(source: Path, workdir: Path, relative: str, skill: Path | None = None) -> bool:
+    """Copy one regular file (or an inside relative link) to `workdir/relative`; False when
+    it is skipped: a link leaving the skill, a special file, a name already there, a symlink
+    on the way in the work directory."""
+    parts = relative.split("/")
+    try:
+        info = source.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            target = os.readlink(source)
+            inside = posixpath.normpath(posixpath.join(posixpath.dirname(relative), target))
+            if skill is None or target.startswith("/") or not _inside(inside):
+                return False
+            with open_directory(workdir, parts[:-1], create=True) as parent:
+                os.symlink(target, parts[-1], dir_fd=parent)
+            return True
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        src = os.open(source, flags)
+        try:
+            if not stat.S_ISREG(os.fstat(src).st_mode):
+                return False
+            with open_directory(workdir, parts[:-1], create=True) as parent:
+                create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+                dst = os.open(parts[-1], create, stat.S_IMODE(info.st_mode) & 0o755, dir_fd=parent)
+                with os.fdopen(dst, "wb") as out, os.fdopen(os.dup(src), "rb") as data:
+                    while chunk := data.read(1 << 20):
+                        out.write(chunk)
+        finally:
+            os.close(src)
+    except (OSError, SandboxError):
+        return False
+    return True
 
 
 @dataclass
@@ -280,19 +442,19 @@ class Executor:
         return Timed(results, max((p.critical_s for p in parts), default=0.0))
 
     def items(self, task: dict[str, Any], over: Any) -> list[str]:
-        """The files a mapped task runs over, when its `over` names them in the work directory."""
+        """The files a mapped task runs over, when its `over` names them in the work directory
+        (relative globs only; links and anything outside are left out)."""
         root = self.sandbox.root
-        names = [r.split(":", 1)[1] for r in task.get("reads", []) if r.startswith("glob:")]
-        if isinstance(over, str) and any(c in over for c in "*?["):
-            names.append(over.strip("`"))
         found: list[str] = []
-        for pattern in names:
+        for pattern in _globs(task, over):
+            if not _inside(pattern):
+                continue
             for path in sorted(root.glob(pattern)):
                 rel = path.relative_to(root).as_posix()
-                if path.is_file() and rel not in found:
+                if _plain_file(root, rel) and rel not in found:
                     found.append(rel)
         if isinstance(over, list):
-            found += [str(i) for i in over if (root / str(i)).is_file()]
+            found += [str(i) for i in over if _inside(str(i)) and _plain_file(root, str(i))]
         return [f for f in found if not fnmatch.fnmatch(f, ".*")]
 
     async def run(self, procedures: Sequence[int] | None = None) -> Timed:
@@ -316,6 +478,16 @@ class Executor:
             if timed.failed:
                 break
         return Timed(done, critical)
+
+
+def _plain_file(root: Path, relative: str) -> bool:
+    """Whether `root/relative` is a regular file reached without any symlink."""
+    path = root
+    for part in relative.split("/"):
+        path = path / part
+        if path.is_symlink():
+            return False
+    return path.is_file()
 
 
 _PLACEHOLDER = re.compile(r"<(?:file|path|filename|item)>|\{(?:file|path|item)?\}|\$?\bFILE\b")
@@ -348,28 +520,32 @@ def _task_ids(nodes: list[dict[str, Any]]) -> list[str]:
     return ids
 
 
-def check_env(skill: Skill, allow_install: bool, trace: Trace) -> tuple[bool, str]:
-    """Run the compiled skill's env-setup.sh: checks only, or checks and installs."""
+def check_env(
+    skill: Skill, allow_install: bool, trace: Trace, sandbox: Sandbox
+) -> tuple[bool, str]:
+    """Run the compiled skill's verified env-setup.sh in `sandbox`: checks only, or checks and
+    installs. A script the manifest does not vouch for is not run (the trace says why)."""
     if skill.env_setup is None:
+        if skill.env_refused is not None:
+            trace.event("env", ran=False, ok=False, reason=skill.env_refused)
         return True, "no env-setup.sh"
-    command = ["bash", str(skill.env_setup)] + ([] if allow_install else ["--check"])
-    start = time.monotonic()
-    try:
-        run = subprocess.run(
-            command, cwd=skill.folder, capture_output=True, text=True, timeout=ENV_TIMEOUT_S
-        )
-        ok, output = run.returncode == 0, (run.stdout + run.stderr).strip()
-    except subprocess.TimeoutExpired:
-        ok, output = False, f"env-setup.sh did not finish in {ENV_TIMEOUT_S} s"
+    args = [] if allow_install else ["--check"]
+    result = sandbox.call_script(skill.env_setup, args, ENV_TIMEOUT_S)
+    output = result.output.strip()
+    if result.timed_out:
+        output = f"env-setup.sh did not finish in {ENV_TIMEOUT_S} s"
     trace.event(
         "env",
+        ran=True,
         install=allow_install,
-        ok=ok,
-        duration_s=round(time.monotonic() - start, 4),
+        sandbox=sandbox.sandbox_level,
+        network=sandbox.network,
+        ok=result.ok,
+        duration_s=round(result.duration_s, 4),
         output=output,
     )
     missing = [line.strip() for line in output.splitlines() if line.startswith("  ")]
-    if ok:
+    if result.ok:
         return True, "dependencies satisfied"
     hint = "" if allow_install else " (--allow-install installs them)"
     return False, "missing dependencies: " + (", ".join(missing) or output[-200:]) + hint
@@ -389,6 +565,12 @@ def call_format_level(model: str, profile: Path | None) -> int | None:
 
 @dataclass
 class RunConfig:
+    """One run. The trace directory must lie outside the work directory (commands cannot
+    reach it). Commands run at sandbox `sandbox_level` (None: the best available), with the
+    network when `network` (setup scripts also with `allow_install`), the environment
+    variables `passed_env` (name → value) and the resource `resources`; `unsafe_host` allows
+    commands unconfined where no sandbox exists."""
+
     skill_path: Path
     request: str
     workdir: Path
@@ -405,15 +587,45 @@ class RunConfig:
     protocol: str = "auto"
     inject: str | None = None  # full | list | step; default: step for weak models (JSON)
     hooks: Sequence[Hooks] = ()
+    network: bool = False
+    passed_env: Mapping[str, str] = field(default_factory=dict)
+    resources: ResourceLimits = field(default_factory=ResourceLimits)
+    sandbox_level: str | None = None
+    unsafe_host: bool = False
+
+
+def trace_dir_problem(workdir: Path, trace_dir: Path) -> str | None:
+    """Why `trace_dir` cannot hold a run's trace: inside (or holding) the work directory."""
+    work, trace = workdir.resolve(), trace_dir.resolve()
+    if trace == work or trace.is_relative_to(work) or work.is_relative_to(trace):
+        return (
+            f"{trace_dir}: error: the trace directory must lie outside the work directory "
+            "(commands can write there)"
+        )
+    return None
 
 
 def run_skill(config: RunConfig) -> dict[str, Any]:
     """Run a skill end to end; the summary (also written to `trace_dir/summary.json`). Bad
-    models, tools and environments end in a status, never an exception; SkillError is raised
-    only for a skill path that cannot be run, before anything is written."""
-    skill = load_skill(config.skill_path, config.planned)
-    config.workdir.mkdir(parents=True, exist_ok=True)
-    trace = Trace(config.trace_dir / "trace.jsonl")
+    plans, models, tools, environments and crashes end in a status, never an exception and
+    never `ok`; SkillError is raised only for a skill path that cannot be run or a trace
+    directory inside the work directory, before anything is written."""
+    problem = trace_dir_problem(config.workdir, config.trace_dir)
+    if problem is not None:
+        raise SkillError(problem)
+    plan_error = None
+    try:
+        skill = load_skill(config.skill_path, config.planned)
+    except PlanError as err:
+        plan_error = str(err)
+        folder = config.skill_path
+        folder = folder.parent if folder.name == "SKILL.md" else folder
+        skill = Skill(folder.name, "", "", folder)
+    try:
+        config.workdir.mkdir(parents=True, exist_ok=True)
+        trace = Trace(config.trace_dir / "trace.jsonl")
+    except OSError as err:
+        raise SkillError(f"{config.trace_dir}: error: cannot write the trace: {err}") from err
     start = time.monotonic()
     summary: dict[str, Any] = {
         "skill": skill.name,
@@ -422,16 +634,56 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         "workdir": str(config.workdir),
         "parallel": config.parallel,
         "plan": skill.plan is not None,
+        "sandbox": "none",
     }
-    llm = LLM(config.model, api_base=config.api_base)
     status, message, answer, agents, critical, run_s = Status.OK, "", "", [], 0.0, 0.0
+    sandbox: Sandbox | None = None
+    sandbox_error = None
+    if plan_error is None:
+        try:
+            sandbox = Sandbox(
+                config.workdir,
+                timeout_s=config.command_timeout_s,
+                level=config.sandbox_level,
+                network=config.network,
+                passed_env=config.passed_env,
+                limits=config.resources,
+                unsafe_host=config.unsafe_host,
+            )
+            summary["sandbox"] = sandbox.sandbox_level
+        except SandboxError as err:
+            sandbox_error = str(err)
     try:
-        trace.event("start", **summary)
+        trace.event(
+            "start",
+            **summary,
+            network=config.network,
+            passed_env=sorted(config.passed_env),
+            resources=vars(config.resources),
+            **({"refused": NO_SANDBOX_MESSAGE} if sandbox and not sandbox.confinement else {}),
+        )
+        if plan_error is not None:
+            raise PlanError(plan_error)
+        if sandbox is None:
+            raise SandboxError(sandbox_error or NO_SANDBOX_MESSAGE)
+        llm = LLM(config.model, api_base=config.api_base)
         llm.check()
         level = call_format_level(config.model, config.profile)
         protocol = choose(llm, level, config.protocol)
         summary["protocol"] = protocol.name
-        ok, env_message = check_env(skill, config.allow_install, trace)
+        setup = Sandbox(
+            config.workdir,
+            timeout_s=ENV_TIMEOUT_S,
+            level=config.sandbox_level,
+            network=config.network or config.allow_install,
+            passed_env=config.passed_env,
+            limits=config.resources,
+            unsafe_host=config.unsafe_host,
+        )
+        try:
+            ok, env_message = check_env(skill, config.allow_install, trace, setup)
+        finally:
+            setup.close()
         if not ok:
             status, message = Status.ENV_ERROR, env_message
         else:
@@ -441,7 +693,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             executor = Executor(
                 llm,
                 protocol,
-                Sandbox(config.workdir, timeout_s=config.command_timeout_s),
+                sandbox,
                 skill,
                 config.request,
                 config.limits,
@@ -462,7 +714,15 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         status, message = Status.MODEL_ERROR, str(err)
     except SkillError as err:
         status, message = Status.PLAN_ERROR, str(err)
+    except SandboxError as err:
+        status, message = Status.ERROR, f"sandbox: {err}"
+        trace.event("error", type=type(err).__name__, message=str(err))
+    except Exception as err:  # the run boundary: a crash is recorded, never as ok
+        status, message = Status.ERROR, f"{type(err).__name__}: {err}"
+        trace.event("error", type=type(err).__name__, message=str(err))
     finally:
+        if sandbox is not None:
+            sandbox.close()
         summary.update(
             status=str(status),
             message=message,

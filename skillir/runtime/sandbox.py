@@ -131,47 +131,9 @@ class Sandbox:
             raise SandboxError(f"'{path}' is outside the work directory")
         return [] if normal == "." else normal.split("/")
 
-    @contextmanager
-    def directory(self, parts: list[str], path: str, create: bool = False) -> Iterator[int]:
-        """A descriptor of the directory `parts` names, opened component by component beneath
-        the work directory without following links (`create`: make missing ones)."""
-        fd = os.open(self.root, _DIR_FLAGS)
-        try:
-            for part in parts:
-                try:
-                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-                except FileNotFoundError:
-                    if not create:
-                        raise SandboxError(f"'{path}': no such directory") from None
-                    try:
-                        os.mkdir(part, 0o755, dir_fd=fd)
-                    except FileExistsError:
-                        pass
-                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-                except OSError as err:
-                    raise self._refusal(fd, part, path, err) from None
-                os.close(fd)
-                fd = child
-            yield fd
-        finally:
-            os.close(fd)
-
-    def _refusal(self, parent: int, name: str, path: str, err: OSError) -> SandboxError:
-        """Why `name` beneath `parent` could not be opened as asked."""
-        try:
-            mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
-        except OSError:
-            return SandboxError(f"'{path}': {err.strerror or err}")
-        if stat.S_ISLNK(mode):
-            return SandboxError(
-                f"'{path}' goes through a symbolic link, which the file tools do not follow "
-                "(it could lead outside the work directory)"
-            )
-        if stat.S_ISDIR(mode):
-            return SandboxError(f"'{path}' is a directory")
-        if stat.S_ISREG(mode):
-            return SandboxError(f"'{path}': {err.strerror or err}")
-        return SandboxError(f"'{path}' is not a regular file or directory")
+    def directory(self, parts: list[str], path: str, create: bool = False) -> Any:
+        """A descriptor of the directory `parts` names (see `open_directory`)."""
+        return open_directory(self.root, parts, create, path)
 
     # --- tools ---------------------------------------------------------------------------
 
@@ -186,7 +148,7 @@ class Sandbox:
             except FileNotFoundError:
                 raise SandboxError(f"'{path}' is not a file") from None
             except OSError as err:
-                raise self._refusal(parent, parts[-1], path, err) from None
+                raise _refusal(parent, parts[-1], path, err) from None
         try:
             info = os.fstat(fd)
             if stat.S_ISDIR(info.st_mode):
@@ -222,7 +184,7 @@ class Sandbox:
             except FileNotFoundError:
                 mode = None
             if mode is not None and not stat.S_ISREG(mode):
-                raise self._refusal(parent, name, path, OSError("exists"))
+                raise _refusal(parent, name, path, OSError("exists"))
             temp = f".{name[:200]}.skillir-{os.getpid()}-{threading.get_ident()}.tmp"
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
             fd = os.open(temp, flags, 0o644, dir_fd=parent)
@@ -254,6 +216,14 @@ class Sandbox:
         if "\x00" in command:
             raise SandboxError("a command cannot contain NUL")
         return self.run(["bash", "-c", command], self.timeout_s)
+
+    def call_script(self, script: bytes, args: list[str], timeout_s: float) -> ToolResult:
+        """Run a bash script given as bytes (fed on stdin, never stored where a command could
+        change it) with `args`; a refusal becomes a failed result."""
+        try:
+            return self.run(["bash", "-s", "--", *args], timeout_s, script)
+        except SandboxError as err:
+            return ToolResult(False, f"error: {err}")
 
     def run(self, argv: list[str], timeout_s: float, stdin: bytes | None = None) -> ToolResult:
         """Run `argv` confined in the work directory (`stdin` fed to it), output capped."""
@@ -342,6 +312,56 @@ class Sandbox:
             result.bytes,
             result.truncated,
         )
+
+
+@contextmanager
+def open_directory(
+    root: Path, parts: list[str], create: bool = False, path: str = ""
+) -> Iterator[int]:
+    """A descriptor of the directory `parts` names below `root`, opened component by component
+    with `O_NOFOLLOW` (`create`: make missing ones); SandboxError for a link on the way."""
+    shown = path or "/".join(parts)
+    fd = os.open(root, _DIR_FLAGS)
+    try:
+        for part in parts:
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise SandboxError(f"'{shown}': no such directory") from None
+                try:
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as err:
+                    raise _refusal(fd, part, shown, err) from None
+            except OSError as err:
+                raise _refusal(fd, part, shown, err) from None
+            os.close(fd)
+            fd = child
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _refusal(parent: int, name: str, path: str, err: OSError) -> SandboxError:
+    """Why `name` beneath `parent` could not be opened as asked."""
+    try:
+        mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+    except OSError:
+        return SandboxError(f"'{path}': {err.strerror or err}")
+    if stat.S_ISLNK(mode):
+        return SandboxError(
+            f"'{path}' goes through a symbolic link, which the file tools do not follow "
+            "(it could lead outside the work directory)"
+        )
+    if stat.S_ISDIR(mode):
+        return SandboxError(f"'{path}' is a directory")
+    if stat.S_ISREG(mode):
+        return SandboxError(f"'{path}': {err.strerror or err}")
+    return SandboxError(f"'{path}' is not a regular file or directory")
 
 
 def _read_at_most(fd: int, most: int) -> bytes:

@@ -9,12 +9,13 @@ summary, which is written atomically when the run ends, whatever its status.
 from __future__ import annotations
 
 import json
+import os
+import stat
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
-
-from skillir.atomic import write_text_atomic
 
 if TYPE_CHECKING:
     from skillir.runtime.llm import Reply, ToolCall
@@ -74,8 +75,13 @@ class Trace(Hooks):
 
     def __post_init__(self) -> None:
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._out = self.path.open("w", encoding="utf-8")
+            _real_directory(self.path.parent)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+            fd = os.open(self.path, flags | os.O_CLOEXEC, 0o644)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(f"{self.path}: not a regular file")
+            self._out = os.fdopen(fd, "w", encoding="utf-8")
 
     def event(self, kind: str, **fields: Any) -> None:
         if self._out is None:
@@ -131,7 +137,23 @@ class Trace(Hooks):
             self._out = None
 
 
+def _real_directory(folder: Path) -> None:
+    """Make `folder` (and its parents) if missing; OSError when it is a symlink."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.is_symlink() or not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a directory (a symlink is not followed)")
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write `data` as indented JSON to `path`, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+    """Write `data` as indented JSON to `path`, atomically: a new file (O_EXCL) beside it,
+    renamed over the name, so a symlink planted at `path` is replaced, never written through."""
+    _real_directory(path.parent)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, indent=2) + "\n")
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
