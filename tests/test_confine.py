@@ -135,7 +135,9 @@ def test_the_network_is_cut_unless_allowed(tmp_path: Path, level: str) -> None:
         pytest.skip("Landlock below ABI 4 does not restrict TCP")
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
-        connect = f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 3)\""
+        connect = (
+            f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 3)\""
+        )
         _, code = run(box(tmp_path, level), connect)
         assert code != 0
         _, code = run(box(tmp_path, level, network=True), connect)
