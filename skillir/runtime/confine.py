@@ -350,21 +350,25 @@ class PidsCgroup:
 _REAP = r"""
 exec 3<&0
 "$@" <&3 3<&- &
-wait $!
+first=$!
+wait $first
 rc=$?
-while :; do
-  found=
-  for f in /proc/[0-9]*/stat; do
-    { read -r line < "$f"; } 2>/dev/null || continue
+for _ in {1..1000}; do
+  left=()
+  for f in /proc/[0-9]*; do
+    p=${f#/proc/}
+    [ "$p" -ge "$first" ] || continue
+    { read -r line < "$f/stat"; } 2>/dev/null || continue
     set -- ${line##*) }
-    if [ "$2" = "$$" ] && [ "$1" != Z ]; then
-      p=${f#/proc/}; kill -9 "${p%/stat}" 2>/dev/null; found=1
-    fi
+    if [ "$2" = "$$" ] && [ "$1" != Z ]; then left+=("$p"); fi
   done
-  [ -z "$found" ] && break
+  [ ${#left[@]} -eq 0 ] && break
+  kill -9 "${left[@]}" 2>/dev/null
+  wait 2>/dev/null
 done
 exit $rc
 """
+_JOIN = 'echo 0 > "$0" || exit 125; exec "$@"'  # join the pids cgroup named by $0, then run
 
 
 def choose_level(forced: str | None = None, unsafe_host: bool = False) -> str | None:
@@ -429,17 +433,13 @@ class Confinement:
             inner = ["/bin/bash", "-c", prelude + '\nexec "$@"', "skillir-sandbox", *argv]
             command = [*bwrap_argv(self.workdir, self._env, self.network), *inner]
             env: dict[str, str] | None = {"PATH": "/usr/bin:/bin"}
-            if group is not None:
-                procs = group.procs
-                preexec = lambda: _join(procs)  # noqa: E731
         else:
             command = ["/bin/bash", "-c", prelude + _REAP, "skillir-sandbox", *argv]
             env = self._env
             if self.level == "landlock":
                 preexec = _landlock_preexec(self._ruleset, group.procs if group else None)
-            elif group is not None:
-                procs = group.procs
-                preexec = lambda: _join(procs)  # noqa: E731
+        if group is not None and preexec is None:
+            command = ["/bin/sh", "-c", _JOIN, group.procs, *command]
         try:
             proc = subprocess.Popen(
                 command,
