@@ -3,8 +3,14 @@ the Landlock fallback (forced even where bubblewrap exists). Real commands, real
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -108,6 +114,15 @@ def test_background_children_do_not_outlive_the_command(tmp_path: Path, level: s
     assert sorted(p.name for p in sandbox.root.iterdir()) == []
 
 
+def test_a_timed_out_command_takes_its_children_with_it(tmp_path: Path, level: str) -> None:
+    sandbox = replace(box(tmp_path, level), timeout_s=1)
+    command = "setsid sh -c 'sleep 2; echo late > setsid.txt' >/dev/null 2>&1 & sleep 30"
+    result = sandbox.call("execute_command", {"command": command})
+    assert result.timed_out
+    time.sleep(2.5)
+    assert list(sandbox.root.iterdir()) == []
+
+
 def test_a_fork_bomb_is_bounded(tmp_path: Path, level: str) -> None:
     sandbox = box(tmp_path, level, limits=ResourceLimits(processes=64))
     start = time.monotonic()
@@ -157,3 +172,49 @@ def test_without_a_sandbox_commands_are_refused(tmp_path: Path) -> None:
     assert host.call("execute_command", {"command": "touch ran.txt"}).ok
     with pytest.raises(SandboxError, match="unknown sandbox level 'chroot'"):
         Sandbox(work, level="chroot")
+
+
+UNPRIVILEGED = 64_999
+AS_USER = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from skillir.runtime.confine import ResourceLimits
+from skillir.runtime.sandbox import Sandbox
+box = Sandbox(Path(sys.argv[2]), timeout_s=20, level=sys.argv[3],
+              limits=ResourceLimits(processes=32))
+start = time.monotonic()
+bomb = box.call("execute_command", {"command": "f(){ f | f & }; f; sleep 1; echo done"})
+late = "setsid sh -c 'sleep 1; echo x > s.txt' & nohup sh -c 'sleep 1; echo x > n.txt' &"
+box.call("execute_command", {"command": late})
+print(json.dumps({"seconds": time.monotonic() - start, "output": bomb.output}))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+def test_the_process_limit_holds_for_an_unprivileged_user(level: str) -> None:
+    """As root the kernel ignores RLIMIT_NPROC (the pids cgroup bounds root's commands); run
+    the same fork bomb as an ordinary user, where the rlimit is what bounds it."""
+    python = "/usr/bin/python3"
+    if not Path(python).is_file():
+        pytest.skip("needs a system python3 that another user can run")
+    repo = str(Path(__file__).resolve().parents[1])
+    ids = [f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}", "--clear-groups"]
+    with tempfile.TemporaryDirectory(prefix="skillir-nproc-") as folder:  # pytest's is 0700
+        work = Path(folder)
+        os.chmod(work, 0o777)
+        run = subprocess.run(
+            ["setpriv", *ids, python, "-c", AS_USER, repo, str(work), level],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        if run.returncode != 0 and "Permission denied" in run.stderr:
+            pytest.skip(f"the checkout is not readable by another user: {run.stderr[-200:]}")
+        assert run.returncode == 0, run.stderr
+        result = json.loads(run.stdout)
+        assert result["seconds"] < 20 and "Resource temporarily unavailable" in result["output"]
+        time.sleep(1.5)
+        left = subprocess.run(["ps", "-u", str(UNPRIVILEGED), "-o", "pid="], capture_output=True)
+        assert left.stdout.split() == [] and sorted(os.listdir(work)) == []

@@ -15,7 +15,7 @@ if neither bubblewrap nor Landlock existed):
   directory, a handful of `/dev` nodes; TCP bind/connect denied unless the network is allowed
   (ABI ≥ 4), signals and abstract sockets scoped to the domain (ABI ≥ 6). The command runs as
   a child of a small bash prelude that is a child subreaper and kills what the command left
-  behind; its process group is killed on timeout.
+  behind, also on timeout (SIGTERM to the prelude), before its process group is killed.
 - `unsafe-host`: no confinement, only on explicit request (`--unsafe-host`).
 
 At every level the environment is cleared to an allow-list (PATH, HOME = the work directory,
@@ -351,6 +351,7 @@ _REAP = r"""
 exec 3<&0
 "$@" <&3 3<&- &
 first=$!
+trap 'kill -9 $first 2>/dev/null' TERM
 wait $first
 rc=$?
 for _ in {1..1000}; do
@@ -460,7 +461,14 @@ class Confinement:
         return proc
 
     def finish(self, proc: subprocess.Popen) -> None:
-        """Kill the process group (and the pids cgroup) of `proc`."""
+        """Kill the process group (and the pids cgroup) of `proc`. Outside bubblewrap a prelude
+        still running is asked first (SIGTERM) to kill the command and reap what it started."""
+        if self.level != "bubblewrap" and proc.poll() is None:
+            try:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=2)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
