@@ -6,6 +6,8 @@ that file) sit at the head of the `skill.skill` region, after the `cap` ops. Bin
 platform adds an `env.check` (a command that succeeds when the dependency is present) and an
 `env.install` (an idempotent install command, absent when nothing can install it, e.g. an
 environment variable) in each dependency's region. None of them prints back to Markdown.
+The verifier holds every name, version, package and file to its grammar (`skillir.env_values`)
+and every command to one line, so the shell generated from this IR cannot be broken out of.
 
     skill.skill "pdf-report" ... {
       env.dep "pip" "pypdf" version ">=4" at 12:1 to 12:12 {
@@ -25,6 +27,7 @@ from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
 from skillir.dialects.skill import FieldOp, TextAttr
+from skillir.env_values import dep_problem, has_control, name_problem, path_problem
 
 DEP_KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
 
@@ -57,10 +60,28 @@ class DepOp(FieldOp):
             )
         if not self.dep.data.strip():
             raise VerifyException("a dependency needs a name")
+        version = self.version.data if self.version else None
+        problem = dep_problem(self.kind.data, self.dep.data, version)
+        if problem is None and self.package is not None:
+            problem = name_problem("system", self.package.data)
+        if problem is None and self.file is not None:
+            problem = path_problem(self.file.data)
+        if problem is not None:
+            raise VerifyException(f"{self.kind.data} dependency: {problem}")
+
+
+class _CommandOp(FieldOp):
+    """A one-line shell command built by `bind-env` from verified values."""
+
+    def verify_(self) -> None:
+        command = self.properties["command"]
+        assert isinstance(command, TextAttr)
+        if not command.data.strip() or has_control(command.data):
+            raise VerifyException(f"{self.name} needs a one-line command (no control characters)")
 
 
 @irdl_op_definition
-class CheckOp(FieldOp):
+class CheckOp(_CommandOp):
     """A shell command that exits 0 when the enclosing dependency is present."""
 
     name = "env.check"
@@ -70,7 +91,7 @@ class CheckOp(FieldOp):
 
 
 @irdl_op_definition
-class InstallOp(FieldOp):
+class InstallOp(_CommandOp):
     """An idempotent shell command that installs the enclosing dependency."""
 
     name = "env.install"

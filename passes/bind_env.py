@@ -10,10 +10,10 @@ Earlier bindings are replaced.
 
 | kind | check | install (debian / macos) |
 |---|---|---|
-| pip | `python3 -c` importlib.metadata.version(dist) | `python3 -m pip install 'dist<spec>'` |
-| npm | `npm ls --depth=0 pkg` | `npm install pkg` |
-| system | `dpkg -s pkg` / `brew list pkg` | `apt-get install -y pkg` / `brew install pkg` |
-| binary | `command -v bin` | the providing package, as for system |
+| pip | `python3 -c` importlib.metadata.version(dist) | `python3 -m pip install -- 'dist<spec>'` |
+| npm | `npm ls --depth=0 -- pkg` | `npm install -- pkg` |
+| system | `dpkg -s -- pkg` / `brew list pkg` | `apt-get install -y -- pkg` / `brew install pkg` |
+| binary | `command -v -- bin` | the providing package, as for system |
 | env | `[ -n "${VAR:-}" ]` | none |
 | service | a TCP connect to host:port | none |
 | tool | none (the harness provides it) | none |
@@ -35,6 +35,7 @@ from xdsl.rewriter import Rewriter
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, skill
+from skillir.env_values import dep_problem, name_problem
 
 PLATFORMS = ("debian", "macos")
 
@@ -59,27 +60,34 @@ def _system(package: str, platform: str) -> tuple[str, str]:
     if platform == "macos":
         return f"brew list {quoted} >/dev/null 2>&1", f"brew install {quoted}"
     return (
-        f"dpkg -s {quoted} >/dev/null 2>&1",
-        f"DEBIAN_FRONTEND=noninteractive apt-get install -y {quoted}",
+        f"dpkg -s -- {quoted} >/dev/null 2>&1",
+        f"DEBIAN_FRONTEND=noninteractive apt-get install -y -- {quoted}",
     )
 
 
 def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | None]:
-    """(check, install, package) for one dependency on one platform."""
+    """(check, install, package) for one dependency on one platform, built only from values
+    that match their grammar (`skillir.env_values`), each word quoted, with `--` before the
+    operands of every tool that takes it. Raises ValueError for a value that does not match
+    (IR that skipped the verifier)."""
     kind, name = dep.kind.data, dep.dep.data
-    version = dep.version.data if dep.version else ""
+    version = dep.version.data if dep.version else None
+    problem = dep_problem(kind, name, version)
+    if problem is not None:
+        raise ValueError(f"{kind} dependency: {problem}")
+    version = version or ""
     quoted = shlex.quote(name)
     if kind == "pip":
         probe = f"import importlib.metadata as m; m.version({name!r})"
         return (
             f"python3 -c {shlex.quote(probe)} >/dev/null 2>&1",
-            f"python3 -m pip install {shlex.quote(name + version)}",
+            f"python3 -m pip install -- {shlex.quote(name + version)}",
             None,
         )
     if kind == "npm":
         return (
-            f"npm ls --depth=0 {quoted} >/dev/null 2>&1",
-            f"npm install {shlex.quote(name + ('@' + version if version else ''))}",
+            f"npm ls --depth=0 -- {quoted} >/dev/null 2>&1",
+            f"npm install -- {shlex.quote(name + ('@' + version if version else ''))}",
             None,
         )
     if kind == "system":
@@ -88,15 +96,17 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
     if kind == "binary":
         row = binary_packages().get(name, {})
         package = row.get("brew" if platform == "macos" else "debian")
+        if package is not None and name_problem("system", package) is not None:
+            package = None
         install = _system(package, platform)[1] if package else None
-        return f"command -v {quoted} >/dev/null 2>&1", install, package
+        return f"command -v -- {quoted} >/dev/null 2>&1", install, package
     if kind == "env":
         return f'[ -n "${{{name}:-}}" ]', None, None
     if kind == "service":
         host, _, port = name.rpartition(":")
-        if port.isdigit():
-            host = host.strip("[]") or "localhost"  # bash's /dev/tcp takes `::1`, not `[::1]`
-            return f"(exec 3<>/dev/tcp/{host}/{port}) 2>/dev/null", None, None
+        host = host.strip("[]") or "localhost"  # bash's /dev/tcp takes `::1`, not `[::1]`
+        target = shlex.quote(f"/dev/tcp/{host}/{port}")
+        return f"(exec 3<>{target}) 2>/dev/null", None, None
     return None, None, None
 
 
@@ -117,7 +127,12 @@ class BindEnv(ModulePass):
             for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
                 for old in list(dep.body.block.ops):
                     Rewriter.erase_op(old)
-                check, install, package = lower(dep, platform)
+                try:
+                    check, install, package = lower(dep, platform)
+                except ValueError as err:
+                    line, col = dep.span.data[:2] if dep.span else (1, 1)
+                    active_sink().error(line, col, f"bind-env: {err}")
+                    continue
                 if package:
                     dep.properties["package"] = skill.TextAttr(package)
                 if check:

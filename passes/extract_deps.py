@@ -4,7 +4,11 @@ Reads the SKILL.md code blocks (by language), inline commands in prose and steps
 bundled files beside a SKILL.md on disk (`scripts/*.py|*.sh|*.js`, `requirements.txt`,
 `package.json`), through `skillir.deps`; writes one `env.dep` per (kind, name) at the head of
 the `skill.skill` region (after any `cap` ops), with its first evidence position. Python syntax
-errors in code are reported as warnings at their position and do not stop extraction. Old
+errors in code are reported as warnings at their position and do not stop extraction. A value
+that does not match its grammar (`skillir.env_values`: a name with a newline, an option-looking
+package) is dropped with a warning at its position, so only IR the `env` verifier accepts is
+written. Bundled files are listed and read under `skillir.skill_files` (never through a link
+out of the skill folder). Old
 `env.dep` ops are replaced, so running it twice changes nothing.
 """
 
@@ -23,12 +27,14 @@ from skillir.diagnostics import Severity, active_sink
 from skillir.dialects import cap, env, skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 from skillir.passes.validate_skill import skill_folder
+from skillir.skill_files import resolve
 
 
 def bundled_file(dep: Dependency, folder: Path | None) -> str | None:
-    """The bundled file holding the evidence (`skillir.deps` prefixes it as `path: ...`)."""
+    """The bundled file holding the evidence (`skillir.deps` prefixes it as `path: ...`), when
+    the walk policy of `skillir.skill_files` lists it."""
     head, sep, _ = dep.evidence.partition(": ")
-    if sep and folder is not None and (folder / head).is_file():
+    if sep and folder is not None and resolve(folder, head) is not None:
         return head
     return None
 
@@ -54,7 +60,7 @@ class ExtractDeps(ModulePass):
             deps, problems = skill_deps(root, folder)
             for line, col, message in problems:
                 head, sep, rest = message.partition(": ")
-                if sep and folder is not None and (folder / head).is_file():
+                if sep and folder is not None and resolve(folder, head) is not None:
                     # a problem in a bundled file is reported at that file's position
                     sink.emit(Severity.WARNING, line, col, rest, path=str(folder / head))
                 else:

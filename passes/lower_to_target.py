@@ -16,7 +16,6 @@ compiled SKILL.md is the original byte for byte.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,12 +30,13 @@ from xdsl.rewriter import Rewriter
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
+from skillir.env_values import comment_text
 from skillir.harnesses import ROLES, Harness, harness, harnesses
 from skillir.passes.build_dataflow import insert_after_head
 from skillir.passes.compensate import ORIGIN, note_op, place_note
 from skillir.passes.validate_skill import skill_folder
+from skillir.skill_files import list_files, read_head, resolve
 
-_SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv", "venv", ".mypy_cache"}
 _SKILL_FILES = {"SKILL.md", "skill.md"}
 # tool names harnesses used before their current ones (Claude Code's `Task` became `Agent`)
 _FORMER_NAMES = {"Task": "subagent", "TodoWrite": "todo", "LS": "list", "MultiEdit": "edit"}
@@ -147,43 +147,21 @@ def _rewrite_op(op: Operation, to: Harness) -> None:
 
 
 def bundled_files(folder: Path) -> Iterator[str]:
-    """Every file of a skill folder besides its SKILL.md, as relative POSIX paths, sorted;
-    symlinks that leave the folder and tool caches are left out."""
-    found: list[tuple[str, ...]] = []
-    links: list[tuple[tuple[str, ...], str]] = []
-    _scan(str(folder), (), found, links)
-    if links:
-        root = folder.resolve()
-        found += [parts for parts, path in links if Path(path).resolve().is_relative_to(root)]
-    for parts in sorted(found):  # as paths sort: part by part
-        rel = "/".join(parts)
-        if rel not in _SKILL_FILES:
-            yield rel
+    """Every file of a skill folder besides its SKILL.md, as relative POSIX paths, in path
+    order, under the walk policy of `skillir.skill_files` (links that leave the folder, special
+    files and tool caches are left out)."""
+    for file in list_files(folder).files:
+        if file.rel not in _SKILL_FILES:
+            yield file.rel
 
 
-def _scan(
-    path: str,
-    parts: tuple[str, ...],
-    found: list[tuple[str, ...]],
-    links: list[tuple[tuple[str, ...], str]],
-) -> None:
-    """The files below `path` (`parts` from the skill folder) as `Path.rglob` sees them: into
-    folders but not through links to them. Links to files go to `links`, with their path."""
-    try:
-        with os.scandir(path) as listing:
-            entries = list(listing)
-    except PermissionError:
-        return
-    for entry in entries:
-        if entry.name in _SKIP_DIRS:
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            _scan(entry.path, (*parts, entry.name), found, links)
-        elif entry.is_file():
-            if entry.is_symlink():
-                links.append(((*parts, entry.name), entry.path))
-            else:
-                found.append((*parts, entry.name))
+def _left_out(folder: Path) -> None:
+    """Warn about what the walk left out of the compiled folder."""
+    listing = list_files(folder)
+    for rel, why in listing.skipped:
+        active_sink().warning(1, 1, f"not bundled: {comment_text(rel)!r} ({why})")
+    if listing.truncated:
+        active_sink().warning(1, 1, "the skill folder holds too many files; the rest are left out")
 
 
 def _replace_target_ops(root: skill.SkillSkillOp, kinds: tuple[str, ...]) -> None:
@@ -220,7 +198,11 @@ def _generated(root: skill.SkillSkillOp, path: str, marker: bytes) -> None:
     for op in [o for o in root.body.block.ops if type(o) is target.FileOp]:
         if op.kind.data == "bundled" and op.path.data == path:
             folder = skill_folder(root)
-            data = (folder / path).read_bytes() if folder is not None else b""
+            file = resolve(folder, path) if folder is not None else None
+            try:
+                data = read_head(folder, file.real, 200) if folder and file else b""
+            except OSError:
+                data = b""
             if marker not in data[:200]:
                 active_sink().warning(
                     1, 1, f"the skill's own '{path}' is replaced by the generated one"
@@ -265,6 +247,8 @@ class LowerCapToTarget(ModulePass):
             )
             folder = skill_folder(root)
             files = [_file(p, "bundled") for p in bundled_files(folder)] if folder else []
+            if folder is not None:
+                _left_out(folder)
             insert_after_head(root, [head, *files])
             if self.text:
                 for text_op in skill.walk_ops(root):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 import sys
@@ -23,11 +24,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from skillir import shell_words
+from skillir.env_values import dep_problem
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
+from skillir.skill_files import SkillFile, list_files, read_bytes
 
 if TYPE_CHECKING:
     from skillir.dialects.skill import SkillSkillOp
@@ -192,12 +195,14 @@ def import_to_dist(module: str) -> str:
 
 
 def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return ""
+    """`a.b.c` for a chain of attributes on a name, else "" (a loop: chains can be long)."""
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([node.id, *reversed(attrs)])
 
 
 def _str_const(node: ast.expr | None) -> str | None:
@@ -229,6 +234,8 @@ def _python_deps(
         col = getattr(err, "offset", None) or 1
         msg = getattr(err, "msg", str(err))
         return (), ((first_line + line - 1, col, f"python: {msg} [python-syntax]"),)
+    except (RecursionError, MemoryError):
+        return (), ((first_line, 1, "python: nested too deeply to read [python-syntax]"),)
     lines = code.splitlines()
     deps: list[Dependency] = []
     problems: list[Problem] = []
@@ -894,19 +901,23 @@ def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
     return out
 
 
-def _bundled_files(skill_dir: Path) -> list[Path]:
-    found: list[Path] = []
-    for path in sorted(skill_dir.rglob("*")):
-        rel = path.relative_to(skill_dir).parts
-        if any(p in _SKIP_DIRS or p.startswith(".") for p in rel[:-1]):
+_SOURCE_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts")
+
+
+def _bundled_files(skill_dir: Path) -> list[SkillFile]:
+    """The bundled files that can name dependencies (scripts, `requirements.txt`,
+    `package.json`), in path order, under the walk policy of `skillir.skill_files`; none in
+    hidden folders or tool caches."""
+    found: list[SkillFile] = []
+    for file in list_files(skill_dir).files:
+        parts = file.rel.split("/")
+        if any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1]):
             continue
-        if path.name == "SKILL.md" or not path.is_file():
+        name = parts[-1]
+        if name == "SKILL.md":
             continue
-        if path.suffix in (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts") or path.name in (
-            "requirements.txt",
-            "package.json",
-        ):
-            found.append(path)
+        if name.endswith(_SOURCE_SUFFIXES) or name in ("requirements.txt", "package.json"):
+            found.append(file)
         if len(found) >= _MAX_FILES:
             break
     return found
@@ -933,6 +944,8 @@ def _package_json(text: str) -> tuple[list[Dependency], list[Problem]]:
         data = json.loads(text)
     except ValueError as err:
         return [], [(getattr(err, "lineno", 1), getattr(err, "colno", 1), f"json: {err}")]
+    except RecursionError:
+        return [], [(1, 1, "json: nested too deeply to read")]
     deps = []
     lines = text.splitlines()
     for section in ("dependencies", "devDependencies"):
@@ -947,7 +960,7 @@ def _package_json(text: str) -> tuple[list[Dependency], list[Problem]]:
                     line, col = i, pos + 1
                     break
             ver = version if isinstance(version, str) else None
-            deps.append(Dependency("npm", name.lower(), ver, line, col, f"{section}: {name}"))
+            deps.append(Dependency("npm", name.lower(), ver, line, col, f"{section}: {name}"[:100]))
     return deps, []
 
 
@@ -967,13 +980,14 @@ def skill_deps(
         walk_ops,
     )
 
-    files = _bundled_files(skill_dir) if skill_dir is not None and skill_dir.is_dir() else []
-    local = {p.stem for p in files if p.suffix == ".py"}
-    local |= {p.parent.name for p in files if p.name == "__init__.py"}
+    files = _bundled_files(skill_dir) if skill_dir is not None else []
+    paths = [PurePosixPath(f.rel) for f in files]
+    local = {p.stem for p in paths if p.suffix == ".py"}
+    local |= {p.parent.name for p in paths if p.name == "__init__.py"}
     # the skill's own folders (`from scripts import helpers`) are local too
     local |= {"scripts", "references", "assets"}
-    if skill_dir is not None and skill_dir.is_dir():
-        local |= {p.name for p in skill_dir.iterdir() if p.is_dir() and p.name.isidentifier()}
+    if skill_dir is not None:
+        local |= _folders(skill_dir)
     deps: list[Dependency] = []
     problems: list[Problem] = []
     ops = walk_ops(root)
@@ -1009,17 +1023,20 @@ def skill_deps(
         if isinstance(op, CodeOp) and op.lang.data.strip().lower() in _SH_LANGS:
             assigned |= _assigned(op.text.data)
     deps = [d for d in deps if d.kind != "env" or d.name not in assigned]
-    for path in files:
-        if _TEST_FILE.match(path.name):
+    deps = _valid(deps, "", problems)
+    for file, path in zip(files, paths, strict=True):
+        if _TEST_FILE.match(path.name) or file.size > _MAX_BYTES:
             continue  # the skill's own tests: development dependencies
-        rel = path.relative_to(skill_dir).as_posix() if skill_dir is not None else path.name
+        rel = file.rel
         try:
-            if path.stat().st_size > _MAX_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
+            assert skill_dir is not None
+            data = read_bytes(skill_dir, file.real, _MAX_BYTES)
         except OSError as err:
-            problems.append((1, 1, f"{rel}: cannot read: {err.strerror}"))
+            problems.append((1, 1, f"{rel}: cannot read: {err.strerror or err}"))
             continue
+        if data is None:
+            continue  # grew past the limit since it was listed
+        text = data.decode("utf-8", errors="replace")
         probs: list[Problem] = []
         if path.name == "requirements.txt":
             found = _requirements(text)
@@ -1031,9 +1048,33 @@ def skill_deps(
             found, probs = shell_deps(text, 1)
         else:
             found = js_deps(text, 1)
-        deps.extend(_tag(found, rel))
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
+        deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
     return _provided(_dedupe(deps)), problems
+
+
+def _valid(deps: list[Dependency], where: str, problems: list[Problem]) -> list[Dependency]:
+    """The dependencies whose name and version match their grammar (`skillir.env_values`); each
+    other one is dropped with a problem at its position (`where` prefixes bundled files)."""
+    kept = []
+    for d in deps:
+        problem = dep_problem(d.kind, d.name, d.version)
+        if problem is None:
+            kept.append(d)
+        else:
+            problems.append((d.line, d.col, f"{where}{d.kind} dependency dropped: {problem}"))
+    return kept
+
+
+def _folders(skill_dir: Path) -> set[str]:
+    """Names of the skill folder's own top-level folders that could be Python packages."""
+    try:
+        with os.scandir(skill_dir) as listing:
+            return {
+                e.name for e in listing if e.name.isidentifier() and e.is_dir(follow_symlinks=False)
+            }
+    except OSError:
+        return set()
 
 
 def _marker_width(op: Any) -> int:

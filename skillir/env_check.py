@@ -1,5 +1,6 @@
 """Run the presence checks of a skill's dependencies on this machine, and, only when asked,
-install its pip dependencies into a throwaway virtual environment (never the user's)."""
+install its pip dependencies into a throwaway virtual environment (never the user's). Only
+dependencies whose values match their grammar (`skillir.env_values`) are checked or installed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from skillir.dialects import cap, env
 from skillir.env_setup import bound
+from skillir.env_values import dep_problem
 
 CHECK_TIMEOUT_S = 10
 
@@ -31,6 +33,9 @@ def check_all(module: ModuleOp) -> list[CheckResult]:
             label = f"{dep.kind.data} {dep.dep.data}"
             line = dep.span.data[0] if dep.span else 1
             where = f"{dep.file.data if dep.file else path}:{line}"
+            version = dep.version.data if dep.version else None
+            if dep_problem(dep.kind.data, dep.dep.data, version) is not None:
+                continue  # IR that skipped the verifier: never run
             check = bound(dep)[0]
             if check is None:
                 results.append(CheckResult(label, "harness", where))
@@ -55,11 +60,12 @@ def install_pip_into_venv(module: ModuleOp, venv: Path) -> tuple[list[str], list
     installed, failed = [], []
     for root in cap.skills(module):
         for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
-            if dep.kind.data != "pip":
+            version = dep.version.data if dep.version else None
+            if dep.kind.data != "pip" or dep_problem("pip", dep.dep.data, version) is not None:
                 continue
-            spec = dep.dep.data + (dep.version.data if dep.version else "")
+            spec = dep.dep.data + (version or "")
             run = subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", spec], capture_output=True
+                [str(python), "-m", "pip", "install", "-q", "--", spec], capture_output=True
             )
             (installed if run.returncode == 0 else failed).append(spec)
     return installed, failed

@@ -44,10 +44,10 @@ def test_bind_env_per_platform(tmp_path: Path, capsys: pytest.CaptureFixture[str
     source.write_text(IR)
     assert opt([str(source), "-p", "bind-env{platform=debian}"]) == 0
     debian = capsys.readouterr().out
-    assert "env.install \"python3 -m pip install 'pypdf>=4'\"" in debian
+    assert "env.install \"python3 -m pip install -- 'pypdf>=4'\"" in debian
     assert 'env.check "[ -n \\"${SKILLIR_TEST_TOKEN:-}\\" ]"' in debian
     assert opt([str(source), "-p", "bind-env{platform=macos}"]) == 0
-    assert "npm ls --depth=0 left-pad" in capsys.readouterr().out
+    assert "npm ls --depth=0 -- left-pad" in capsys.readouterr().out
     assert opt([str(source), "-p", "bind-env{platform=windows}"]) == 1
 
 

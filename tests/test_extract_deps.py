@@ -63,6 +63,6 @@ def test_env_setup_script_for_the_skill(
     )
     script = capsys.readouterr().out
     assert script.startswith("#!/usr/bin/env bash\n")
-    assert "python3 -m pip install pyyaml" in script
-    assert "apt-get install -y jq" in script
+    assert "python3 -m pip install -- pyyaml" in script
+    assert "apt-get install -y -- jq" in script
     assert "missing:   env REPORT_TOKEN (set it; not done here)" in script
