@@ -72,32 +72,43 @@ def quote_text(text: str) -> str:
 
 def walk_ops(node: Operation | Region) -> list[Operation]:
     """What `node.walk()` yields (an op itself, then every op nested in it, in order), as a
-    list; it follows xDSL's linked lists of blocks and ops directly, a few times faster."""
+    list; it follows xDSL's linked lists of blocks and ops directly, a few times faster, and
+    with a stack instead of recursion, so any nesting depth walks."""
+    out: list[Operation] = []
+    pending: list[Operation] = []  # where to go on: the first op still to walk of each level
     if isinstance(node, Region):
-        out: list[Operation] = []
-        _walk_regions((node,), out)
+        _push_blocks((node,), pending)
     else:
-        out = [node]
-        _walk_regions(node.regions, out)
+        out.append(node)
+        _push_blocks(node.regions, pending)
+    while pending:
+        child: Operation | None = pending.pop()
+        while child is not None:
+            out.append(child)
+            if any(_has_ops(region) for region in child.regions):
+                if child._next_op is not None:
+                    pending.append(child._next_op)
+                _push_blocks(child.regions, pending)
+                break
+            child = child._next_op
     return out
 
 
-def _walk_regions(regions: tuple[Region, ...], out: list[Operation]) -> None:
+def _has_ops(region: Region) -> bool:
+    first = region._first_block
+    return first is not None and (first._first_op is not None or first._next_block is not None)
+
+
+def _push_blocks(regions: tuple[Region, ...], pending: list[Operation]) -> None:
+    """Push the first op of every block of `regions`, the first block's last (popped first)."""
+    firsts = []
     for region in regions:
         block = region._first_block
         while block is not None:
-            child = block._first_op
-            while child is not None:
-                out.append(child)
-                for inner in child.regions:
-                    first = inner._first_block
-                    if first is not None and (
-                        first._first_op is not None or first._next_block is not None
-                    ):
-                        _walk_regions(child.regions, out)
-                        break
-                child = child._next_op
+            if block._first_op is not None:
+                firsts.append(block._first_op)
             block = block._next_block
+    pending.extend(reversed(firsts))
 
 
 def _verify_only(self: Attribute) -> None:
@@ -342,8 +353,8 @@ def _format_value(kind: str, attr: Attribute | None) -> str:
 def _parse_value(parser: Parser, kind: str) -> Attribute:
     if kind == "attr":
         return parser.parse_attribute()
-    if kind == "int":
-        return IntAttr(parser.parse_integer(allow_negative=False))
+    if kind == "int":  # `indent` may be negative: children left of the first child
+        return IntAttr(parser.parse_integer(allow_negative=True))
     if (
         kind == "blank"
         and (count := parser.parse_optional_integer(allow_negative=False)) is not None
@@ -492,6 +503,8 @@ class StepOp(SkillOp):
     blank = opt_prop_def(TextAttr)
 
     def verify_(self) -> None:
+        if self.number.data < 0:
+            raise VerifyException(f"step number {self.number.data} is negative")
         previous = self.prev_op
         while previous is not None and not isinstance(previous, BLOCK_OPS):
             previous = previous.prev_op

@@ -10,6 +10,7 @@ Reads the `skill.skill` frontmatter and the `skill.resource_ref` ops; writes not
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +32,30 @@ SKILL_FILE_NAMES = ("SKILL.md", "skill.md")
 
 
 def skill_folder(op: skill.SkillSkillOp) -> Path | None:
-    """The folder of a skill parsed from a `SKILL.md` on disk; None for stdin or loose files."""
+    """The folder of a skill parsed from a `SKILL.md` on disk (as the path names it: `.` for
+    `SKILL.md` read in the folder itself); None for stdin or loose files."""
     path = op.field("path")
     if not isinstance(path, str):
         return None
     file = Path(path)
-    return file.parent if file.name in SKILL_FILE_NAMES and file.is_file() else None
+    return file.parent if file.name in SKILL_FILE_NAMES and _is_file(file) else None
+
+
+def _is_file(path: Path) -> bool:
+    """`path.is_file()`, False where the OS cannot even look (a name over `NAME_MAX`/`PATH_MAX`,
+    a loop of links)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _exists(path: Path) -> bool:
+    """`path.exists()`, False where the OS cannot look (see `_is_file`)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def validate(
@@ -64,11 +83,13 @@ def validate(
     fm = load_frontmatter(block, sink)
     if portability:
         check_strict_portability(fm, sink)
-    check_frontmatter(fm, sink, None if folder_named_by_skill else folder, extra_fields)
+    # the folder's own name: `.` (validating inside the folder) has none
+    named = None if folder is None or folder_named_by_skill else Path(os.path.abspath(folder))
+    check_frontmatter(fm, sink, named, extra_fields)
     if folder is None or not check_files:
         return
     for ref in skill.walk_ops(op):
-        if type(ref) is skill.ResourceRefOp and not (folder / ref.path.data).exists():
+        if type(ref) is skill.ResourceRefOp and not _exists(folder / ref.path.data):
             line, col = (ref.span.data[0], ref.span.data[1]) if ref.span else (1, 1)
             if ref.link is not None:
                 sink.error(

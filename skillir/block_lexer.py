@@ -36,12 +36,27 @@ BLOCK_TAGS = (
     "option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul|"
     "pre|script|style|textarea"
 )
+# Every pattern here runs on untrusted lines: no two adjacent quantifiers may match the same
+# character (`[ \t]+[^<>]*`, `[ \t]*\|?[ \t]*`), or a long line of spaces makes the match
+# quadratic. `tests/test_hostile_inputs.py` times each on such lines.
 HTML_RE = re.compile(
     r"^[ \t]{0,3}<(?:!--|\?|![A-Za-z]|/?(?:" + BLOCK_TAGS + r")(?:[ \t/>]|$))"
-    r"|^[ \t]{0,3}</?[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[^<>]*)?/?>[ \t]*$",
+    r"|^[ \t]{0,3}</?[A-Za-z][A-Za-z0-9-]*+(?:[ \t][^<>]*+)?/?>[ \t]*+$",
     re.IGNORECASE,
 )
-TABLE_DELIM_RE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+TABLE_DELIM_RE = re.compile(
+    r"^[ \t]*+(?:\|[ \t]*+)?:?-++:?[ \t]*+(?:\|[ \t]*+:?-++:?[ \t]*+)*+(?:\|[ \t]*+)?$"
+)
+MAX_LIST_DEPTH = 64
+
+
+class NestingTooDeep(Exception):
+    """A list item nested deeper than `MAX_LIST_DEPTH` (1-based line and column of its marker)."""
+
+    def __init__(self, line: int, col: int):
+        super().__init__(f"lists nested deeper than {MAX_LIST_DEPTH} levels")
+        self.line = line
+        self.col = col
 
 
 def columns(line: str) -> int:
@@ -97,6 +112,10 @@ class _State:
     table: bool = False
     indented_code: bool = False
     dedents: int = 0  # list items closed by the current line
+    # Inside a run of blank lines in indented code: the index of the next non-blank line and
+    # whether it continues the code, found once per run (not once per blank line).
+    blanks_end: int = -1
+    blanks_resume: bool = False
 
 
 # Line types that repeat within one block: a run of them becomes one token.
@@ -227,6 +246,8 @@ class BlockLexer(Lexer):
         if first in "-*_" and RULE_RE.match(content):
             return "RULE"
         if marker is not None:
+            if len(state.items) >= MAX_LIST_DEPTH:
+                raise NestingTooDeep(index + 1, len(content) - len(content.lstrip(" \t")) + 1)
             state.items.append(col)
             state.paragraph = state.lead = bool(content[marker.end() :].strip())
             return "ITEM"
@@ -261,11 +282,16 @@ class BlockLexer(Lexer):
 
     @staticmethod
     def _indented_code_resumes(lines: list[str], index: int, state: _State) -> bool:
-        base = state.items[-1] + 1 if state.items else 0
-        for later in lines[index + 1 :]:
-            if later.strip():
-                return columns(later) - base >= 4
-        return False
+        """Whether the indented code open before blank line `index` goes on after the blank
+        lines; the answer holds for the whole run of blanks (blank lines close no item)."""
+        if index >= state.blanks_end:
+            base = state.items[-1] + 1 if state.items else 0
+            end = index + 1
+            while end < len(lines) and not lines[end].strip():
+                end += 1
+            state.blanks_end = end
+            state.blanks_resume = end < len(lines) and columns(lines[end]) - base >= 4
+        return state.blanks_resume
 
 
 def _token(kind: str, lines: list[str], start: int, end: int) -> Token:

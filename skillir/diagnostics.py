@@ -2,7 +2,9 @@
 
 Passes and the frontend *emit* diagnostics into a `DiagnosticSink`; tools print them and turn
 the worst severity into the exit code. User errors never surface as tracebacks: anything that
-must stop processing is raised as `DiagnosticError`, which tools catch and render.
+must stop processing is raised as `DiagnosticError`, which tools catch and render. A sink keeps
+at most `MAX_PER_FILE` diagnostics and counts the rest, so a hostile file cannot flood the
+output (or the time spent deduplicating).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TextIO
 
+MAX_PER_FILE = 100
+
 
 class Severity(Enum):
     ERROR = "error"
@@ -22,7 +26,8 @@ class Severity(Enum):
 
 @dataclass(frozen=True)
 class Position:
-    """A 1-based line and column in a file (columns count characters, not bytes)."""
+    """A 1-based line and column in a file (columns count characters, not bytes); line 0
+    for the file as a whole (a diagnostic about the file, not a place in it)."""
 
     path: str
     line: int = 1
@@ -38,7 +43,8 @@ class Diagnostic:
 
     def render(self) -> str:
         pos = self.pos
-        head = f"{pos.path}:{pos.line}:{pos.col}: {self.severity.value}: {self.message}"
+        where = f"{pos.path}:{pos.line}:{pos.col}" if pos.line else pos.path
+        head = f"{where}: {self.severity.value}: {self.message}"
         if self.source_line is None:
             return head
         line = self.source_line.rstrip("\r\n")
@@ -68,6 +74,9 @@ class DiagnosticSink:
     path: str = "<stdin>"
     lines: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    seen: set[Diagnostic] = field(default_factory=set, repr=False, compare=False)
+    dropped: int = 0  # diagnostics past `MAX_PER_FILE`, not kept
+    dropped_errors: bool = False
 
     def make(
         self, severity: Severity, line: int, col: int, message: str, path: str | None = None
@@ -81,10 +90,17 @@ class DiagnosticSink:
     def emit(
         self, severity: Severity, line: int, col: int, message: str, path: str | None = None
     ) -> Diagnostic:
-        """Record a diagnostic; the same one twice (frontend, then a pass) is kept once."""
+        """Record a diagnostic; the same one twice (frontend, then a pass) is kept once, and
+        past `MAX_PER_FILE` it is only counted."""
         diag = self.make(severity, line, col, message, path)
-        if diag not in self.diagnostics:
+        if diag in self.seen:
+            return diag
+        self.seen.add(diag)
+        if len(self.diagnostics) < MAX_PER_FILE:
             self.diagnostics.append(diag)
+        else:
+            self.dropped += 1
+            self.dropped_errors |= severity is Severity.ERROR
         return diag
 
     def error(self, line: int, col: int, message: str) -> Diagnostic:
@@ -97,19 +113,31 @@ class DiagnosticSink:
         """A view of this sink that records errors as warnings."""
         return _WarningsOnly(self)
 
+    def file_error(self, message: str, path: str | None = None) -> Diagnostic:
+        """Record an error about a whole file (`path: error: message`), this sink's by default."""
+        diag = Diagnostic(Severity.ERROR, Position(path or self.path, 0, 0), message)
+        self.diagnostics.append(diag)
+        return diag
+
     def fatal(self, line: int, col: int, message: str) -> DiagnosticError:
         """An error that stops processing: raise the result."""
         return DiagnosticError(self.make(Severity.ERROR, line, col, message))
 
     @property
     def has_errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+        return self.dropped_errors or any(d.severity is Severity.ERROR for d in self.diagnostics)
 
     def flush(self, stream: TextIO | None = None) -> None:
+        """Print the diagnostics, then a line counting those past the cap; forget them all."""
         out = stream or sys.stderr
         for diag in self.diagnostics:
             print(diag.render(), file=out)
+        if self.dropped:
+            print(f"{self.path}: note: {self.dropped} more diagnostics not shown", file=out)
         self.diagnostics.clear()
+        self.seen.clear()
+        self.dropped = 0
+        self.dropped_errors = False
 
 
 ACTIVE: ContextVar[DiagnosticSink] = ContextVar("skillir_diagnostics")
@@ -129,7 +157,7 @@ class _WarningsOnly(DiagnosticSink):
     without refusing it."""
 
     def __init__(self, inner: DiagnosticSink):
-        super().__init__(inner.path, inner.lines, inner.diagnostics)
+        super().__init__(inner.path, inner.lines, inner.diagnostics, inner.seen)
         self.inner = inner
 
     def emit(

@@ -3,6 +3,8 @@ build ops top-down (a container's indentation decides how its children's text is
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -12,13 +14,22 @@ from xdsl.dialects.builtin import IntAttr, ModuleOp
 from xdsl.ir import Block, Operation
 
 from skillir import inline
-from skillir.block_lexer import ATX_RE, FENCE_RE, BlockLexer, SourceLines, columns, list_marker
+from skillir.block_lexer import (
+    ATX_RE,
+    FENCE_RE,
+    BlockLexer,
+    NestingTooDeep,
+    SourceLines,
+    columns,
+    list_marker,
+)
 from skillir.diagnostics import Diagnostic, DiagnosticSink
 from skillir.dialects import skill
 from skillir.frontmatter import UnterminatedFrontmatter, load_frontmatter, split_frontmatter
 from skillir.markdown import canonical_text, item_width
 
 MAX_BYTES = 8 * 1024 * 1024
+_NEWLINE = re.compile("\n")
 
 
 @cache
@@ -72,8 +83,8 @@ def parse_skill(data: bytes, path: str, sink: DiagnosticSink) -> ModuleOp:
     tree, failure, warnings = _block_tree(text)
     for diag in warnings:
         sink.emit(diag.severity, diag.pos.line, diag.pos.col, diag.message)
-    if failure is not None:  # the lexer only emits sequences the grammar accepts
-        raise sink.fatal(failure.line, 1, f"cannot parse block structure: {failure}")
+    if failure is not None:
+        raise sink.fatal(*failure)
     assert tree is not None
     builder = _Builder(lines, sink)
     children = tree.children
@@ -97,17 +108,32 @@ def _lines_of(text: str) -> list[str]:
     return text.splitlines(True) if "\r" not in text else _split_on_newline(text)
 
 
+_Failure = tuple[int, int, str]  # line, column and message of a refused document
+
+
 @lru_cache(maxsize=256)
-def _block_tree(text: str) -> tuple[Tree | None, UnexpectedInput | None, tuple[Diagnostic, ...]]:
-    """The block parse of a document whose frontmatter is well formed, or why it failed, with
-    the lexer's warnings; kept, as a skill compiled for several targets is parsed again."""
+def _block_tree(text: str) -> tuple[Tree | None, _Failure | None, tuple[Diagnostic, ...]]:
+    """The block parse of a document whose frontmatter is well formed, or where and why it
+    was refused, with the lexer's warnings; kept, as a skill compiled for several targets is
+    parsed again."""
     lines = _lines_of(text)
     recorder = DiagnosticSink(lines=lines)
     try:
         tree = block_parser().parse(SourceLines(lines, split_frontmatter(lines), recorder))
-    except UnexpectedInput as err:
-        return None, err, tuple(recorder.diagnostics)
+    except NestingTooDeep as err:
+        return None, (err.line, err.col, str(err)), tuple(recorder.diagnostics)
+    except UnexpectedInput as err:  # the lexer only emits sequences the grammar accepts
+        failure = (err.line, 1, f"cannot parse block structure: {err}")
+        return None, failure, tuple(recorder.diagnostics)
     return tree, None, tuple(recorder.diagnostics)
+
+
+def clear_caches() -> None:
+    """Forget the parses kept for inputs seen again (block trees, inline scans), so the next
+    parse is timed cold (`bench/hostile_inputs.py`)."""
+    _block_tree.cache_clear()
+    inline.scan.cache_clear()
+    inline.scan_table.cache_clear()
 
 
 def _split_on_newline(text: str) -> list[str]:
@@ -134,6 +160,11 @@ def strip_columns(line: str, width: int) -> str:
 
 def _content(line: str) -> str:
     return line[:-1] if line.endswith("\n") else line
+
+
+def _nests_blocks(op: Operation) -> bool:
+    """Whether `op` holds blocks (not only annotations), which render at its child indent."""
+    return any(not isinstance(child, skill.ANNOTATION_OPS) for child in op.regions[0].block.ops)
 
 
 def previous_written(step: skill.StepOp) -> int:
@@ -194,8 +225,11 @@ class _Builder:
         if written == ordinal:
             return
         source = step.field("raw") or canonical_text(step, indent)
+        width = item_width(step)
         step.properties["number"] = IntAttr(ordinal)
         step.properties["raw"] = skill.TextAttr(source)
+        if step.field("indent") is None and item_width(step) != width and _nests_blocks(step):
+            step.properties["indent"] = IntAttr(width)  # the children stay where they were
         if written != previous_written(previous):
             line, col = step.span.data[:2] if step.span else (1, 1)
             self.sink.warning(
@@ -224,17 +258,19 @@ class _Builder:
         if not spans:
             return
         block = op.body.block
+        # Start offset of each line of `text`, and per row the columns its source line has
+        # before it (the container's indentation): found once, as a text may hold thousands.
+        starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        shifts: dict[int, int] = {}
         for found in spans:
-            row = text.count("\n", 0, found.offset)
-            line_start = text.rfind("\n", 0, found.offset) + 1
-            rel_line = text[line_start:].split("\n", 1)[0]
-            src = self.lines[first_line + row - 1].rstrip("\r\n")
-            col = (
-                (len(src) - len(rel_line) if src.endswith(rel_line) else 0)
-                + found.offset
-                - line_start
-                + 1
-            )
+            row = bisect_right(starts, found.offset) - 1
+            line_start = starts[row]
+            if row not in shifts:
+                line_end = starts[row + 1] - 1 if row + 1 < len(starts) else len(text)
+                rel_line = text[line_start:line_end]
+                src = self.lines[first_line + row - 1].rstrip("\r\n")
+                shifts[row] = len(src) - len(rel_line) if src.endswith(rel_line) else 0
+            col = shifts[row] + found.offset - line_start + 1
             if isinstance(found, inline.OutsideLink):
                 self.sink.warning(
                     first_line + row,

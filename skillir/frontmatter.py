@@ -190,7 +190,7 @@ def check_strict_portability(fm: Frontmatter, sink: DiagnosticSink) -> None:
     import strictyaml  # costs ~55 ms; only validation needs it
 
     try:
-        strictyaml.load(fm.block.yaml)
+        _strict_parse(fm.block.yaml)
     except strictyaml.YAMLError as exc:
         mark = _strict_mark(exc)
         line, col = fm.at(mark) if mark is not None else fm.opening
@@ -210,6 +210,22 @@ def check_strict_portability(fm: Frontmatter, sink: DiagnosticSink) -> None:
                 "'---' (skills-ref) [frontmatter-dashes]",
             )
             break
+
+
+def _strict_parse(text: str) -> None:
+    """`strictyaml.load(text)` less its schema pass: the parse, which raises every error that
+    strictyaml reports (`*Disallowed`, duplicate keys, syntax). Under the default `Any` schema
+    the schema pass only converts what the parse accepted, but it finds each key with a scan of
+    the mapping: quadratic, 24 s on 5,000 keys."""
+    from strictyaml import ruamel
+    from strictyaml.parser import StrictYAMLLoader
+
+    loader = type(
+        "SkillirStrictLoader",
+        (StrictYAMLLoader,),
+        {"label": "<unicode string>", "allow_flow_style": False},
+    )
+    ruamel.load(text, Loader=loader)
 
 
 def _strict_mark(exc: Exception) -> _Mark | None:

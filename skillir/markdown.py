@@ -160,15 +160,26 @@ def _style(cls: type) -> _Style | None:
 
 
 def render_op(op: Operation, indent: int = 0) -> str:
-    """The op with its children, as Markdown."""
+    """The op with its children, as Markdown (walked with a stack: nesting depth is the
+    input's to choose)."""
     out: list[str] = []
     style = _style(type(op))
-    if style is not None:
-        _render(op, style, indent, out)
+    stack = [(op, style, indent)] if style is not None else []
+    while stack:
+        current, current_style, current_indent = stack.pop()
+        inner = _render(current, current_style, current_indent, out)
+        children = []
+        child = current.regions[0].block.first_op
+        while child is not None:
+            if (child_style := _style(type(child))) is not None:
+                children.append((child, child_style, inner))
+            child = child.next_op
+        stack.extend(reversed(children))
     return "".join(out)
 
 
-def _render(op: Operation, style: _Style, indent: int, out: list[str]) -> None:
+def _render(op: Operation, style: _Style, indent: int, out: list[str]) -> int:
+    """Append the op's own text and blank lines to `out`; the indentation of its children."""
     kind, has_raw, has_blank, marker = style
     props = op.properties
     raw = getattr(props.get("raw"), "data", None) if has_raw else None
@@ -182,12 +193,7 @@ def _render(op: Operation, style: _Style, indent: int, out: list[str]) -> None:
         out.append(raw if isinstance(raw, str) else _canonical(op, kind, indent))
     if has_blank and (blank := getattr(props.get("blank"), "data", None)):
         out.append(blank)
-    child = op.regions[0].block.first_op
-    while child is not None:
-        child_style = _style(type(child))
-        if child_style is not None:
-            _render(child, child_style, inner, out)
-        child = child.next_op
+    return inner
 
 
 def render_skill(op: skill.SkillSkillOp) -> str:

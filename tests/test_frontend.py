@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillir import inline
-from skillir.block_lexer import BlockLexer, SourceLines
+from skillir.block_lexer import MAX_LIST_DEPTH, BlockLexer, SourceLines
 from skillir.diagnostics import DiagnosticError, DiagnosticSink, Severity
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
@@ -272,3 +272,35 @@ def test_corpus_round_trip_is_byte_identical(path) -> None:
     assert all(
         "[yaml-invalid]" in d.message for d in sink.diagnostics if d.severity.value == "error"
     )
+
+
+def _staircase(depth: int) -> str:
+    return FM + "".join(f"{'  ' * level}- level {level}\n" for level in range(depth))
+
+
+def test_lists_nested_past_the_limit_are_a_positioned_error() -> None:
+    with pytest.raises(DiagnosticError) as raised:
+        parse(_staircase(400))
+    diag = raised.value.diagnostic
+    line = len(FM.splitlines()) + MAX_LIST_DEPTH + 1  # the first item past the limit
+    assert (diag.pos.line, diag.pos.col) == (line, 2 * MAX_LIST_DEPTH + 1)
+    assert diag.message == f"lists nested deeper than {MAX_LIST_DEPTH} levels"
+
+
+def test_lists_nested_to_the_limit_round_trip_and_print() -> None:
+    import io
+
+    from xdsl.printer import Printer
+
+    root, _ = parse(_staircase(MAX_LIST_DEPTH))
+    assert len(ops_of(root, skill.BulletOp)) == MAX_LIST_DEPTH
+    out = io.StringIO()
+    Printer(stream=out).print_op(root)
+    assert out.getvalue().count("skill.bullet") == MAX_LIST_DEPTH
+
+
+def test_a_renumbered_step_keeps_its_children_where_they_were() -> None:
+    """`1.` on every item: item 10 is written `1. ` (3 columns), its ordinal 10 needs 4."""
+    root, _ = parse(FM + "".join("1. step\n" for _ in range(9)) + "1. tenth\n   - child\n")
+    tenth = ops_of(root, skill.StepOp)[-1]
+    assert (tenth.number.data, tenth.field("indent")) == (10, 3)

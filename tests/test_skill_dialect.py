@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from xdsl.context import Context
-from xdsl.dialects.builtin import Builtin, ModuleOp
+from xdsl.dialects.builtin import Builtin, IntAttr, ModuleOp
 from xdsl.ir import Block, Region
 from xdsl.parser import Parser
 from xdsl.printer import Printer
@@ -175,3 +175,41 @@ def test_verifier_enumerations() -> None:
         skill.ResourceRefOp.build_op(path="a.md", kind="docs")
     )
     assert "outside 1..6" in _verify_error(skill.SectionOp.build_op(level=7, title="t"))
+
+
+def test_walk_and_render_take_any_depth() -> None:
+    """Deeper than Python's recursion limit: the walkers use a stack."""
+    from skillir.markdown import render_op
+
+    depth = 5000
+    root = inner = skill.BulletOp.build_op(text="0")
+    for level in range(1, depth):
+        child = skill.BulletOp.build_op(text=str(level))
+        inner.body.block.add_op(child)
+        inner = child
+    walked = skill.walk_ops(root)
+    assert [op.text.data for op in walked] == [str(level) for level in range(depth)]
+    rendered = render_op(root).splitlines()
+    assert rendered[-1] == " " * 2 * (depth - 1) + f"- {depth - 1}"
+    assert len(rendered) == depth
+
+
+def test_walk_visits_blocks_and_regions_in_order() -> None:
+    prose = [skill.ProseOp.build_op(text=str(n)) for n in range(4)]
+    first = skill.BulletOp.build_op(text="a", children=[prose[0], prose[1]])
+    module = ModuleOp([first, prose[2]])
+    module.body.add_block(Block([prose[3]]))
+    assert skill.walk_ops(module) == list(module.walk())
+    assert skill.walk_ops(module.body) == list(module.walk())[1:]
+
+
+def test_negative_child_offset_prints_and_parses_back() -> None:
+    """A nested item left of its first sibling has children left of where its parent's start
+    (`indent -1`): the IR parser takes the negative offset the printer writes."""
+    item = skill.BulletOp.build_op(text="c", indent=-1)
+    (back,) = _round_trip(ModuleOp([item]), generic=False).ops
+    assert back.field("indent") == -1
+    step = skill.StepOp.build_op(number=1, text="x")
+    step.properties["number"] = IntAttr(-3)
+    with pytest.raises(VerifyException, match="step number -3 is negative"):
+        step.verify()

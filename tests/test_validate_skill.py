@@ -71,3 +71,33 @@ def test_output_file_is_not_written_on_error(skill_dir: Path, tmp_path: Path) ->
     assert not out.exists()
     assert main([str(skill_dir), "-o", str(out)]) == 0
     assert out.read_text().startswith("builtin.module")
+
+
+def test_validating_inside_the_skill_folder_checks_its_real_name(
+    skill_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`skill-opt . -p validate-skill` in the folder: `.` names the folder `demo`, not ''."""
+    (skill_dir / "references" / "missing.md").write_text("# Here\n")
+    (skill_dir / "scripts" / "absent.py").write_text("print(2)\n")
+    monkeypatch.chdir(skill_dir)
+    assert main([".", "-p", "validate-skill"]) == 0
+    assert capsys.readouterr().err == ""
+    renamed = skill_dir.parent / "other-name"
+    skill_dir.rename(renamed)
+    monkeypatch.chdir(renamed)
+    assert main([".", "-p", "validate-skill"]) == 1
+    assert "Directory name 'other-name' must match skill name 'demo'" in capsys.readouterr().err
+
+
+def test_a_referenced_path_longer_than_path_max_is_missing_not_a_crash(
+    skill_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_link = "references/" + "a/" * 3000 + "x.md"  # over PATH_MAX (4096)
+    long_name = "references/" + "b" * 300 + ".md"  # one name over NAME_MAX (255)
+    text = BODY.replace("references/missing.md", long_link).replace("scripts/absent.py", long_name)
+    (skill_dir / "SKILL.md").write_text(text)
+    assert main([str(skill_dir), "-p", "validate-skill"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"linked file '{long_link}' does not exist [resource-missing]" in err
+    assert f"'{long_name}' is not in the skill folder" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Sequence
 from io import StringIO
@@ -21,6 +22,11 @@ from skillir import registry
 from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
 
 SPLIT_MARKER = b"// -----"
+# Brackets of IR text nested deeper than this are refused before xDSL's recursive parser
+# reaches Python's recursion limit (about 150 nested regions); a SKILL.md's IR nests at most
+# `block_lexer.MAX_LIST_DEPTH` + 8.
+MAX_IR_DEPTH = 100
+_IR_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*+"|//[^\n]*+|[{\[(]|[}\])]|\n')
 
 
 class UsageError(Exception):
@@ -35,6 +41,7 @@ class SkillOptMain(xDSLOptMain):
 
     def __init__(self, description: str, args: Sequence[str] | None = None):
         self.sink = DiagnosticSink()
+        self.running: str | None = None  # the pass the pipeline runs now
         super().__init__(description=description, args=args)
 
     def register_all_dialects(self) -> None:
@@ -97,6 +104,7 @@ class SkillOptMain(xDSLOptMain):
         def callback(
             previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
         ) -> None:
+            self.running = following.name if following is not None else None
             if inner is not None:
                 inner(previous, module, following)
             if previous is not None and self.args.print_ir_after_all:
@@ -130,7 +138,10 @@ class SkillOptMain(xDSLOptMain):
         if not path.exists():
             raise self.sink.fatal(1, 1, "no such file or directory")
         try:
-            data = path.read_bytes()
+            from skillir.frontend import MAX_BYTES
+
+            with path.open("rb") as handle:  # the frontend refuses more than MAX_BYTES
+                data = handle.read(MAX_BYTES + 1)
         except OSError as err:
             raise self.sink.fatal(1, 1, f"cannot read: {err.strerror}") from None
         kind = self.args.frontend or path.suffix.lstrip(".").lower()
@@ -157,6 +168,8 @@ class SkillOptMain(xDSLOptMain):
                 self._verify(module)
                 if not self.sink.has_errors:
                     self.sink.error(1, 1, str(err))
+            except (OSError, RecursionError) as err:
+                self.sink.file_error(f"pass '{self.running}' failed: {_reason(err)}")
             if not self.sink.has_errors:
                 outputs.append(self.output_resulting_program(module))
                 if self.args.cap_report:
@@ -171,6 +184,11 @@ class SkillOptMain(xDSLOptMain):
         from xdsl.parser import Parser
 
         self.sink.lines = chunk.decode("utf-8", "replace").splitlines(True)
+        if (deep := _too_deep(chunk)) is not None:
+            line, col = deep
+            raise self.sink.fatal(
+                line + line_offset, col, f"IR nested deeper than {MAX_IR_DEPTH} levels"
+            )
         try:
             return Parser(self.ctx, chunk, self.sink.path).parse_module(
                 not self.args.no_implicit_module
@@ -180,6 +198,8 @@ class SkillOptMain(xDSLOptMain):
             raise DiagnosticError(
                 self.sink.make(Severity.ERROR, loc.line + line_offset, loc.col, err.msg)
             ) from None
+        except RecursionError:
+            raise self.sink.fatal(1 + line_offset, 1, "IR nested too deeply to read") from None
 
     def _verify(self, module: ModuleOp) -> None:
         """Verify op by op, so a failure is reported at the failing op's source span."""
@@ -201,6 +221,9 @@ class SkillOptMain(xDSLOptMain):
         except DiagnosticError as err:
             self.sink.diagnostics.append(err.diagnostic)
             outputs = []
+        except (OSError, RecursionError) as err:  # reading, emitting: never a traceback
+            self.sink.file_error(_reason(err), getattr(err, "filename", None))
+            outputs = []
         finally:
             ACTIVE.reset(token)
         if self.args.verify_diagnostics:
@@ -210,7 +233,12 @@ class SkillOptMain(xDSLOptMain):
         self.sink.flush(sys.stderr)
         if failed:
             return 1
-        write_output("// -----\n".join(outputs), self.args.output_file)
+        try:
+            write_output("// -----\n".join(outputs), self.args.output_file)
+        except OSError as err:
+            self.sink.file_error(f"cannot write: {_reason(err)}", self.args.output_file)
+            self.sink.flush(sys.stderr)
+            return 1
         return 0
 
 
@@ -232,6 +260,31 @@ class _Bytes(StringIO):
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
         return self._data
+
+
+def _reason(err: OSError | RecursionError) -> str:
+    """What went wrong, for a user: the OS's words, or that the input nests too deeply."""
+    if isinstance(err, RecursionError):
+        return "input nested too deeply to process"
+    return err.strerror or str(err)
+
+
+def _too_deep(chunk: bytes) -> tuple[int, int] | None:
+    """Line and column of the first bracket in IR text (outside strings and comments) that
+    opens a level deeper than `MAX_IR_DEPTH`."""
+    depth, line, line_start = 0, 1, 0
+    for match in _IR_TOKEN.finditer(chunk):
+        token = match.group()
+        if token == b"\n":
+            line, line_start = line + 1, match.end()
+        elif token in (b"{", b"[", b"("):
+            depth += 1
+            if depth > MAX_IR_DEPTH:
+                column = len(chunk[line_start : match.start()].decode("utf-8", "replace")) + 1
+                return line, column
+        elif token in (b"}", b"]", b")"):
+            depth -= 1
+    return None
 
 
 def _position(op: Operation) -> tuple[int, int]:
@@ -285,6 +338,9 @@ def run_tool(cls: type[SkillOptMain], description: str, args: Sequence[str] | No
         return 130
     except BrokenPipeError:
         return 0
+    except (OSError, RecursionError) as err:  # past the driver's own boundary
+        print(f"{prog}: error: {_reason(err)}", file=sys.stderr)
+        return 1
 
 
 def main(args: Sequence[str] | None = None) -> int:
