@@ -172,6 +172,8 @@ def test_without_a_sandbox_commands_are_refused(tmp_path: Path) -> None:
     assert host.call("execute_command", {"command": "touch ran.txt"}).ok
     with pytest.raises(SandboxError, match="unknown sandbox level 'chroot'"):
         Sandbox(work, level="chroot")
+    with pytest.raises(SandboxError, match="it needs --unsafe-host"):
+        Sandbox(work, level="unsafe-host")  # never by a stray SKILLIR_SANDBOX alone
 
 
 UNPRIVILEGED = 64_999

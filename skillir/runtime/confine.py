@@ -385,6 +385,8 @@ def choose_level(forced: str | None = None, unsafe_host: bool = False) -> str | 
             raise ConfineError("bubblewrap is not installed or cannot make namespaces here")
         if wanted == "landlock" and landlock_abi() < 1:
             raise ConfineError("Landlock is not available on this kernel")
+        if wanted == "unsafe-host" and not unsafe_host:
+            raise ConfineError("unsafe-host runs commands unconfined: it needs --unsafe-host")
         return wanted
     if bubblewrap_works():
         return "bubblewrap"
