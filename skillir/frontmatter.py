@@ -86,6 +86,38 @@ class Frontmatter:
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Deeper YAML is refused before it is loaded: checking it (strictyaml's parser, the walk for
+# an unconvertible scalar) recurses once per level.
+MAX_YAML_DEPTH = 64
+_OPENS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSES = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _too_deep(text: str) -> _Mark | None:
+    """Where `text` opens a collection deeper than `MAX_YAML_DEPTH`, from its tokens (no
+    recursion); None when it does not, or when it does not scan (the load reports that)."""
+    if text.count("\n") + text.count("[") + text.count("{") <= MAX_YAML_DEPTH:
+        return None  # each level opens on a line of its own or with a bracket
+    depth = 0
+    loader = _Loader(text)
+    try:
+        while (token := loader.get_token()) is not None:
+            if isinstance(token, _OPENS):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return token.start_mark
+            elif isinstance(token, _CLOSES):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
 
 
 def load_frontmatter(block: FrontmatterBlock, sink: DiagnosticSink) -> Frontmatter:
@@ -95,6 +127,13 @@ def load_frontmatter(block: FrontmatterBlock, sink: DiagnosticSink) -> Frontmatt
     mapping a `frontmatter-not-mapping` error; either way `data` is then None.
     """
     empty = Frontmatter(block, None, {}, {}, {})
+    if (deep := _too_deep(block.yaml)) is not None:
+        sink.error(
+            *empty.at(deep),
+            f"invalid YAML in frontmatter: collections nested deeper than {MAX_YAML_DEPTH} "
+            "levels [yaml-invalid]",
+        )
+        return empty
     root: yaml.Node | None = None
     try:
         loader = _Loader(block.yaml)

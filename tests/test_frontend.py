@@ -11,6 +11,7 @@ from skillir.block_lexer import MAX_LIST_DEPTH, BlockLexer, SourceLines
 from skillir.diagnostics import DiagnosticError, DiagnosticSink, Severity
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
+from skillir.frontmatter import MAX_YAML_DEPTH
 from skillir.markdown import render_module
 
 from .conftest import corpus_skill_files
@@ -304,3 +305,18 @@ def test_a_renumbered_step_keeps_its_children_where_they_were() -> None:
     root, _ = parse(FM + "".join("1. step\n" for _ in range(9)) + "1. tenth\n   - child\n")
     tenth = ops_of(root, skill.StepOp)[-1]
     assert (tenth.number.data, tenth.field("indent")) == (10, 3)
+
+
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_frontmatter_nested_past_the_limit_is_a_positioned_error(style: str) -> None:
+    depth = 990  # under PyYAML's own limit (1000), far over what its checks can recurse
+    if style == "flow":
+        value = "k: " + "[" * depth + "2001-13-45" + "]" * depth + "\n"
+        line, col = 4, MAX_YAML_DEPTH + 3  # the bracket opening level 65 (the root is 1)
+    else:
+        value = "k:\n" + "".join(f"{' ' * i}- \n" for i in range(1, depth))
+        line, col = 4 + MAX_YAML_DEPTH, MAX_YAML_DEPTH + 1
+    root, sink = parse("---\nname: demo\ndescription: A demo skill.\n" + value + "---\nBody.\n")
+    (diag,) = sink.diagnostics
+    assert (diag.severity, diag.pos.line, diag.pos.col) == (Severity.ERROR, line, col)
+    assert f"nested deeper than {MAX_YAML_DEPTH} levels [yaml-invalid]" in diag.message
