@@ -197,6 +197,15 @@ def test_a_fifo_does_not_block_the_file_tools(box: Sandbox):
     assert stat.S_ISFIFO((box.root / "pipe").lstat().st_mode)
 
 
+def test_a_rewritten_file_keeps_its_mode(box: Sandbox):
+    script = box.root / "run.sh"
+    script.write_text("echo old\n")
+    script.chmod(0o755)
+    assert box.call("write_file", {"path": "run.sh", "content": "echo new\n"}).ok
+    assert script.read_text() == "echo new\n" and stat.S_IMODE(script.stat().st_mode) == 0o755
+    assert [p.name for p in box.root.iterdir()] == ["run.sh"]  # no temporary file left
+
+
 def test_a_symlink_in_the_path_is_not_followed_even_inside(box: Sandbox):
     (box.root / "data").mkdir()
     (box.root / "data" / "a.txt").write_text("a")

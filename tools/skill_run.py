@@ -134,6 +134,8 @@ def main(args: Sequence[str] | None = None) -> int:
     for name in numbers:
         if getattr(options, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+    if options.sandbox == "unsafe-host" and not options.unsafe_host:
+        parser.error("--sandbox unsafe-host runs commands unconfined: add --unsafe-host")
     passed = {}
     for name in options.pass_env:
         if not ENV_NAME.fullmatch(name):

@@ -180,7 +180,7 @@ class Sandbox:
         name = parts[-1]
         with self.directory(parts[:-1], path, create=True) as parent:
             try:
-                mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+                mode: int | None = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
             except FileNotFoundError:
                 mode = None
             if mode is not None and not stat.S_ISREG(mode):
@@ -191,6 +191,8 @@ class Sandbox:
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
+                    if mode is not None:  # a rewritten script stays executable
+                        os.fchmod(out.fileno(), stat.S_IMODE(mode) & 0o777)
                 os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
             except BaseException:
                 try:
