@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from skillir.runtime.confine import ResourceLimits, bubblewrap_works, landlock_abi
+from skillir.runtime.confine import (
+    ResourceLimits,
+    bubblewrap_works,
+    landlock_abi,
+    process_limit,
+)
 from skillir.runtime.sandbox import NO_SANDBOX, Sandbox, SandboxError
 
 LEVELS = [
@@ -83,6 +88,11 @@ def test_files_outside_the_work_directory_are_not_readable(
     assert "canary.txt" not in output.splitlines()  # not listed
 
 
+def test_commands_hold_no_capabilities(tmp_path: Path, level: str) -> None:
+    output, code = run(box(tmp_path, level), "grep -E '^Cap(Eff|Prm):' /proc/self/status")
+    assert code == 0 and [line.split()[1] for line in output.splitlines()] == ["0" * 16] * 2
+
+
 def test_secrets_in_the_environment_are_not_handed_out(
     tmp_path: Path, level: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,6 +133,9 @@ def test_a_timed_out_command_takes_its_children_with_it(tmp_path: Path, level: s
     assert list(sandbox.root.iterdir()) == []
 
 
+@pytest.mark.skipif(
+    process_limit() == "none", reason="root without a pids cgroup: nothing bounds processes"
+)
 def test_a_fork_bomb_is_bounded(tmp_path: Path, level: str) -> None:
     sandbox = box(tmp_path, level, limits=ResourceLimits(processes=64))
     start = time.monotonic()

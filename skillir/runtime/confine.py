@@ -148,7 +148,7 @@ def bubblewrap_works() -> bool:
 # --- Landlock ----------------------------------------------------------------------------------
 
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
-_PR_SET_NO_NEW_PRIVS, _PR_SET_CHILD_SUBREAPER = 38, 36
+_PR_SET_NO_NEW_PRIVS, _PR_SET_CHILD_SUBREAPER, _PR_CAPBSET_DROP = 38, 36, 24
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _EXECUTE, _WRITE_FILE, _READ_FILE, _READ_DIR = 1, 2, 4, 8
@@ -249,14 +249,19 @@ def landlock_ruleset(writable: list[Path], network: bool) -> int:
 
 
 def _landlock_preexec(ruleset: int, cgroup_procs: str | None) -> Callable[[], None]:
-    """What the child runs between fork and exec: join the pids cgroup, become a subreaper,
-    no_new_privs, restrict itself. Bound here so the child calls only syscalls."""
+    """What the child runs between fork and exec: join the pids cgroup, drop every capability
+    (as root), become a subreaper, no_new_privs, restrict itself. Bound here so the child calls
+    only syscalls."""
     libc = _libc()
     syscall, prctl = libc.syscall, libc.prctl
+    root = os.geteuid() == 0
 
     def restrict() -> None:
         if cgroup_procs is not None:
             _join(cgroup_procs)
+        if root:  # empty the bounding set: the exec'd command gets no capability back
+            for capability in range(64):
+                prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)
         if prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) or prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0):
             os._exit(126)
         if syscall(_SYS_RESTRICT_SELF, ruleset, 0):
@@ -370,6 +375,14 @@ done
 exit $rc
 """
 _JOIN = 'echo 0 > "$0" || exit 125; exec "$@"'  # join the pids cgroup named by $0, then run
+
+
+def process_limit() -> str:
+    """What bounds a command's processes here: `rlimit`, `pids-cgroup` (as root), or `none`
+    (root where no pids cgroup can be made: the kernel ignores RLIMIT_NPROC for uid 0)."""
+    if os.geteuid() != 0:
+        return "rlimit"
+    return "pids-cgroup" if _cgroup_base() is not None else "none"
 
 
 def choose_level(forced: str | None = None, unsafe_host: bool = False) -> str | None:

@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 
 from skillir.compiled_manifest import MANIFEST, generated_file
 from skillir.runtime.agent import Agent, AgentResult, Limits, Status
-from skillir.runtime.confine import ResourceLimits
+from skillir.runtime.confine import ResourceLimits, process_limit
 from skillir.runtime.llm import LLM, ModelError
 from skillir.runtime.protocol import Protocol, TaskLog, choose, quoted_commands
 from skillir.runtime.sandbox import NO_SANDBOX as NO_SANDBOX_MESSAGE
@@ -660,6 +660,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             network=config.network,
             passed_env=sorted(config.passed_env),
             resources=vars(config.resources),
+            process_limit=process_limit(),
             **({"refused": NO_SANDBOX_MESSAGE} if sandbox and not sandbox.confinement else {}),
         )
         if plan_error is not None:
