@@ -239,6 +239,17 @@ def test_a_malformed_plan_ends_plan_error(tmp_path: Path, change: str, reason: s
     assert [e["event"] for e in events(tmp_path / "trace")] == ["start", "end"]
 
 
+@pytest.mark.parametrize("depth", [450, 5000])
+def test_a_plan_nested_too_deeply_is_a_plan_error(tmp_path: Path, depth: int) -> None:
+    deep = '[{"tlp": [' * depth + '[{"task": "1"}]' + ', [{"task": "2"}]], "reason": "d"}]' * depth
+    text = json.dumps(good_plan()).replace('[{"ilp": ["1", "2"], "reason": "independent"}]', deep)
+    skill = make_skill(tmp_path / "skill")
+    (skill / "plan.json").write_text(text)
+    config = RunConfig(skill, "x", tmp_path / "work", tmp_path / "trace", "local/smollm2-135m")
+    summary = run_skill(config)
+    assert summary["status"] == "plan-error" and "nested too deeply" in summary["message"]
+
+
 def test_the_published_example_plan_passes() -> None:
     from skillir.runtime.execute import plan_problem
 

@@ -188,9 +188,13 @@ def plan_problem(plan: dict[str, Any]) -> str | None:
     naming a task the graph lacks, a task id used twice, or a glob that is absolute or leaves
     the work directory. None when it can run."""
     try:
-        errors = sorted(_plan_validator().iter_errors(plan), key=lambda e: list(e.path))
+        return _plan_problem(plan)
     except RecursionError:
         return "nested too deeply"
+
+
+def _plan_problem(plan: dict[str, Any]) -> str | None:
+    errors = list(_plan_validator().iter_errors(plan))
     if errors:
         error = min(errors, key=lambda e: len(e.path))
         where = "/".join(str(p) for p in error.absolute_path) or "(top)"
@@ -613,11 +617,13 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
     problem = trace_dir_problem(config.workdir, config.trace_dir)
     if problem is not None:
         raise SkillError(problem)
-    plan_error = None
+    pending: Exception | None = None  # raised again inside the run, which records it
     try:
         skill = load_skill(config.skill_path, config.planned)
-    except PlanError as err:
-        plan_error = str(err)
+    except Exception as err:
+        if isinstance(err, SkillError) and not isinstance(err, PlanError):
+            raise
+        pending = err
         folder = config.skill_path
         folder = folder.parent if folder.name == "SKILL.md" else folder
         skill = Skill(folder.name, "", "", folder)
@@ -639,7 +645,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
     status, message, answer, agents, critical, run_s = Status.OK, "", "", [], 0.0, 0.0
     sandbox: Sandbox | None = None
     sandbox_error = None
-    if plan_error is None:
+    if pending is None:
         try:
             sandbox = Sandbox(
                 config.workdir,
@@ -663,8 +669,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             process_limit=process_limit(),
             **({"refused": NO_SANDBOX_MESSAGE} if sandbox and not sandbox.confinement else {}),
         )
-        if plan_error is not None:
-            raise PlanError(plan_error)
+        if pending is not None:
+            raise pending
         if sandbox is None:
             raise SandboxError(sandbox_error or NO_SANDBOX_MESSAGE)
         llm = LLM(config.model, api_base=config.api_base)
