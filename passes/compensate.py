@@ -13,6 +13,15 @@
 A step down marked "none feasible" in the catalog is skipped; a gap with no guidance at all
 gets a warning and no rewrite.
 
+Evidence: each guide is about a construct (`about_*` in the catalog: requirement rules or
+constructs of `skillir/data/requirement_rules.toml`, found by the detectors of
+`infer-capabilities`); it is attached only where that construct is in the anchored op, so
+`mkdir -p results` never gets advice about pipelines. A guide that hands the primitive over
+(`hands_over`: "do not run commands: give the user ...") is not added where the skill's own
+steps need the primitive (see `core_need`): one warning says the target cannot run the skill
+well instead. Every note, here and in the lowering passes, goes through `place_note`, which
+refuses a note that names what the skill forbids (`skillir.constraints`), with a warning.
+
 Policy details:
 - An *uncertain* gap (the profile recorded a higher level than its effective one: the target
   passed harder probes but failed an easier one) is not compensated.
@@ -48,11 +57,13 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from skillir.catalog import load_catalog
+from skillir.catalog import Primitive, load_catalog
+from skillir.constraints import conflict
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
 from skillir.markdown import child_indent, render_op, render_skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
+from skillir.requirements import construct_anchors
 
 DEFAULT_BUDGET_PERCENT = 30
 ORIGIN = "cap.origin"
@@ -106,8 +117,29 @@ def note_op(text: str, origin: str) -> skill.QuoteOp:
     return note
 
 
-def place_note(anchor: Operation, note: Operation) -> None:
-    """Put a note right after the anchor's own text (see the module docstring)."""
+def place_note(anchor: Operation, note: skill.QuoteOp) -> bool:
+    """Put a note right after the anchor's own text (see the module docstring), unless it names
+    something the skill forbids: then warn, leave the note out and return False."""
+    why = conflict(anchor, note.text.data.removeprefix("**Note:** "))
+    if why is not None:
+        line, col = _position(anchor)
+        active_sink().warning(line, col, f"note not added: it {why}")
+        return False
+    _insert_note(anchor, note)
+    return True
+
+
+def _position(op: Operation) -> tuple[int, int]:
+    """The op's line and column, else those of the nearest ancestor with a span."""
+    while op is not None:
+        span = op.properties.get("span")
+        if isinstance(span, skill.SpanAttr):
+            return span.data[0], span.data[1]
+        op = op.parent_op()  # type: ignore[assignment]
+    return 1, 1
+
+
+def _insert_note(anchor: Operation, note: Operation) -> None:
     if isinstance(anchor, (skill.SkillSkillOp, skill.SectionOp, skill.StepOp, skill.BulletOp)):
         block = anchor.regions[0].block
         last_annotation = None
@@ -171,6 +203,60 @@ def _open_gaps(root: skill.SkillSkillOp) -> list[cap.GapOp]:
     ]
 
 
+_STEP_SECTION = re.compile(
+    r"^\s*(?:(?:step|phase|stage|part)\s*\d+|ステップ\s*\d+|フェーズ\s*\d+|第\s*\d+\s*[步章]|步骤\s*\d+)",
+    re.IGNORECASE,
+)
+
+
+def _in_procedure(op: Operation) -> bool:
+    """Inside a numbered step, or under a "Step N" / "Phase N" section."""
+    parent: Operation | None = op
+    while parent is not None:
+        if isinstance(parent, skill.StepOp):
+            return True
+        if isinstance(parent, skill.SectionOp) and _STEP_SECTION.match(parent.title.data):
+            return True
+        parent = parent.parent_op()
+    return False
+
+
+def _section_title(op: Operation) -> str:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, skill.SectionOp):
+        parent = parent.parent_op()
+    return parent.title.data if isinstance(parent, skill.SectionOp) else ""
+
+
+def core_need(root: skill.SkillSkillOp, primitive: str) -> cap.RequireOp | None:
+    """The requirement showing that the skill's own work needs `primitive`, or None when the
+    need is incidental: one place only, outside the steps, in a section titled like the
+    catalog's `incidental_sections` ("Submitting Feedback", "Troubleshooting")."""
+    requires = [
+        op
+        for op in skill.walk_ops(root)
+        if type(op) is cap.RequireOp and op.primitive.data == primitive
+    ]
+    if not requires:
+        return None
+    anchors = {id(r.parent_op()): r.parent_op() for r in requires}
+    incidental = load_catalog().incidental_sections
+    if len(anchors) == 1 and incidental is not None:
+        (anchor,) = anchors.values()
+        assert anchor is not None
+        if not _in_procedure(anchor) and incidental.search(_section_title(anchor)):
+            return None
+    return requires[0]
+
+
+def _about_present(
+    primitive: Primitive, step: tuple[int, int] | str, anchor: Operation, found: dict[str, set[int]]
+) -> bool:
+    """Whether what the guide for `step` is about is in `anchor` (always, when it names none)."""
+    ids = primitive.about.get(step)
+    return ids is None or any(id(anchor) in found[rule] for rule in ids)
+
+
 def _compensate_gaps(
     root: skill.SkillSkillOp, target: cap.TargetOp, strategy: str, size: int | None
 ) -> int | None:
@@ -179,19 +265,45 @@ def _compensate_gaps(
     catalog = load_catalog()
     noted: dict[tuple[str, int, int], int] = {}
     gaps = _open_gaps(root)
+    if not gaps:
+        return size
     order = {id(g): i for i, g in enumerate(gaps)}
+    # where each guide's construct is, found before any note is added
+    found = construct_anchors(
+        root,
+        [
+            rule
+            for g in gaps
+            for ids in catalog.primitive(g.primitive.data).about.values()
+            for rule in ids
+        ],
+    )
+    handed: dict[str, tuple[cap.GapOp, cap.RequireOp]] = {}
     for gap in sorted(gaps, key=lambda g: (-g.size, order[id(g)])):
         primitive = catalog.primitive(gap.primitive.data)
         key = (gap.primitive.data, gap.required.data, gap.available.data)
+        anchor = gap.parent_op()
+        assert anchor is not None
         if strategy == "substitute":
             usable = primitive.substitute_with and all(
                 target.level(sub) >= 2 for sub in primitive.substitute_with
             )
-            text = primitive.substitute_guide if usable else None
+            present = _about_present(primitive, "substitute", anchor, found)
+            text = primitive.substitute_guide if usable and present else None
         else:
-            guides = primitive.guidance_for(gap.required.data, gap.available.data)
+            steps = primitive.steps_for(gap.required.data, gap.available.data)
+            guides = []
+            for step, guide in steps:
+                if not _about_present(primitive, step, anchor, found):
+                    continue  # the construct this step is about is not there
+                if step == (1, 0) and primitive.hands_over:
+                    need = core_need(root, primitive.id)
+                    if need is not None:
+                        handed.setdefault(primitive.id, (gap, need))
+                        continue
+                guides.append(guide)
             text = " ".join(guides) if guides else None
-            if text is None:
+            if not steps:
                 line, col = (gap.span.data[:2]) if gap.span else (1, 1)
                 active_sink().warning(
                     line,
@@ -201,8 +313,6 @@ def _compensate_gaps(
                 )
         if not text:
             continue
-        anchor = gap.parent_op()
-        assert anchor is not None
         if size is None:
             size = len(render_skill(root))
         baseline = baseline_of(root, size)
@@ -210,7 +320,8 @@ def _compensate_gaps(
             _record(gap, strategy, f"see the note at line {noted[key]}")
             continue
         note = note_op(text, f"{strategy} {gap.primitive.data}")
-        place_note(anchor, note)
+        if not place_note(anchor, note):
+            continue
         added = _added_chars(root, note)
         grown = len(render_skill(root)) if added is None else size + added
         if grown > baseline.chars.data * (100 + baseline.budget.data) / 100:
@@ -226,7 +337,31 @@ def _compensate_gaps(
         size = grown
         noted[key] = line_of(anchor)
         _record(gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
+    if handed:
+        _warn_handed_over(target, handed)
     return size
+
+
+def _warn_handed_over(
+    target: cap.TargetOp, handed: dict[str, tuple[cap.GapOp, cap.RequireOp]]
+) -> None:
+    """One warning: the target lacks primitives the skill's own steps need."""
+    parts = []
+    for primitive, (gap, need) in handed.items():
+        line = need.span.data[0] if need.span else 0
+        parts.append(
+            f"{primitive} (L{gap.required.data} needed from line {line}, "
+            f"L{gap.available.data} available)"
+        )
+    first = next(iter(handed.values()))[1]
+    line, col = first.span.data[:2] if first.span else (1, 1)
+    active_sink().warning(
+        line,
+        col,
+        f"the target ({target.model.data} on {target.harness.data}) cannot run this skill well: "
+        f"its steps need {', '.join(parts)}; no note hands that work to the user. Compile for "
+        "a model that has it, or expect to do those steps yourself",
+    )
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 The data lives in `skillir/data/catalog.toml` so that wording can change without touching code;
 this module loads it once, checks it is complete, and gives it types. Compensation passes read
-`Primitive.guidance_for` (degrade) and `Primitive.substitute_with` (substitute).
+`Primitive.steps_for` (degrade), `Primitive.substitute_with` (substitute), `Primitive.about`
+(the requirement rules or constructs a guide is about) and `Primitive.hands_over`.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,7 +65,12 @@ _GUIDE_KEYS = {
     (1, 0): "guide_l1_to_l0",
 }
 _REQUIRED_KEYS = ("id", "category", "title", "l1", "l2", "l3", *_GUIDE_KEYS.values())
-_OPTIONAL_KEYS = ("substitute_with", "substitute_guide")
+# what each guide is about: TOML key → the guide's step, or "substitute"
+_ABOUT_KEYS: dict[str, tuple[int, int] | str] = {
+    **{key.replace("guide_", "about_"): step for step, key in _GUIDE_KEYS.items()},
+    "about_substitute": "substitute",
+}
+_OPTIONAL_KEYS = ("substitute_with", "substitute_guide", "hands_over", *_ABOUT_KEYS)
 
 
 class CatalogError(ValueError):
@@ -100,6 +107,11 @@ class Primitive:
     guidance: Mapping[tuple[int, int], str | None] = field(hash=False)
     substitute_with: tuple[str, ...] = ()
     substitute_guide: str | None = None
+    # guide step (or "substitute") → the requirement rules or constructs it is about
+    about: Mapping[tuple[int, int] | str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    hands_over: bool = False
 
     def meaning(self, level: int | str) -> str:
         """What reaching `level` means; L0 is the absence of the capability."""
@@ -114,8 +126,15 @@ class Primitive:
         Steps marked "none feasible" are left out; an empty list means no gap or no help.
         """
         required, available = parse_level(required), parse_level(available)
+        return [text for _, text in self.steps_for(required, available)]
+
+    def steps_for(
+        self, required: int | str, available: int | str
+    ) -> list[tuple[tuple[int, int], str]]:
+        """(step, guidance) for each step from `required` down to `available` that has one."""
+        required, available = parse_level(required), parse_level(available)
         steps = [(lv, lv - 1) for lv in range(required, available, -1)]
-        return [text for step in steps if (text := self.guidance[step]) is not None]
+        return [(step, text) for step in steps if (text := self.guidance[step]) is not None]
 
     def can_degrade(self, required: int | str, available: int | str) -> bool:
         """Whether every step from `required` down to `available` has guidance."""
@@ -130,6 +149,8 @@ class Catalog:
     version: str
     primitives: Mapping[str, Primitive] = field(hash=False)
     source: str = field(default="", compare=False)
+    # section titles whose content is incidental to a skill's work (see `hands_over`)
+    incidental_sections: re.Pattern[str] | None = field(default=None, compare=False)
 
     def primitive(self, id: str) -> Primitive:
         """The primitive named `id`; `KeyError` naming close matches when there is none."""
@@ -193,6 +214,19 @@ def _primitive(entry: Mapping[str, Any], index: int) -> Primitive:
     guide = _text(entry, "substitute_guide", where) if "substitute_guide" in entry else None
     if bool(subs) != (guide is not None):
         raise CatalogError(f"{where}: 'substitute_with' and 'substitute_guide' go together")
+    about: dict[tuple[int, int] | str, tuple[str, ...]] = {}
+    for key, step in _ABOUT_KEYS.items():
+        if key not in entry:
+            continue
+        ids = entry[key]
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise CatalogError(f"{where}: {key!r} must be a non-empty list of rule ids")
+        if step == "substitute" and guide is None:
+            raise CatalogError(f"{where}: {key!r} without a substitute_guide")
+        about[step] = tuple(ids)
+    hands_over = entry.get("hands_over", False)
+    if not isinstance(hands_over, bool):
+        raise CatalogError(f"{where}: 'hands_over' must be true or false")
     return Primitive(
         id=pid,
         category=category,
@@ -201,6 +235,8 @@ def _primitive(entry: Mapping[str, Any], index: int) -> Primitive:
         guidance=MappingProxyType(guidance),
         substitute_with=tuple(subs),
         substitute_guide=guide,
+        about=MappingProxyType(about),
+        hands_over=hands_over,
     )
 
 
@@ -228,7 +264,19 @@ def parse_catalog(data: Mapping[str, Any]) -> Catalog:
             if sub == prim.id:
                 raise CatalogError(f"{prim.id}: cannot substitute itself")
     source = str(data.get("source", ""))
-    return Catalog(version=version, primitives=MappingProxyType(primitives), source=source)
+    incidental = data.get("incidental_sections", [])
+    if not isinstance(incidental, list) or not all(isinstance(p, str) for p in incidental):
+        raise CatalogError("'incidental_sections' must be a list of patterns")
+    try:
+        pattern = re.compile("|".join(f"(?:{p})" for p in incidental), re.I) if incidental else None
+    except re.error as err:
+        raise CatalogError(f"'incidental_sections': bad pattern: {err}") from None
+    return Catalog(
+        version=version,
+        primitives=MappingProxyType(primitives),
+        source=source,
+        incidental_sections=pattern,
+    )
 
 
 @functools.cache

@@ -9,8 +9,10 @@ conditional, a loop or an unknown verb reads and writes everything, so the order
 
 Dependencies are the read-after-write, write-after-read and write-after-write conflicts between
 tasks, plus the ordering words ("then", "finally"), step references ("from step 2") and
-references to an earlier result ("the output") the text contains; `dependencies` returns them
-transitively reduced, each with its reason.
+references to an earlier result ("the output", "the loaded file", "per the prompt") the text
+contains; `dependencies` returns them transitively reduced, each with its reason. A step that
+says "one at a time", "in order", "wait for", "STOP" or "do not proceed until" is a barrier, and
+a list introduced by such words ("For each phase 1..6, in order:") is one chain.
 
     >>> [t.label for t in procedures(parse("1. Read `a`.\\n2. Read `b`.\\n"))[0].tasks]
     ['1', '2']
@@ -314,17 +316,41 @@ def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
             task.reads.add(res)
 
 
-def _dlp(task: Task, text: str, resources: set[str], composite: bool) -> None:
+OVER_LIMIT = 80
+# where a long "for each" clause may end: before a relative clause, a dash or a bracket
+_CLAUSE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|where|when|so that)\b|\s+[—–(]|\s-\s")
+
+
+def over_label(clause: str) -> str | None:
+    """The items a mapped step runs over, as a whole phrase: the clause itself, else its head
+    up to a relative clause ("every caller that consumes ..." → "every caller"); None when no
+    whole phrase fits `OVER_LIMIT` characters (a label never ends mid-sentence)."""
+    clause = " ".join(clause.split())
+    if len(clause) <= OVER_LIMIT:
+        return clause
+    cut = _CLAUSE_CUT.search(clause)
+    if cut is not None and 0 < cut.start() <= OVER_LIMIT and " " in clause[: cut.start()]:
+        return clause[: cut.start()]
+    return None
+
+
+def _dlp(
+    task: Task, text: str, resources: set[str], composite: bool, verb: str | None = None
+) -> None:
     """One operation over many items: "for each ...", "every ...", a glob, or several files
-    (in the step's own text; a composite task is mapped only when its title says so)."""
+    (in the step's own text; a composite task is mapped only when its title says so). A "for
+    each" step with nothing of its own to run per item (no file, glob or command) is mapped
+    only when its verb is a tool call (`per_item_verbs`)."""
     r = rules()
     if task.kind not in ("gather", "act") or _has_word(text, ("then",)):
         return
     word = _has_word(text, r.each)
     if word is not None:
+        if not resources and verb not in r.per_item_verbs:
+            return
         at = text.lower().find(word)
         clause = re.split(r"[,.;:](?:\s|$)|\n", text[at:], maxsplit=1)[0]
-        task.over = clause.strip()[:80]
+        task.over = over_label(clause)
         return
     if composite:
         return
@@ -371,7 +397,7 @@ def make_task(
     r = rules()
     text, order = _lead(head)
     verb = _verb_of(text)
-    if _has_word(head, r.conditional) or _has_word(head, r.loop):
+    if _has_word(head, r.conditional) or _has_word(head, r.loop) or r.serial.search(head):
         kind = "control"
     else:
         kind = r.verbs.get(verb or "", "unknown")
@@ -399,7 +425,7 @@ def make_task(
     task.refs = [m.group(0) for m in _STEP_REF.finditer(head)]
     task.anaphora = _has_word(head, r.anaphora)
     composite = section or any(type(op) is skill.StepOp for op in body)
-    _dlp(task, head, explicit, composite)
+    _dlp(task, head, explicit, composite, verb)
     if assume == "stated":
         _stated(task)
     else:
@@ -489,6 +515,27 @@ def _letters(n: int) -> str:
     return out
 
 
+def serial_intro(first: skill.StepOp) -> str | None:
+    """The ordering words ("in order", "one at a time") of what introduces a list: the prose
+    right before its first step, the step or bullet it is nested in, or its section's title;
+    None when they say nothing of order."""
+    serial = rules().serial
+    texts = []
+    before = first.prev_op
+    if type(before) is skill.ProseOp:
+        texts.append(before.text.data)
+    parent = first.parent_op()
+    if type(parent) in (skill.StepOp, skill.BulletOp):
+        texts.append(parent.text.data)  # type: ignore[attr-defined]
+    elif type(parent) is skill.SectionOp:
+        texts.append(parent.title.data)
+    for text in texts:
+        m = serial.search(text)
+        if m:
+            return m.group(0).lower()
+    return None
+
+
 def _is_procedure(steps: list[skill.StepOp], title: str) -> bool:
     guideline = rules().guideline
     heads = [_lead(s.text.data)[0] for s in steps]
@@ -564,6 +611,10 @@ def procedures(
                     steps, unique_labels([str(s.number.data) for s in steps]), strict=True
                 )
             ]
+            intro = serial_intro(steps[0])
+            if intro is not None:
+                for task in tasks[1:]:
+                    task.order = task.order or intro
             out.append(Procedure(title, _cover(steps[0], steps[-1]), tasks))
         # steps, and "Step N" sections when they form a procedure, are tasks: not searched
         skip = set(numbered) if len(numbered) >= 2 else set()

@@ -36,6 +36,8 @@ class Rules:
     conditional: tuple[str, ...]
     loop: tuple[str, ...]
     each: tuple[str, ...]
+    serial: re.Pattern[str]
+    per_item_verbs: frozenset[str]
     pure: frozenset[str]
     last_arg_written: frozenset[str]
     all_args_written: frozenset[str]
@@ -61,6 +63,13 @@ def rules() -> Rules:
         conditional=tuple(words["conditional"]),
         loop=tuple(words["loop"]),
         each=tuple(words["each"]),
+        serial=re.compile(
+            "|".join(
+                [f"(?i:{p})" for p in words["serial"]]
+                + [rf"\b{re.escape(w)}\b" for w in words["serial_exact"]]
+            )
+        ),
+        per_item_verbs=frozenset(words["per_item_verbs"]),
         pure=frozenset(cmds["pure"]),
         last_arg_written=frozenset(cmds["last_arg_written"]),
         all_args_written=frozenset(cmds["all_args_written"]),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import functools
 import json
 import re
@@ -113,12 +114,15 @@ class RuleBook:
     step_headings: re.Pattern[str]
     # the literals of every rule's patterns, by whether the patterns are case-sensitive
     triggers: Mapping[bool, LiteralIndex]
+    # constructs: what a compensation guide is about, found by the same detectors
+    constructs: tuple[Rule, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
+        """The requirement rule or construct named `rule_id`."""
+        for rule in (*self.rules, *self.constructs):
             if rule.id == rule_id:
                 return rule
-        raise KeyError(f"no requirement rule {rule_id!r}")
+        raise KeyError(f"no requirement rule or construct {rule_id!r}")
 
 
 Finding = tuple[Operation, str]
@@ -200,6 +204,19 @@ def _param(detector_: Detector, key: str, value: Any, case_sensitive: bool, wher
     return value
 
 
+def _construct(entry: Mapping[str, Any], index: int) -> Rule:
+    """A `[[construct]]`: a rule without primitive, level or reason (a guide's subject)."""
+    where = f"construct #{index + 1} ({entry.get('id', '?')})"
+    if "primitive" in entry or "level" in entry:
+        raise RuleError(f"{where}: a construct has no primitive or level")
+    filled = {"primitive": "gen.code.shell", "level": 1, "reason": "{detail}", **entry}
+    try:
+        rule = _rule(filled, index)
+    except RuleError as err:
+        raise RuleError(str(err).replace(f"rule #{index + 1}", f"construct #{index + 1}")) from None
+    return dataclasses.replace(rule, primitive="", level=0)
+
+
 def _rule(entry: Mapping[str, Any], index: int) -> Rule:
     where = f"rule #{index + 1} ({entry.get('id', '?')})"
     missing = [key for key in _RESERVED if key not in entry]
@@ -240,8 +257,9 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
     if not isinstance(entries, list) or not entries:
         raise RuleError("rule file has no [[rule]] tables")
     rules = tuple(_rule(entry, index) for index, entry in enumerate(entries))
+    constructs = tuple(_construct(entry, i) for i, entry in enumerate(data.get("construct", [])))
     seen: set[str] = set()
-    for rule in rules:
+    for rule in (*rules, *constructs):
         if rule.id in seen:
             raise RuleError(f"rule id {rule.id!r} is used twice")
         seen.add(rule.id)
@@ -267,6 +285,7 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
         io_calls=frozenset(python.get("io_calls", ())),
         step_headings=re.compile(structure.get("step_headings", r"^(step|phase)\s*\d+\b"), re.I),
         triggers=MappingProxyType({cs: LiteralIndex(found) for cs, found in triggers.items()}),
+        constructs=constructs,
     )
 
 
@@ -1176,15 +1195,22 @@ def detect_code(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
             yield block.op, _names(hits, 3)
 
 
-@detector("regex_code", required=("min_grade",), min_grade="int")
+@detector("regex_code", required=("min_grade",), min_grade="int", patterns="patterns")
 def detect_regex(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
-    """Code blocks with a regular expression of at least `min_grade` (see `regex_grade`)."""
+    """Code blocks with a regular expression of at least `min_grade` (see `regex_grade`), and
+    matching `patterns` when given (e.g. only lookaround among the grade-3 features)."""
     floor = rule.params["min_grade"]
+    patterns: Patterns | None = rule.get("patterns")
     for block in facts.code:
         if block.lang not in ("python", "shell", "javascript"):
             continue
-        best = max(facts.regexes(block), default=(0, ""))
-        if best[0] >= floor:
+        found = [
+            (grade, regex)
+            for grade, regex in facts.regexes(block)
+            if grade >= floor and (patterns is None or patterns.regex.search(regex))
+        ]
+        if found:
+            best = max(found)
             yield block.op, clip(best[1], 40)
 
 
@@ -1416,6 +1442,18 @@ def detect_constraint_text(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
 
 
 # --- inference -----------------------------------------------------------------------------
+
+
+def construct_anchors(root: skill.SkillSkillOp, ids: Iterable[str]) -> dict[str, set[int]]:
+    """For each requirement rule or construct named in `ids`, the `id()` of every op where its
+    detector finds it (what a compensation guide is about is present there)."""
+    book = load_rules()
+    facts = SkillFacts(root, book)
+    return {
+        rule_id: {id(anchor) for anchor, _ in DETECTORS[rule.detector].fn(facts, rule)}
+        for rule_id in dict.fromkeys(ids)
+        for rule in (book.rule(rule_id),)
+    }
 
 
 def infer_requirements(root: skill.SkillSkillOp) -> list[Requirement]:

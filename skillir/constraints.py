@@ -1,0 +1,177 @@
+"""Notes checked against the skill: a pass never adds a note naming what the skill forbids.
+
+A prohibition is a clause from a negation ("do not", "don't", "never", "must not", "avoid")
+to the end of its sentence, in the skill's prose, steps, bullets, quotes and `skill.constraint`
+ops; a demand is a positive ordering word ("one at a time", "sequentially") in the section a
+note goes to. The concepts that make a note and a prohibition clash (sub-agents, parallel runs,
+installs, scripts, handing work to the user, running commands) are data, in
+`skillir/data/note_conflicts.toml`. `conflict` says why a note may not be added, or None.
+
+    >>> conflict_text("Do NOT use the spawn_agent tool.", "Give each to its own sub-agent.")
+    'hands steps to sub-agents, but the skill says "Do NOT use the spawn_agent tool"'
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from xdsl.ir import Operation
+
+from skillir.dialects import skill
+
+CONFLICTS_VERSION = "skillir-note-conflicts/1"
+NEGATION = re.compile(
+    r"\b(?:do\s+not|does\s+not|don['’]t|doesn['’]t|never|must\s+not|mustn['’]t|should\s+not|"
+    r"shouldn['’]t|avoid|no\s+need\s+to)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n\s*\n|\s[—–]\s")
+_TEXT_OPS = (skill.ProseOp, skill.StepOp, skill.BulletOp, skill.QuoteOp)
+_NEGATIVE = ("must-not", "never", "should-not")
+ORIGIN = "cap.origin"
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    what: str
+    forbid: re.Pattern[str]
+    demand: re.Pattern[str] | None
+    note: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Prohibition:
+    """A clause of the skill that forbids something, and the line it is on."""
+
+    text: str
+    line: int
+
+
+def _join(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+@cache
+def concepts() -> tuple[Concept, ...]:
+    """The concepts of `skillir/data/note_conflicts.toml`, read once."""
+    text = resources.files("skillir.data").joinpath("note_conflicts.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    if data.get("version") != CONFLICTS_VERSION:
+        raise ValueError(f"note_conflicts.toml: version {data.get('version')!r}")
+    return tuple(
+        Concept(
+            c["id"],
+            c["what"],
+            _join(c["forbid"]),
+            _join(c["demand"]) if c.get("demand") else None,
+            _join(c["note"]),
+        )
+        for c in data["concept"]
+    )
+
+
+def clauses(text: str) -> list[str]:
+    """Each negated clause of `text`: from the negation to the end of its sentence."""
+    out = []
+    for m in NEGATION.finditer(text):
+        end = _SENTENCE_END.search(text, m.end())
+        clause = text[m.start() : end.start() if end else len(text)]
+        out.append(" ".join(clause.split()))
+    return out
+
+
+def _line(op: Operation) -> int:
+    span = op.properties.get("span")
+    return span.data[0] if isinstance(span, skill.SpanAttr) else 0
+
+
+def _own_text(op: Operation) -> str | None:
+    if ORIGIN in op.attributes:
+        return None  # a note an earlier pass added is not the skill's word
+    if isinstance(op, skill.ConstraintOp):
+        return op.text.data if op.modality.data in _NEGATIVE else None
+    if isinstance(op, _TEXT_OPS):
+        return op.text.data  # type: ignore[attr-defined]
+    return None
+
+
+def prohibitions(root: Operation) -> list[Prohibition]:
+    """Every negated clause of the skill under `root`, in document order."""
+    found: dict[str, Prohibition] = {}
+    for op in skill.walk_ops(root):
+        text = _own_text(op)
+        if text and NEGATION.search(text):
+            for clause in clauses(text):
+                found.setdefault(clause, Prohibition(clause, _line(op)))
+    return list(found.values())
+
+
+def _section(op: Operation) -> Operation:
+    """The nearest section (or the skill) holding `op`."""
+    parent = op
+    while parent is not None and not isinstance(parent, (skill.SectionOp, skill.SkillSkillOp)):
+        parent = parent.parent_op()
+    return parent if parent is not None else op
+
+
+def _demands(section: Operation, concept: Concept) -> Prohibition | None:
+    """A positive demand of `concept` in the section's own text (not in its subsections)."""
+    assert concept.demand is not None
+    for op in skill.walk_ops(section):
+        if op is not section and isinstance(op, skill.SectionOp):
+            continue
+        inner = op.parent_op()
+        while inner is not None and inner is not section:
+            if isinstance(inner, skill.SectionOp):
+                break
+            inner = inner.parent_op()
+        if inner is not section:
+            continue
+        text = _own_text(op)
+        m = concept.demand.search(text) if text else None
+        if m:
+            return Prohibition(m.group(0), _line(op))
+    return None
+
+
+def _root(op: Operation) -> Operation:
+    while (parent := op.parent_op()) is not None and not isinstance(op, skill.SkillSkillOp):
+        op = parent
+    return op
+
+
+def conflict(anchor: Operation, note: str) -> str | None:
+    """Why `note`, to be placed at `anchor`, contradicts the skill; None when it does not."""
+    wanted = [c for c in concepts() if c.note.search(note)]
+    if not wanted:
+        return None
+    listed = prohibitions(_root(anchor))
+    for concept in wanted:
+        for prohibition in listed:
+            if concept.forbid.search(prohibition.text):
+                return (
+                    f'{concept.what}, but the skill says "{prohibition.text}" '
+                    f"(line {prohibition.line})"
+                )
+        if concept.demand is not None:
+            demand = _demands(_section(anchor), concept)
+            if demand is not None:
+                return f'{concept.what}, but the skill says "{demand.text}" (line {demand.line})'
+    return None
+
+
+def conflict_text(skill_text: str, note: str) -> str | None:
+    """`conflict` on plain text: the first concept of `note` that a clause of `skill_text`
+    forbids (for tests and the doctest)."""
+    for concept in concepts():
+        if not concept.note.search(note):
+            continue
+        for clause in clauses(skill_text):
+            if concept.forbid.search(clause):
+                return f'{concept.what}, but the skill says "{clause}"'
+    return None
