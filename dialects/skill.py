@@ -85,18 +85,23 @@ def walk_ops(node: Operation | Region) -> list[Operation]:
         child: Operation | None = pending.pop()
         while child is not None:
             out.append(child)
-            if any(_has_ops(region) for region in child.regions):
-                if child._next_op is not None:
-                    pending.append(child._next_op)
+            for region in child.regions:
+                first = region._first_block
+                if first is not None and (
+                    first._first_op is not None or first._next_block is not None
+                ):
+                    break
+            else:  # nothing nested: on to the next sibling
+                child = child._next_op
+                continue
+            if child._next_op is not None:
+                pending.append(child._next_op)
+            if len(child.regions) == 1 and first._next_block is None:
+                child = first._first_op  # the common case, one block: walk it now
+            else:
                 _push_blocks(child.regions, pending)
                 break
-            child = child._next_op
     return out
-
-
-def _has_ops(region: Region) -> bool:
-    first = region._first_block
-    return first is not None and (first._first_op is not None or first._next_block is not None)
 
 
 def _push_blocks(regions: tuple[Region, ...], pending: list[Operation]) -> None:

@@ -160,21 +160,30 @@ def _style(cls: type) -> _Style | None:
 
 
 def render_op(op: Operation, indent: int = 0) -> str:
-    """The op with its children, as Markdown (walked with a stack: nesting depth is the
-    input's to choose)."""
+    """The op with its children, as Markdown (walked with a stack, not recursion: the input
+    chooses the nesting depth)."""
     out: list[str] = []
     style = _style(type(op))
-    stack = [(op, style, indent)] if style is not None else []
-    while stack:
-        current, current_style, current_indent = stack.pop()
-        inner = _render(current, current_style, current_indent, out)
-        children = []
-        child = current.regions[0].block.first_op
+    if style is None:
+        return ""
+    # where to go on after the ops being rendered: the next sibling of each open container
+    # and that container's indentation
+    stack: list[tuple[Operation | None, int]] = []
+    child, inner = op.regions[0].block.first_op, _render(op, style, indent, out)
+    while True:
         while child is not None:
-            if (child_style := _style(type(child))) is not None:
-                children.append((child, child_style, inner))
+            child_style = _style(type(child))
+            if child_style is not None:
+                nested = _render(child, child_style, inner, out)
+                first = child.regions[0].block.first_op
+                if first is not None:
+                    stack.append((child.next_op, inner))
+                    child, inner = first, nested
+                    continue
             child = child.next_op
-        stack.extend(reversed(children))
+        if not stack:
+            break
+        child, inner = stack.pop()
     return "".join(out)
 
 
