@@ -358,7 +358,7 @@ def _warn_handed_over(
     active_sink().warning(
         line,
         col,
-        f"the target ({target.model.data} on {target.harness.data}) cannot run this skill well: "
+        f"the target model {target.model.data} cannot run this skill well: "
         f"its steps need {', '.join(parts)}; no note hands that work to the user. Compile for "
         "a model that has it, or expect to do those steps yourself",
     )

@@ -269,7 +269,7 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
     sniff, python = data.get("sniff", {}), data.get("python", {})
     structure = data.get("structure", {})
     triggers: dict[bool, set[str]] = {True: set(), False: set()}
-    for rule in rules:
+    for rule in (*rules, *constructs):
         for value in rule.params.values():
             for patterns in value if isinstance(value, tuple) else (value,):
                 if isinstance(patterns, Patterns) and patterns.triggers is not None:
@@ -754,6 +754,13 @@ def _logical_lines(source: str) -> list[str]:
     return [ln for ln in source.replace("\\\n", " ").splitlines() if ln.strip()]
 
 
+# text-processing programs, and line filters: a pipe into one of the first, or into three of
+# the second (`git log | grep x | head`), is a text pipeline (`text-pipeline`); `cmd | grep x`
+# alone is not
+_TEXT_PROGRAMS = frozenset(("sed", "awk", "gawk", "mawk", "sort", "uniq", "cut", "tr", "wc"))
+_LINE_FILTERS = frozenset(("grep", "egrep", "fgrep", "rg", "head", "tail", "jq"))
+
+
 @functools.lru_cache(maxsize=1024)
 def shell_info(text: str, fence: str = "") -> ShellInfo:
     """Commands and constructs of a shell block: plain splitting when there is nothing to parse,
@@ -777,12 +784,19 @@ def shell_info(text: str, fence: str = "") -> ShellInfo:
                     _bash_walk_all(line, commands, features)
                 except Exception:
                     _shlex_line(line, commands, features)
+    filters = 0
     for words in commands:
         name = _command_name(words)
         if name in ("sed", "awk", "gawk", "mawk", "xargs"):
             features.add("awk" if name.endswith("awk") else name)
         elif name == "find" and any(w in ("-exec", "-execdir", "-ok") for w in words):
             features.add("find-exec")
+        if name in _TEXT_PROGRAMS:
+            filters += 3
+        elif name in _LINE_FILTERS:
+            filters += 1
+    if "pipe" in features and filters >= 3:
+        features.add("text-pipeline")
     if commands:
         features.add("command")
     return ShellInfo(tuple(commands), frozenset(features))

@@ -250,3 +250,34 @@ def test_texts_are_not_copied_from_reference_profiles(catalog: Catalog) -> None:
             if tuple(words[i : i + run]) in reference_runs
         ]
         assert not shared, f"{where} shares wording with a reference probe: {shared[0]!r}"
+
+
+def test_every_guide_subject_is_a_rule_or_construct(catalog: Catalog) -> None:
+    """What a guide is about (`about_*`) names requirement rules or constructs the detectors
+    of infer-capabilities find; a construct never asks for a level (issue 15, class 1)."""
+    from skillir.requirements import load_rules
+
+    book = load_rules()
+    named = {rule.id for rule in (*book.rules, *book.constructs)}
+    assert book.constructs and all(c.level == 0 and not c.primitive for c in book.constructs)
+    for prim in catalog:
+        for step, ids in prim.about.items():
+            assert set(ids) <= named, (prim.id, step, set(ids) - named)
+    shell = catalog.primitive("gen.code.shell")
+    assert "shell-text-pipeline" in shell.about["substitute"]
+    assert shell.hands_over and catalog.primitive("tool.exec").hands_over
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("about_l3_to_l2", "shell-pipeline", "must be a non-empty list of rule ids"),
+        ("about_l3_to_l2", [], "must be a non-empty list of rule ids"),
+        ("hands_over", "yes", "'hands_over' must be true or false"),
+    ],
+)
+def test_bad_guide_subject_is_an_error(key: str, value: Any, message: str) -> None:
+    data = raw_catalog()
+    data["primitive"][0][key] = value
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        parse_catalog(data)

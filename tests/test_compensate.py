@@ -1,16 +1,24 @@
 """Compensation keeps the rendered size note by note instead of rendering the skill again:
-what it adds up must be what rendering says, wherever a note goes."""
+what it adds up must be what rendering says, wherever a note goes. Notes need their evidence
+(a guide lands only where its construct is), never hand a skill's core work to the user (a
+compile warning instead), and never say what the skill forbids (issue 15, classes 1-3a)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from xdsl.context import Context
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from skillir.diagnostics import DiagnosticSink
+from skillir.catalog import PRIMITIVE_IDS
+from skillir.diagnostics import ACTIVE, DiagnosticSink, Severity
 from skillir.dialects import skill
 from skillir.frontend import parse_skill
 from skillir.markdown import render_skill
 from skillir.passes.compensate import _added_chars, note_op, place_note
+from skillir.passes.compile import passes_for
 
 SKILL = """---
 name: nested
@@ -58,3 +66,203 @@ def test_a_note_below_an_annotation_is_measured_by_rendering() -> None:
     note = note_op("Hidden.", "test")
     Rewriter.insert_op(note, InsertPoint.at_start(ref.body.block))
     assert _added_chars(root, note) is None  # the caller renders the skill instead
+
+
+# --- notes need their evidence, never disable or contradict the skill (issue 15) -------------
+
+
+def write_profile(folder: Path, **levels: int) -> Path:
+    """A profile at L3 on every primitive but `levels` (ids with `_` for `.`) and
+    follow.delegation, at L0: HEAD's delegation has no feasible guide, so that gap adds no note
+    but gives the skill the 30% growth budget of a target that lacks a primitive."""
+    wanted = {"follow.delegation": 0} | {k.replace("_", "."): v for k, v in levels.items()}
+    primitives = {}
+    for pid in PRIMITIVE_IDS:
+        level = wanted.get(pid, 3)
+        evidence = [
+            {
+                "level": lv,
+                "passed": lv <= level,
+                "passCount": 3 if lv <= level else 0,
+                "totalCount": 3,
+            }
+            for lv in (1, 2, 3)
+        ]
+        primitives[pid] = {"level": level, "recorded": level, "evidence": evidence}
+    profile = {
+        "format": "skillir-profile",
+        "version": 1,
+        "harness": "codex",
+        "model": "test/notes",
+        "catalog_version": "skillir-catalog/1",
+        "provenance": {"source": "test", "profiledAt": "2026-01-01T00:00:00Z"},
+        "primitives": primitives,
+    }
+    path = folder / "profile.json"
+    path.write_text(json.dumps(profile))
+    return path
+
+
+def compile_text(
+    text: str, profile: Path, harness: str = "codex"
+) -> tuple[str, list[str], list[str]]:
+    """(compiled SKILL.md, the notes added, the warnings) of one skill text."""
+    sink = DiagnosticSink("SKILL.md")
+    token = ACTIVE.set(sink)
+    try:
+        module = parse_skill(text.encode(), "SKILL.md", sink)
+        for step in passes_for(harness, str(profile)):
+            step.apply(Context(), module)
+    finally:
+        ACTIVE.reset(token)
+    (root,) = module.ops
+    assert not sink.has_errors, [d.render() for d in sink.diagnostics]
+    notes = [
+        op.text.data
+        for op in skill.walk_ops(root)
+        if isinstance(op, skill.QuoteOp)
+        and "cap.origin" in op.attributes
+        and op.attributes["cap.origin"].data != "lower-env"  # type: ignore[attr-defined]
+    ]
+    warnings = [d.message for d in sink.diagnostics if d.severity is Severity.WARNING]
+    return render_skill(root), notes, warnings
+
+
+HEAD = (
+    "---\nname: t\ndescription: A test skill. Use when testing.\n---\n\n# T\n\n"
+    + "This skill is a test input for the compensation passes; the text here only gives the "
+    "notes room within the growth budget, so that what decides whether a note is added is "
+    "the evidence at its anchor and never the size of the skill. "
+    * 6
+    + "Count the totals with a script instead of counting by hand.\n\n"
+)
+SHELL_SKILL = HEAD + (
+    "1. Convert the report:\n\n   ```bash\n   pdftotext in.pdf out.txt\n   ```\n\n"
+    "2. Make the folder:\n\n   ```bash\n   mkdir -p results\n   ```\n\n"
+    "3. Count the errors:\n\n   ```bash\n"
+    "   grep ERROR app.log | awk '{print $3}' | sort | uniq -c > results/counts.txt\n"
+    "   ```\n"
+)
+
+
+def test_shell_pipeline_guide_only_where_a_pipeline_is(tmp_path: Path) -> None:
+    """Class 1: the substitute guide of gen.code.shell is about text pipelines; single
+    commands (`pdftotext in.pdf out.txt`, `mkdir -p results`) never get it."""
+    profile = write_profile(tmp_path, gen_code_shell=0, tool_exec=3)
+    compiled, notes, _ = compile_text(SHELL_SKILL, profile)
+    pipeline = [n for n in notes if "shell pipeline" in n]
+    assert len(pipeline) == 1
+    before_note = compiled.split("Replace the shell pipeline", 1)[0]
+    assert "uniq -c" in before_note.rsplit("```", 2)[-2]  # right after the awk block
+    # the L2 target: the L3 guide (awk, sed, xargs) only at the block that uses awk
+    profile = write_profile(tmp_path, gen_code_shell=2, gen_code_python=1)
+    _, notes, _ = compile_text(SHELL_SKILL, profile)
+    assert [n for n in notes if "awk" in n] and len(notes) == 1
+
+
+SQL_SKILL = HEAD + (
+    "1. Total the orders per customer:\n\n   ```sql\n"
+    "   SELECT c.name, sum(o.total) FROM orders o JOIN customers c ON c.id = o.customer\n"
+    "   GROUP BY c.name;\n   ```\n\n"
+    "2. Rank the customers per region:\n\n   ```sql\n"
+    "   SELECT region, name, rank() OVER (PARTITION BY region ORDER BY revenue) FROM r;\n"
+    "   ```\n\n"
+    "3. Count the regions:\n\n   ```sql\n"
+    "   WITH x AS (SELECT DISTINCT region FROM r) SELECT count(*) FROM x;\n   ```\n"
+)
+
+
+def test_sql_window_guide_only_at_a_window_function(tmp_path: Path) -> None:
+    """Class 1: "avoid window functions" goes after the query with OVER (), not after the CTE
+    (L3 too) or the join; the join/aggregate guide goes where joins are."""
+    profile = write_profile(tmp_path, gen_code_sql=1, gen_code_python=1)
+    compiled, notes, _ = compile_text(SQL_SKILL, profile)
+    window = [n for n in notes if "window functions" in n]
+    assert len(window) == 1
+    assert compiled.index("OVER (PARTITION") < compiled.index("Avoid window functions")
+    assert compiled.index("Avoid window functions") < compiled.index("WITH x AS")
+    assert any(n.count("Query one table at a time") == 1 for n in notes)
+
+
+REGEX_SKILL = HEAD + (
+    "1. Find the ids not followed by a retry:\n\n   ```python\n   import re\n"
+    '   ids = re.findall(r"req-(\\d+)(?!\\s+retry)", text)\n   ```\n\n'
+    "2. Split the names:\n\n   ```python\n   import re\n"
+    '   parts = re.match(r"(?P<first>\\w+) (?P<last>\\w+)", name)\n   ```\n'
+)
+
+
+def test_lookaround_guide_only_at_lookaround(tmp_path: Path) -> None:
+    """Class 1: the regex L3->L2 guide is about lookaround; a named group (also L3) gets the
+    L2->L1 step only (Python at L1: no substitution)."""
+    profile = write_profile(tmp_path, gen_regex=2, gen_code_python=1)
+    compiled, notes, _ = compile_text(REGEX_SKILL, profile)
+    assert len([n for n in notes if "lookahead" in n]) == 1
+    assert not [n for n in notes if "Check the parts separately" in n]
+    assert compiled.index("(?!") < compiled.index("Avoid lookahead") < compiled.index("(?P<first>")
+
+
+RUN_SKILL = HEAD + (
+    "1. Install the project:\n\n   ```bash\n   python3 -m venv .venv\n   ```\n\n"
+    "2. Run the suite:\n\n   ```bash\n   .venv/bin/pytest -q\n   ```\n\n"
+    "3. Report each failure with its file and line.\n"
+)
+FEEDBACK_SKILL = HEAD + (
+    "Write the component in `components/Chart.tsx` and keep it small.\n\n"
+    "## Submitting Feedback\n\n```bash\nnpx submit-feedback --subject chart\n```\n"
+)
+
+
+def test_hands_over_guide_becomes_a_warning_when_the_steps_need_it(tmp_path: Path) -> None:
+    """Class 2: "do not run commands" never lands in a skill whose steps run commands; one
+    warning says the target cannot run the skill well. An incidental command (a feedback
+    section) may still be handed to the user."""
+    profile = write_profile(tmp_path, tool_exec=0, gen_code_shell=0)
+    _, notes, warnings = compile_text(RUN_SKILL, profile)
+    assert not [n for n in notes if "Do not run commands" in n or "give the user" in n]
+    cannot = [w for w in warnings if "cannot run this skill well" in w]
+    assert len(cannot) == 1 and "tool.exec (L1 needed from line" in cannot[0]
+    _, notes, warnings = compile_text(FEEDBACK_SKILL, profile)
+    assert [n for n in notes if "Do not run commands" in n]
+    assert not [w for w in warnings if "cannot run this skill well" in w]
+
+
+CHAINS = HEAD.replace("# T\n\n", "# T\n\n{rule}## Notes\n\n") + (
+    "1. Write the api summary to `notes/api.md`.\n"
+    "2. Convert `notes/api.md` to `notes/api.html`.\n"
+    "3. Write the web summary to `notes/web.md`.\n"
+    "4. Convert `notes/web.md` to `notes/web.html`.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "kept"),
+    [
+        ("", True),
+        ("Do NOT use the spawn_agent tool.\n\n", False),
+        ("You MUST NOT hand work to sub-agents.\n\n", False),
+        ("Never run the steps in parallel.\n\n", False),
+        ("Never commit the notes.\n\n", True),
+    ],
+)
+def test_a_note_the_skill_forbids_is_not_added(tmp_path: Path, rule: str, kept: bool) -> None:
+    """Class 3a: the sub-agent note of two independent chains is left out, with a warning,
+    when the skill forbids sub-agents or parallel runs; an unrelated prohibition keeps it."""
+    profile = write_profile(tmp_path)
+    _, notes, warnings = compile_text(CHAINS.format(rule=rule), profile)
+    added = [n for n in notes if "sub-agent" in n]
+    assert bool(added) is kept
+    refused = [w for w in warnings if w.startswith("note not added")]
+    assert bool(refused) is not kept
+    if refused:
+        assert rule.strip().rstrip(".").removeprefix("You ") in refused[0]
+
+
+def test_a_compensation_note_the_skill_forbids_is_not_added(tmp_path: Path) -> None:
+    """Class 3a on compensation notes: a skill that says not to hand work to the user gets no
+    note that does (here the incidental feedback command's "give the user" note)."""
+    profile = write_profile(tmp_path, tool_exec=0, gen_code_shell=0)
+    text = FEEDBACK_SKILL.replace("keep it small.", "keep it small. Don't tell the user to do it.")
+    _, notes, warnings = compile_text(text, profile)
+    assert not [n for n in notes if "the user" in n]
+    assert [w for w in warnings if "hands the work to the user" in w]

@@ -322,3 +322,88 @@ def test_regions_work_and_critical_path_are_the_graphs(spec):
 def test_a_cycle_is_an_error(edges):
     with pytest.raises(ValueError, match="cycle"):
         plan_regions(2, edges, single=set(), mapped={})
+
+
+# --- order the text states: barriers, serial introductions, anaphora, whole labels (issue 15) --
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "Run the commands one at a time with `bash run.sh`.",
+        "STOP at the end of the phase.",
+        "Wait for the user to confirm the plan.",
+        "Do not proceed until the build is green.",
+        "Process the files in order with `optipng`.",
+        "Apply the patches sequentially.",
+    ],
+)
+def test_serial_words_make_a_barrier(step: str) -> None:
+    """Class 3b: a step saying "one at a time", "STOP", "wait for", "do not proceed until",
+    "in order" or "sequentially" waits for the steps before it and holds those after it."""
+    edges, schedule = dag(f"1. Read `a.md`.\n2. {step}\n3. Read `b.md`.\n")
+    assert edges == {("1", "2"), ("2", "3")}
+    assert all("ilp" not in s and "dlp" not in s for s in schedule)
+
+
+def test_in_order_to_is_not_an_ordering() -> None:
+    """ "in order to" states a purpose, not an order: the reads stay independent."""
+    edges, schedule = dag(
+        "1. Read `a.md` in order to learn the names.\n2. Read `b.md`.\n3. Compare them.\n"
+    )
+    assert schedule[0]["ilp"] == ["1", "2"]
+
+
+def test_a_serial_introduction_chains_its_list() -> None:
+    """Class 3b: "For each phase 1..6, in order:" before a list makes the list one chain,
+    even where the steps touch different files."""
+    edges, schedule = dag(
+        "For each phase 1..6, in order:\n\n"
+        "1. Read `phases/a.md`.\n2. Read `phases/b.md`.\n3. Write `logs/c.md`.\n"
+    )
+    assert edges == {("1", "2"), ("2", "3")}
+    edges, schedule = dag("1. Read `phases/a.md`.\n2. Read `phases/b.md`.\n3. Write `logs/c.md`.\n")
+    assert schedule[0]["ilp"] == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Run the loaded commands with `bash`.",
+        "Summarise `notes.md` per the prompt.",
+        "Save that output to `out.md`.",
+    ],
+)
+def test_anaphora_of_an_earlier_product_is_an_edge(second: str) -> None:
+    """Class 3c: "the loaded ...", "per the prompt", "that output" refer to what the step
+    before made: an edge, though no file links the two."""
+    edges, _ = dag(f"1. Load `prompts/p.md`.\n2. {second}\n")
+    assert ("1", "2") in edges
+
+
+def test_a_mapped_step_label_never_ends_mid_sentence() -> None:
+    """Class 3d: a long "for each" clause is cut before its relative clause, at a whole phrase;
+    one with no such place is not mapped rather than cut."""
+    from skillir.dataflow import OVER_LIMIT, over_label
+
+    long = (
+        "for every caller and sibling endpoint that consumes the migrated table through the "
+        "old accessor"
+    )
+    assert over_label(long) == "for every caller and sibling endpoint"
+    assert over_label("for each file") == "for each file"
+    assert over_label("for each " + "very " * 30 + "long thing") is None
+    doc = compile_plan(f"1. Update `lib.py`.\n2. Fetch `api.json` {long}, with `curl`.\n")
+    for graph in doc["graphs"]:
+        for entry in graph["schedule"]:
+            if "over" in entry:
+                assert len(entry["over"]) <= OVER_LIMIT and entry["over"].endswith("endpoint")
+
+
+def test_a_for_each_without_tool_calls_is_not_mapped() -> None:
+    """Validating "each job type" of one file is one step of thought, not a tool call per
+    item; fetching each URL is."""
+    _, schedule = dag("1. Read `workflow.yml`.\n2. Validate the fields of each job type.\n")
+    assert all("dlp" not in s for s in schedule)
+    _, schedule = dag("1. Read `urls.txt`.\n2. For each URL listed there, fetch the page.\n")
+    assert any("dlp" in s for s in schedule)
