@@ -145,3 +145,14 @@ def test_a_pass_that_fails_is_an_error_at_the_pass_boundary(
     assert run_tool(_Driver, "test", args) == 1
     err = capsys.readouterr().err
     assert err == f"{EXAMPLE / 'SKILL.md'}: error: pass 'failing-pass' failed: {reason}\n"
+
+
+def test_a_path_the_os_refuses_is_an_error_in_process_and_from_the_tool(tmp_path: Path) -> None:
+    from skillir.tools.skill_opt import load_module
+
+    too_long = str(tmp_path / ("a" * 300) / "SKILL.md")  # a name over NAME_MAX
+    driver, module = load_module("test", too_long)
+    assert module is None
+    (diag,) = driver.sink.diagnostics
+    assert diag.render() == f"{too_long}: error: File name too long"
+    _fails_cleanly(_tool("skill-opt", too_long), f"{too_long}: error: File name too long")

@@ -128,10 +128,10 @@ class SkillOptMain(xDSLOptMain):
             self.sink.path = "<stdin>"
             return sys.stdin.buffer.read(), self.args.frontend or "md"
         path = Path(name)
+        self.sink.path = str(path)
         if path.is_dir():
             found = next((path / n for n in ("SKILL.md", "skill.md") if (path / n).is_file()), None)
             if found is None:
-                self.sink.path = str(path)
                 raise self.sink.fatal(1, 1, "folder has no SKILL.md; is this a skill folder?")
             path = found
         self.sink.path = str(path)
@@ -310,6 +310,10 @@ def load_module(prog: str, path: str, pipeline: str = "") -> tuple[SkillOptMain,
             driver.apply_passes(module)
     except DiagnosticError as err:
         driver.sink.diagnostics.append(err.diagnostic)
+        return driver, None
+    except (OSError, RecursionError) as err:
+        where = f"pass '{driver.running}' failed: " if driver.running else ""
+        driver.sink.file_error(where + _reason(err))
         return driver, None
     finally:
         ACTIVE.reset(token)
