@@ -96,7 +96,7 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
     if kind == "binary":
         row = binary_packages().get(name, {})
         package = row.get("brew" if platform == "macos" else "debian")
-        if package is not None and name_problem("system", package) is not None:
+        if package and name_problem("system", package) is not None:
             package = None
         install = _system(package, platform)[1] if package else None
         return f"command -v -- {quoted} >/dev/null 2>&1", install, package

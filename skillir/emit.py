@@ -1,14 +1,17 @@
 """What `skill-translate --target=HARNESS` emits: the compiled skill folder, or the prompt form.
 
-A folder holds the compiled `SKILL.md`, every bundled file copied byte for byte, `env-setup.sh`
-(mode 755) and `plan.json`. It is written atomically: built beside the destination, then
-swapped into place, so a failure leaves the old folder (or nothing) there.
+A folder holds the compiled `SKILL.md`, every bundled file copied byte for byte (listed and
+streamed under the walk policy of `skillir.skill_files`, within `BUNDLE_BUDGET` bytes in all),
+`env-setup.sh` (mode 755), `plan.json` and `skillir-manifest.json` (the generated files'
+digests). It is written atomically: built beside the destination, then swapped into place, so a
+failure leaves the old folder (or nothing) there.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from html import escape
@@ -16,8 +19,10 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
+from skillir.compiled_manifest import MANIFEST, manifest_bytes
 from skillir.dialects import cap, target
 from skillir.markdown import render_skill
+from skillir.skill_files import SkillFile, copy_file, resolve
 
 
 def _root(module: ModuleOp):
@@ -31,18 +36,26 @@ def head_of(root) -> target.HarnessOp | None:
     return next((o for o in root.body.block.ops if isinstance(o, target.HarnessOp)), None)
 
 
+# the bytes of bundled files a compiled folder may hold, in all
+BUNDLE_BUDGET = 50_000_000
+
+
 @dataclass(frozen=True)
 class Emitted:
-    """One file of a compiled folder: its bytes and permission bits."""
+    """One file of a compiled folder: its bytes (or, for a bundled file, where in the skill
+    folder to stream them from when the folder is written) and permission bits."""
 
-    data: bytes
+    data: bytes = b""
     mode: int = 0o644
+    source: tuple[Path, SkillFile] | None = None
 
 
 def folder_files(module: ModuleOp) -> dict[str, Emitted]:
     """Relative path → content and mode of every file of the compiled folder. Bundled files
-    keep their bytes and permission bits; paths inside generated files name the folder's own
-    `SKILL.md`, not where it was compiled from."""
+    keep their bytes and permission bits (read only when the folder is written); paths inside
+    generated files name the folder's own `SKILL.md`, not where it was compiled from; the
+    manifest (`skillir.compiled_manifest`) lists the generated files with their digests.
+    Raises ValueError when a bundled file is no longer a regular file of the skill folder."""
     from skillir.env_setup import script
     from skillir.plan import dumps, plan
 
@@ -50,49 +63,80 @@ def folder_files(module: ModuleOp) -> dict[str, Emitted]:
     source = root.field("path")
     folder = Path(source).parent if isinstance(source, str) else None
     files = {"SKILL.md": Emitted(render_skill(root).encode("utf-8"))}
+    generated: dict[str, bytes] = {}
     for op in root.body.block.ops:
         if not isinstance(op, target.FileOp):
             continue
         kind, path = op.kind.data, op.path.data
         if kind == "bundled" and folder is not None:
-            bundled = folder / path
-            files[path] = Emitted(bundled.read_bytes(), bundled.stat().st_mode & 0o777)
+            bundled = resolve(folder, path)
+            if bundled is None:
+                raise ValueError(f"'{path}' is no longer a regular file of the skill folder")
+            files[path] = Emitted(mode=bundled.mode, source=(folder, bundled))
         elif kind == "env-setup":
-            files[path] = Emitted(script(module, "SKILL.md").encode("utf-8"), 0o755)
+            generated[path] = script(module, "SKILL.md").encode("utf-8")
+            files[path] = Emitted(generated[path], 0o755)
         elif kind == "plan":
-            text = dumps(plan(module, "SKILL.md")) + "\n"
-            files[path] = Emitted(text.encode("utf-8"))
+            generated[path] = (dumps(plan(module, "SKILL.md")) + "\n").encode("utf-8")
+            files[path] = Emitted(generated[path])
+    files[MANIFEST] = Emitted(manifest_bytes(generated))
     return files
 
 
 def _replaceable(destination: Path) -> bool:
-    """Only a missing path, an empty folder or an earlier skill folder may be replaced."""
-    if not destination.exists():
+    """Only a missing path, an empty folder or an earlier skill folder may be replaced; a link
+    (even a looping one), a FIFO or any other file may not. Looks without following links."""
+    try:
+        info = destination.lstat()
+    except FileNotFoundError:
         return True
-    if not destination.is_dir() or destination.is_symlink():
+    if not stat.S_ISDIR(info.st_mode):
         return False
-    return not any(destination.iterdir()) or (destination / "SKILL.md").is_file()
+    with os.scandir(destination) as listing:
+        names = {entry.name for entry in listing}
+    if not names:
+        return True
+    try:
+        return stat.S_ISREG((destination / "SKILL.md").lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _write(staging: Path, rel: str, item: Emitted) -> None:
+    """One file into the staging folder: its bytes, or a stream copy of the bundled file."""
+    path = staging / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as out:
+        if item.source is None:
+            out.write(item.data)
+        else:
+            folder, file = item.source
+            copy_file(folder, file.real, out, file.size)
+    path.chmod(item.mode)
 
 
 def write_folder(files: dict[str, Emitted], destination: Path) -> None:
     """Write the folder atomically: a temporary sibling renamed into place. Raises ValueError
-    for a destination that is not a skill folder (nothing else is ever deleted) and OSError when
-    the file system refuses."""
+    for a destination that is not a skill folder (nothing else is ever deleted) or bundled
+    files over `BUNDLE_BUDGET`, and OSError when the file system refuses."""
     destination = destination.absolute()
     if not _replaceable(destination):
         raise ValueError(
             f"'{destination}' exists and is not a skill folder; refusing to replace it"
         )
+    total = sum(item.source[1].size for item in files.values() if item.source is not None)
+    if total > BUNDLE_BUDGET:
+        raise ValueError(
+            f"the bundled files hold {total} bytes, over the {BUNDLE_BUDGET} bytes a compiled "
+            "skill folder may hold"
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
         for rel, item in files.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(item.data)
-            path.chmod(item.mode)
+            _write(staging, rel, item)
         os.chmod(staging, 0o755)
-        if destination.exists():
+        if os.path.lexists(destination):
             old = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))
             os.replace(destination, old / "previous")
             os.replace(staging, destination)

@@ -24,16 +24,14 @@ import re
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PIP_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?\Z")
 _PEP440 = r"[0-9A-Za-z](?:[0-9A-Za-z.*+!_-]{0,62})"
-_PIP_CLAUSE = rf"(?:===|==|~=|!=|<=|>=|<|>)\s*{_PEP440}"
-PIP_VERSION = re.compile(rf"{_PIP_CLAUSE}(?:\s*,\s*{_PIP_CLAUSE})*\Z")
+_PIP_CLAUSE = rf"(?:===|==|~=|!=|<=|>=|<|>) *{_PEP440}"
+PIP_VERSION = re.compile(rf"{_PIP_CLAUSE}(?: *, *{_PIP_CLAUSE})*\Z")
 NPM_NAME = re.compile(r"(?:@[a-z0-9~][a-z0-9._~-]{0,100}/)?[a-z0-9~][a-z0-9._~-]{0,213}\Z")
 _PART = r"(?:0|[1-9][0-9]*|[xX*])"
 _SEMVER = rf"v?{_PART}(?:\.{_PART}){{0,2}}(?:-[0-9A-Za-z.-]{{1,40}})?(?:\+[0-9A-Za-z.-]{{1,40}})?"
-_COMPARATOR = rf"(?:[<>]=?|=|~|\^)?\s*{_SEMVER}"
-_RANGE = rf"(?:{_SEMVER}\s+-\s+{_SEMVER}|{_COMPARATOR}(?:\s+{_COMPARATOR})*|\*|)"
-NPM_VERSION = re.compile(
-    rf"(?:\s*{_RANGE}\s*(?:\|\|\s*{_RANGE}\s*)*|[A-Za-z][A-Za-z0-9._-]{{0,40}})\Z"
-)
+_COMPARATOR = rf"(?:[<>]=?|=|~|\^)? *{_SEMVER}"
+_RANGE = rf"(?:{_SEMVER} +- +{_SEMVER}|{_COMPARATOR}(?: +{_COMPARATOR})*|\*|)"
+NPM_VERSION = re.compile(rf"(?: *{_RANGE} *(?:\|\| *{_RANGE} *)*|[A-Za-z][A-Za-z0-9._-]{{0,40}})\Z")
 SYSTEM_NAME = re.compile(
     r"(?:[a-z0-9][a-z0-9_-]{0,40}/[a-z0-9][a-z0-9_.-]{0,40}/)?[a-z0-9][a-z0-9+._-]{0,100}"
     r"(?:@[0-9][0-9.]{0,20})?\Z"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,69 @@ def test_corpus_smoke():
             d.kind in ("pip", "npm", "system", "binary", "service", "env", "tool") for d in deps
         )
         assert all(isinstance(p[2], str) for p in problems)
+
+
+# -- hostile skills (issue 14) ------------------------------------------------------------------
+
+
+def test_table_values_match_their_grammars():
+    from skillir.env_values import name_problem
+
+    t = tables()
+    assert [d for d in t.import_to_dist.values() if name_problem("pip", d)] == []
+    packages = [p for row in t.binary_to_package.values() for p in row.values()]
+    assert [p for p in packages if p and name_problem("system", p)] == []
+    assert [b for b in t.binary_to_package if name_problem("binary", b)] == []
+
+
+def test_long_attribute_chain_is_read_without_recursion():
+    chain = ".".join(["a"] * 1200)
+    code = f"import os\n{chain}()\nos.getenv('CHAIN_TOKEN')\nx = {chain}[0]\n"
+    deps, problems = python_deps(code, 1, set())
+    assert problems == [] and names(deps, "env") == ["CHAIN_TOKEN"]
+
+
+def test_deeply_nested_package_json_is_a_warning(tmp_path: Path):
+    (tmp_path / "package.json").write_text('{"dependencies": ' + "[" * 200_000 + "]" * 200_000)
+    deps, problems = skill_deps(root_of("# T\n"), tmp_path)
+    assert problems == [(1, 1, "package.json: json: nested too deeply to read")]
+    assert names(deps, "npm") == []
+
+
+def test_symlinks_in_scripts_never_leave_the_skill(tmp_path: Path):
+    secret = tmp_path / "host-key.txt"
+    secret.write_text("sk-live-0123\n")
+    skill = tmp_path / "skill"
+    (skill / "scripts").mkdir(parents=True)
+    (skill / "scripts" / "loop-a.py").symlink_to(skill / "scripts" / "loop-b.py")
+    (skill / "scripts" / "loop-b.py").symlink_to(skill / "scripts" / "loop-a.py")
+    (skill / "scripts" / "self").symlink_to(skill / "scripts")
+    (skill / "scripts" / "real.py").write_text("import requests\n")
+    (skill / "scripts" / "alias.py").symlink_to("real.py")
+    (skill / "requirements.txt").symlink_to(secret)
+    os.mkfifo(skill / "scripts" / "pipe.sh")
+    deps, problems = skill_deps(root_of("# T\n"), skill)
+    assert problems == [] and names(deps, "pip") == ["requests"]
+    assert find(deps, "pip", "requests").evidence == "scripts/alias.py: import requests"
+
+
+def test_values_off_their_grammar_are_dropped_with_a_problem(tmp_path: Path):
+    (tmp_path / "package.json").write_text(
+        json.dumps({"dependencies": {"--registry=http://x": "1", "ok": "1.x", "bad": "1\n2"}})
+    )
+    (tmp_path / "requirements.txt").write_text("-e .\n--index-url http://x\nfoo==1$(id)\nbar\n")
+    text = "# T\n\n```js\nrequire('-e')\nprocess.env.OK_VAR\n```\n"
+    deps, problems = skill_deps(root_of(text), tmp_path)
+    assert sorted((d.kind, d.name) for d in deps if d.kind in ("npm", "pip")) == [
+        ("npm", "ok"),
+        ("pip", "bar"),
+    ]
+    messages = [m for _, _, m in problems]
+    assert "npm dependency dropped: '-e' is not a valid npm package name" in messages
+    assert any(m.startswith("package.json: npm dependency dropped: '--registry") for m in messages)
+    assert "package.json: npm dependency dropped: '1\\n2' is not a valid npm version range" in (
+        messages
+    )
+    assert any(
+        m.startswith("requirements.txt: pip dependency dropped: '==1$(id)'") for m in messages
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from xdsl.context import Context
@@ -49,3 +50,49 @@ def test_unknown_kind_is_rejected() -> None:
     bad = env.DepOp.build_op(kind="gem", dep="rails")
     with pytest.raises(VerifyException, match="unknown dependency kind 'gem'"):
         ModuleOp([skill.SkillSkillOp.build_op(name="x", children=[bad])]).verify()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "env", "dep": 'X:-}" ] || touch CANARY ; [ "${Y'}, "environment variable"),
+        ({"kind": "env", "dep": "${$(touch x)}"}, "environment variable"),
+        ({"kind": "npm", "dep": "--registry=http://evil.example"}, "npm package name"),
+        ({"kind": "npm", "dep": "lodash", "version": "1.0\ntouch CANARY"}, "npm version range"),
+        ({"kind": "pip", "dep": "-e"}, "PEP 508"),
+        ({"kind": "pip", "dep": "requests", "version": "==2$(id)"}, "PEP 440"),
+        ({"kind": "system", "dep": "jq", "version": "1.6\ntouch CANARY\n#"}, "Debian"),
+        ({"kind": "binary", "dep": "jq; rm -rf ~"}, "program name"),
+        ({"kind": "binary", "dep": "jq", "package": "-o=APT::x"}, "system package name"),
+        ({"kind": "binary", "dep": "jq", "file": "../../etc/passwd"}, "relative path"),
+        ({"kind": "binary", "dep": "jq", "file": "scripts/a\n#.py"}, "control characters"),
+        ({"kind": "service", "dep": "localhost:80/x"}, "host:port"),
+        ({"kind": "tool", "dep": "shell", "version": "1"}, "takes no version"),
+    ],
+)
+def test_values_off_their_grammar_are_rejected(fields: dict[str, str], message: str) -> None:
+    bad = env.DepOp.build_op(**fields)
+    with pytest.raises(VerifyException, match=message):
+        ModuleOp([skill.SkillSkillOp.build_op(name="x", children=[bad])]).verify()
+
+
+@pytest.mark.parametrize("op", [env.CheckOp, env.InstallOp])
+def test_commands_are_one_line(op: type[env.CheckOp]) -> None:
+    dep = env.DepOp.build_op(kind="binary", dep="jq", children=[op.build_op(command="a\nb")])
+    with pytest.raises(VerifyException, match="one-line command"):
+        ModuleOp([skill.SkillSkillOp.build_op(name="x", children=[dep])]).verify()
+
+
+def test_ir_with_a_hostile_value_is_refused_by_the_tools(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from skillir.tools.skill_translate import main as translate
+
+    source = tmp_path / "in.skir"
+    source.write_text(
+        'builtin.module {\n  skill.skill "demo" {\n'
+        '    env.dep "env" "A}\\" ]; touch CANARY; : \\"${B" at 2:1 to 2:1\n  }\n}\n'
+    )
+    assert translate([str(source), "-t", "env-setup"]) != 0
+    captured = capsys.readouterr()
+    assert "touch CANARY" not in captured.out and "environment variable" in captured.err
