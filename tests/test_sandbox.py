@@ -215,3 +215,9 @@ def test_a_symlink_in_the_path_is_not_followed_even_inside(box: Sandbox):
     assert not result.ok and "symbolic link" in result.output
     listing = box.call("list_directory", {"path": "."}).output.splitlines()
     assert listing == ["alias", "data/"]  # a link to a directory is not shown as one
+
+
+def test_file_tools_have_a_timeout(box: Sandbox):
+    hurried = Sandbox(box.root, file_timeout_s=1e-6)
+    result = hurried.call("write_file", {"path": "big.txt", "content": "x" * 4_000_000})
+    assert not result.ok and "write_file did not finish in 1e-06 s" in result.output
