@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from skillir import shell_words
-from skillir.env_values import dep_problem
+from skillir.env_values import dep_problem, path_problem
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 from skillir.skill_files import SkillFile, list_files, read_bytes
 
@@ -1028,6 +1028,10 @@ def skill_deps(
         if _TEST_FILE.match(path.name) or file.size > _MAX_BYTES:
             continue  # the skill's own tests: development dependencies
         rel = file.rel
+        refused = path_problem(rel)
+        if refused is not None:
+            problems.append((1, 1, f"bundled file not read: {refused}"))
+            continue
         try:
             assert skill_dir is not None
             data = read_bytes(skill_dir, file.real, _MAX_BYTES)

@@ -61,18 +61,21 @@ def _entries(fd: int) -> list[os.DirEntry[str]]:
         return sorted(listing, key=lambda e: e.name, reverse=True)
 
 
-def _inside(root_real: str, rel: str) -> str | None:
-    """The real path (relative to the folder) of the link at `rel` when it names a regular file
-    inside the folder; None otherwise."""
+def _link_target(root_real: str, rel: str) -> tuple[str | None, str]:
+    """For the link at `rel`: the real path (relative to the folder) of the regular file it
+    names inside the folder, or None and why it is left out."""
     target = os.path.realpath(os.path.join(root_real, rel))
     if os.path.commonpath([root_real, target]) != root_real or target == root_real:
-        return None
+        return None, "a link that leaves the skill folder"
     try:
-        if not stat.S_ISREG(os.stat(target).st_mode):
-            return None
+        mode = os.stat(target).st_mode
     except OSError:
-        return None
-    return os.path.relpath(target, root_real).replace(os.sep, "/")
+        return None, "a broken or looping link"
+    if stat.S_ISDIR(mode):
+        return None, "a link to a folder (not followed)"
+    if not stat.S_ISREG(mode):
+        return None, "a link to a special file"
+    return os.path.relpath(target, root_real).replace(os.sep, "/"), ""
 
 
 def list_files(folder: Path, max_files: int = MAX_FILES) -> Listing:
@@ -130,9 +133,9 @@ def list_files(folder: Path, max_files: int = MAX_FILES) -> Listing:
             elif stat.S_ISREG(info.st_mode):
                 files.append(SkillFile(rel, rel, info.st_size, info.st_mode & 0o777))
             elif stat.S_ISLNK(info.st_mode):
-                real = _inside(root_real, rel)
+                real, why = _link_target(root_real, rel)
                 if real is None:
-                    skipped.append((rel, "a link that leaves the folder or names no file"))
+                    skipped.append((rel, why))
                     continue
                 try:
                     target = os.stat(os.path.join(root_real, real), follow_symlinks=False)
@@ -168,7 +171,7 @@ def resolve(folder: Path, rel: str) -> SkillFile | None:
         return SkillFile(rel, rel, info.st_size, info.st_mode & 0o777)
     if stat.S_ISLNK(info.st_mode):
         root_real = os.path.realpath(folder)
-        real = _inside(root_real, rel)
+        real = _link_target(root_real, rel)[0]
         try:
             target = os.stat(os.path.join(root_real, real or ""), follow_symlinks=False)
         except OSError:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from skillir.tools.skill_opt import main as opt
 from skillir.tools.skill_translate import main as translate
 
 STUBS = ("pip", "pip3", "npm", "apt-get", "apt", "python3", "python", "dpkg", "brew")
@@ -222,3 +223,23 @@ def test_symlinked_requirements_do_not_leak_host_files(
     text, _ = _script(folder, capsys)
     assert "sk-live" not in text
     _run_both_modes(tmp_path, text)
+
+
+@pytest.mark.parametrize("vector", sorted(VECTORS))
+def test_passes_only_produce_ir_the_verifier_accepts(
+    vector: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = VECTORS[vector]
+    folder = _skill(
+        tmp_path / "skill", spec["body"], spec.get("name", "hostile"), spec.get("files")
+    )
+    for pipeline in (
+        "extract-deps,bind-env{platform=debian}",
+        "extract-deps,bind-env{platform=macos}",
+    ):
+        assert opt([str(folder), "-p", pipeline]) == 0
+        captured = capsys.readouterr()
+        assert "error" not in captured.err
+        env_ops = [line for line in captured.out.splitlines() if "env." in line]
+        assert "skill.skill" in captured.out
+        assert not any(CANARY in line or "--registry" in line for line in env_ops)

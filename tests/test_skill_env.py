@@ -61,3 +61,20 @@ def test_install_goes_into_the_throwaway_venv(
     assert f"installed into {venv}: six" in out
     probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import six"], check=False)
     assert probe.returncode == 0
+
+
+def test_check_runs_nothing_a_skill_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "SKILL.md").write_text(
+        SKILL.replace("import six", "import os\nos.environ['X:-}\" ] || touch CANARY ; [ \"${Y']")
+    )
+    (folder / "package.json").write_text('{"dependencies": {"x\\ntouch CANARY\\n#": "1"}}')
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert not (tmp_path / "CANARY").exists()
+    assert "is not a valid environment variable name" in captured.err
+    assert "CANARY" not in captured.out
