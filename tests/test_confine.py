@@ -88,6 +88,13 @@ def test_files_outside_the_work_directory_are_not_readable(
     assert "canary.txt" not in output.splitlines()  # not listed
 
 
+def test_host_secrets_under_etc_are_hidden(tmp_path: Path, level: str) -> None:
+    output, _ = run(box(tmp_path, level), "cat /etc/shadow /etc/ssh/* /etc/ssl/private/*")
+    assert "root:" not in output and "Host" not in output and "PRIVATE KEY" not in output
+    output, code = run(box(tmp_path, level), "grep -c root /etc/passwd; ls /etc/ssl")
+    assert code == 0 and output.splitlines()[0] != "0" and "certs" in output
+
+
 def test_commands_hold_no_capabilities(tmp_path: Path, level: str) -> None:
     output, code = run(box(tmp_path, level), "grep -E '^Cap(Eff|Prm):' /proc/self/status")
     assert code == 0 and [line.split()[1] for line in output.splitlines()] == ["0" * 16] * 2

@@ -48,6 +48,24 @@ SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SECRET_NAME = re.compile(r".*(_KEY|_TOKEN|SECRET|PASSWORD).*", re.IGNORECASE)
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Host secrets under /etc that no command sees: masked under bubblewrap (an empty file or
+# directory in their place), left out of the Landlock rules.
+SECRET_ETC = (
+    "shadow",
+    "shadow-",
+    "gshadow",
+    "gshadow-",
+    "sudoers",
+    "sudoers.d",
+    "ssh",
+    "ssl/private",
+    "security/opasswd",
+    "krb5.keytab",
+    "credstore",
+    "credstore.encrypted",
+    "wireguard",
+    "NetworkManager/system-connections",
+)
 DEV_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
 
 
@@ -109,7 +127,44 @@ def _system_view() -> list[str]:
             args += ["--symlink", os.readlink(link), link]
         elif os.path.isdir(link):
             args += ["--ro-bind", link, link]
+    for secret in SECRET_ETC:
+        path = f"/etc/{secret}"
+        if os.path.isdir(path) and not os.path.islink(path):
+            args += ["--tmpfs", path]
+        elif os.path.lexists(path):
+            args += ["--ro-bind", "/dev/null", path]
     return args
+
+
+def _readable_roots() -> tuple[list[str], list[str]]:
+    """The system view as Landlock rules need it: directories and files readable beneath, and
+    directories only listable (/etc and the folders on the way to a secret, split into their
+    entries so that the secrets in SECRET_ETC are left out)."""
+    roots = [d for d in (*SYSTEM_DIRS, *SYSTEM_LINKS) if d != "/etc"]
+    listable = []
+    pending = ["/etc"]
+    secrets = {f"/etc/{s}" for s in SECRET_ETC}
+    while pending:
+        folder = pending.pop()
+        inner = [s for s in secrets if s.startswith(folder + "/")]
+        if not inner:
+            roots.append(folder)
+            continue
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        listable.append(folder)
+        for entry in entries:
+            if entry.path in secrets:
+                continue
+            if any(s.startswith(entry.path + "/") for s in inner) and entry.is_dir(
+                follow_symlinks=False
+            ):
+                pending.append(entry.path)
+            else:
+                roots.append(entry.path)
+    return roots, listable
 
 
 def bwrap_argv(workdir: Path, env: Mapping[str, str], network: bool) -> list[str]:
@@ -222,7 +277,8 @@ def landlock_ruleset(writable: list[Path], network: bool) -> int:
     if fd < 0:
         raise ConfineError(f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
     read = _EXECUTE | _READ_FILE | _READ_DIR
-    rules = [(p, read) for p in (*SYSTEM_DIRS, *SYSTEM_LINKS)]
+    readable, listable = _readable_roots()
+    rules = [(p, read) for p in readable] + [(p, _READ_DIR) for p in listable]
     rules += [("/proc", _READ_FILE | _READ_DIR), ("/dev", _READ_DIR)]
     rules += [(p, _READ_FILE | _WRITE_FILE | (_TRUNCATE if abi >= 3 else 0)) for p in DEV_NODES]
     rules += [(str(p), handled) for p in writable]
