@@ -119,6 +119,16 @@ def test_list_injection_stages_under_a_slug(tmp_path: Path, name: str, slug: str
 # --- item 7: links in the skill and in a reused work directory ----------------------------------
 
 
+def test_a_symlinked_skill_md_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nname: x\ndescription: SECRET\n---\n\nSECRET\n")
+    folder = tmp_path / "skill"
+    folder.mkdir()
+    (folder / "SKILL.md").symlink_to(secret)
+    with pytest.raises(SkillError, match=r"SKILL\.md:1:1: error: cannot read: a symbolic link"):
+        load_skill(folder, planned=False)
+
+
 def test_staging_skips_links_that_leave_the_skill(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET")

@@ -39,6 +39,7 @@ from skillir.runtime.trace import Hooks, Trace, write_json_atomic
 RUNTIME_FILES = ("plan.json", "env-setup.sh", MANIFEST)
 ENV_TIMEOUT_S = 600
 MAX_PLAN_BYTES = 4_000_000
+MAX_SKILL_BYTES = 4_000_000
 SKILL_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 
@@ -103,8 +104,8 @@ def load_skill(path: Path, planned: bool = True) -> Skill:
     if not skill_md.is_file():
         raise SkillError(f"{path}: error: not a skill folder (no SKILL.md)")
     try:
-        text = skill_md.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        text = _read_regular(skill_md, MAX_SKILL_BYTES, SkillError).decode("utf-8")
+    except UnicodeDecodeError as err:
         raise SkillError(f"{skill_md}: error: cannot read: {err}") from err
     meta, body = _frontmatter(text)
     plan = None
@@ -154,22 +155,24 @@ def read_plan(folder: Path) -> dict[str, Any]:
     return plan
 
 
-def _read_regular(path: Path, limit: int) -> bytes:
-    """At most `limit` bytes of a regular file, not through a final symlink (PlanError)."""
+def _read_regular(path: Path, limit: int, error: type[SkillError] = PlanError) -> bytes:
+    """At most `limit` bytes of a regular file, never through a final symlink (one could
+    hand a host file to the model); `error` for anything else."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as err:
-        raise PlanError(f"{path}:1:1: error: cannot read: {err.strerror or err}") from err
+        reason = "a symbolic link (not followed)" if path.is_symlink() else err.strerror or err
+        raise error(f"{path}:1:1: error: cannot read: {reason}") from err
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PlanError(f"{path}:1:1: error: not a regular file")
+            raise error(f"{path}:1:1: error: not a regular file")
         data = os.read(fd, limit + 1)
         while len(data) <= limit and (chunk := os.read(fd, limit + 1 - len(data))):
             data += chunk
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise PlanError(f"{path}:1:1: error: over the {limit} byte limit")
+        raise error(f"{path}:1:1: error: over the {limit} byte limit")
     return data
 
 
