@@ -105,22 +105,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     defaults = ResourceLimits()
     sandbox.add_argument(
-        "--max-processes", type=int, default=defaults.processes, help="processes per command"
+        "--max-processes",
+        type=int,
+        default=defaults.processes,
+        metavar="N",
+        help=f"processes per command ({defaults.processes})",
     )
     sandbox.add_argument(
         "--max-memory-mb",
         type=int,
         default=defaults.memory_bytes >> 20,
-        help="address space per process (MiB)",
+        metavar="MIB",
+        help=f"address space per process ({defaults.memory_bytes >> 20} MiB)",
     )
     sandbox.add_argument(
         "--max-file-mb",
         type=int,
         default=defaults.file_bytes >> 20,
-        help="size of a file a command writes (MiB)",
+        metavar="MIB",
+        help=f"size of a file a command writes ({defaults.file_bytes >> 20} MiB)",
     )
     sandbox.add_argument(
-        "--max-cpu", type=int, default=defaults.cpu_s, help="CPU seconds per process"
+        "--max-cpu",
+        type=int,
+        default=defaults.cpu_s,
+        metavar="S",
+        help=f"CPU seconds per process ({defaults.cpu_s})",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
