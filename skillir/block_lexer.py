@@ -21,10 +21,14 @@ from lark.lexer import Lexer
 from skillir.diagnostics import DiagnosticSink
 from skillir.frontmatter import FrontmatterBlock
 
+# Every pattern here runs on untrusted lines: no two adjacent quantifiers may match the same
+# character (`[ \t]+[^<>]*`, `[ \t]*\|?[ \t]*`), or a long line of spaces makes the match
+# quadratic; possessive quantifiers (`*+`) keep the engine from backtracking where no other
+# split can match. `tests/test_hostile_inputs.py` times each on such lines.
 FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 ATX_RE = re.compile(r"^[ \t]*(#{1,6})(?:[ \t]+|$)")
 SETEXT_RE = re.compile(r"^[ \t]*(=+|-+)[ \t]*$")
-RULE_RE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+RULE_RE = re.compile(r"^[ \t]*+([-*_])(?:[ \t]*+\1){2,}+[ \t]*+$")
 BULLET_RE = re.compile(r"^([ \t]*)([-*+])([ \t]+|$)")
 ORDERED_RE = re.compile(r"^([ \t]*)(\d{1,9})([.)])([ \t]+|$)")
 # CommonMark HTML block starts: comments, processing instructions, declarations, block-level
@@ -36,9 +40,6 @@ BLOCK_TAGS = (
     "option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul|"
     "pre|script|style|textarea"
 )
-# Every pattern here runs on untrusted lines: no two adjacent quantifiers may match the same
-# character (`[ \t]+[^<>]*`, `[ \t]*\|?[ \t]*`), or a long line of spaces makes the match
-# quadratic. `tests/test_hostile_inputs.py` times each on such lines.
 HTML_RE = re.compile(
     r"^[ \t]{0,3}<(?:!--|\?|![A-Za-z]|/?(?:" + BLOCK_TAGS + r")(?:[ \t/>]|$))"
     r"|^[ \t]{0,3}</?[A-Za-z][A-Za-z0-9-]*+(?:[ \t][^<>]*+)?/?>[ \t]*+$",

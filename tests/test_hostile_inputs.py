@@ -76,9 +76,10 @@ REGEX_CASES = [
 
 @pytest.mark.parametrize(("pattern", "frame", "unit"), REGEX_CASES)
 def test_lexer_patterns_take_linear_time(pattern: re.Pattern[str], frame: str, unit: str) -> None:
-    small = frame.format(unit * 20_000)
-    large = frame.format(unit * 40_000)
-    ratio = _cpu(pattern, large) / max(_cpu(pattern, small), 1e-4)
+    small = frame.format(unit * 200_000)
+    large = frame.format(unit * 400_000)
+    # below a millisecond the clock measures the machine, not the pattern
+    ratio = _cpu(pattern, large) / max(_cpu(pattern, small), 1e-3)
     assert ratio < 3.5
 
 
