@@ -266,3 +266,24 @@ def test_a_compensation_note_the_skill_forbids_is_not_added(tmp_path: Path) -> N
     _, notes, warnings = compile_text(text, profile)
     assert not [n for n in notes if "the user" in n]
     assert [w for w in warnings if "hands the work to the user" in w]
+
+
+@pytest.mark.parametrize(
+    ("skill_text", "note", "clash"),
+    [
+        ("Do NOT use the spawn_agent tool.", "Give each to its own sub-agent.", True),
+        ("Never run two phases at the same time.", "Process the items concurrently.", True),
+        ("Do the work — don't tell the user to do it.", "Give the user the exact commands.", True),
+        ("Do not run commands yourself.", "Run `bash env-setup.sh` first.", True),
+        ("Never install packages globally.", "It checks `gh`, and installs what is missing.", True),
+        # the negation governs something else
+        ("Never manually manage venvs—use `uv run` for all commands.", "Run `bash x.sh`.", False),
+        ("Never commit secrets.", "Give each to its own sub-agent.", False),
+        ("Do not edit the changelog.", "Steps 1 and 2 are independent.", False),
+    ],
+)
+def test_prohibition_clauses(skill_text: str, note: str, clash: bool) -> None:
+    """Class 3a: which skill sentences forbid which notes (skillir/data/note_conflicts.toml)."""
+    from skillir.constraints import conflict_text
+
+    assert (conflict_text(skill_text, note) is not None) is clash
