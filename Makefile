@@ -45,7 +45,7 @@ demo: venv
 example: venv
 	rm -rf build/example build/example.trace
 	$(BIN)/skill-run examples/word-stats --task "Compute the word statistics of texts/." \
-		--workdir build/example
+		--workdir build/example --trace-dir build/example.trace
 	printf 'words: 24\nlines: 5\nchars: 120\n' | diff - build/example/report.txt
 	@echo "example: report.txt is right"
 

@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("llama_cpp")
 pytest.importorskip("litellm")
 
+from skillir.compiled_manifest import MANIFEST, manifest_bytes  # noqa: E402
 from skillir.runtime.agent import Agent, Limits, Status  # noqa: E402
 from skillir.runtime.execute import RunConfig, run_skill  # noqa: E402
 from skillir.runtime.llm import LLM, ModelError  # noqa: E402
@@ -213,15 +214,18 @@ def test_missing_dependencies_end_with_env_error(tmp_path: Path) -> None:
         fi
         touch installed.marker; exit 1
         """
-    (folder / "env-setup.sh").write_text(textwrap.dedent(script))
+    data = textwrap.dedent(script).encode()
+    (folder / "env-setup.sh").write_bytes(data)
+    (folder / MANIFEST).write_bytes(manifest_bytes({"env-setup.sh": data}))  # as compiled
     summary = run(tmp_path, folder, "List the files.")
     assert summary["status"] == "env-error"
     assert summary["message"] == (
         "missing dependencies: binary skillir-no-such-tool (--allow-install installs them)"
     )
-    assert summary["llm_calls"] == 0 and not (folder / "installed.marker").exists()
+    assert summary["llm_calls"] == 0 and not (tmp_path / "work" / "installed.marker").exists()
     run(tmp_path / "again", folder, "List the files.", allow_install=True)
-    assert (folder / "installed.marker").exists()  # installs only when allowed
+    # installs only when allowed, in the sandbox: the script may write only the work directory
+    assert (tmp_path / "again" / "work" / "installed.marker").exists()
 
 
 def test_a_mapped_step_runs_once_per_file(tmp_path: Path) -> None:
