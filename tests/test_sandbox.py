@@ -219,5 +219,8 @@ def test_a_symlink_in_the_path_is_not_followed_even_inside(box: Sandbox):
 
 def test_file_tools_have_a_timeout(box: Sandbox):
     hurried = Sandbox(box.root, file_timeout_s=1e-6)
-    result = hurried.call("write_file", {"path": "big.txt", "content": "x" * 4_000_000})
+    for _ in range(20):  # on a loaded machine the worker can, rarely, win the race
+        result = hurried.call("write_file", {"path": "big.txt", "content": "x" * 4_000_000})
+        if not result.ok:
+            break
     assert not result.ok and "write_file did not finish in 1e-06 s" in result.output
