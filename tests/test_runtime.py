@@ -132,7 +132,7 @@ def test_grammar_from_the_tool_union() -> None:
 
     from skillir.runtime.local import grammar_text
 
-    schema = JsonProtocol(constrained=True).schema(("ls -la",))
+    schema = JsonProtocol(constrained=True).schema(("ls -la",), reply_tokens=4096)
     text = grammar_text(schema)
     assert '"\\"" char{0,4000} "\\""' in text  # write_file's bounded content
     assert '("\\"ls -la\\"")' in text

@@ -288,7 +288,7 @@ def test_the_cli_reports_a_malformed_plan_without_a_traceback(tmp_path: Path) ->
     )
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "status: plan-error" in run.stdout and "sandbox: none" in run.stdout
-    trace = Path(run.stdout.split("trace: ", 1)[1].strip())
+    trace = Path(run.stdout.split("trace: ", 1)[1].splitlines()[0])
     assert not trace.is_relative_to(work) and trace.parent != work.parent
     assert json.loads((trace.parent / "summary.json").read_text())["status"] == "plan-error"
 

@@ -13,8 +13,47 @@ from skillir.runtime.llm import LLM, ModelError  # noqa: E402
 
 
 def test_unknown_model_id() -> None:
-    with pytest.raises(ModelError, match=r"unknown model id 'nonexist/foo' \(litellm ids"):
+    with pytest.raises(ModelError, match=r"unknown model 'nonexist/foo': no provider 'nonexist'"):
         LLM("nonexist/foo").check()
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (
+            "opnai/gpt-4o",
+            "unknown model 'opnai/gpt-4o': no provider 'opnai'; did you mean 'openai'?",
+        ),
+        (
+            "openai/gtp-4o",
+            "unknown model 'openai/gtp-4o' (not in litellm's model list; did you "
+            "mean 'openai/gpt-4o'?); OPENAI_API_KEY is not set either",
+        ),
+        ("openai/gpt-4o", "model 'openai/gpt-4o' needs OPENAI_API_KEY (not set)"),
+    ],
+)
+def test_a_typo_or_a_missing_key_fails_fast_without_importing_litellm(
+    model: str, message: str
+) -> None:
+    """In a fresh interpreter: the check answers in under a second, litellm never loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "from skillir.runtime.llm import LLM, ModelError\n"
+        "start = time.monotonic()\n"
+        f"try:\n    LLM({model!r}).precheck()\nexcept ModelError as err:\n    print(err)\n"
+        "print(round(time.monotonic() - start, 3), 'litellm' in sys.modules)\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_API_KEY")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    said, timing = out.stdout.strip().splitlines()
+    assert said.startswith(message)
+    seconds, imported = timing.split()
+    assert float(seconds) < 1.0 and imported == "False"
 
 
 def test_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:

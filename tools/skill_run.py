@@ -8,7 +8,10 @@ Commands and setup scripts run in a sandbox (bubblewrap, else Landlock; see docs
 with a cleared environment: `--pass-env NAME` hands a variable over, `--allow-network` lets
 commands reach the network, `--unsafe-host` runs them unconfined where no sandbox exists.
 Every run writes `trace.jsonl` and `summary.json` (default: a new temporary directory, outside
-the work directory). Exit 0 when the run ends `ok`, 1 for any other status, 2 on usage errors.
+the work directory, announced and kept unless `--clean`); `--explain TRACE_DIR` prints a run's
+timeline. Progress goes to stderr, one line per event (`-q` silences it). `--no-skill` runs the
+same loop and tools without a skill. Exit 0 when the run ends `ok`, 1 for any other status, 2
+on usage errors.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -37,8 +41,38 @@ from skillir.runtime.protocol import PROTOCOLS
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="skill-run", description=__doc__.splitlines()[0])
-    parser.add_argument("skill", type=Path, help="a skill folder (or compiled folder) or SKILL.md")
-    parser.add_argument("--task", required=True, help="the user's request")
+    parser.add_argument(
+        "skill", type=Path, nargs="?", help="a skill folder (or compiled folder) or SKILL.md"
+    )
+    parser.add_argument("--task", help="the user's request")
+    parser.add_argument(
+        "--no-skill", action="store_true", help="the same loop and tools with no skill"
+    )
+    parser.add_argument(
+        "--explain", type=Path, metavar="TRACE_DIR", help="print the timeline of a run's trace"
+    )
+    parser.add_argument(
+        "--prompts", action="store_true", help="with --explain: print every prompt too"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove the default (temporary) work and trace directories after the run",
+    )
+    parser.add_argument(
+        "--grounding",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="show the work directory's listing with each turn (auto: for a weak "
+        "tool.file.read, as the profile says; unmeasured, with the weak-model protocol)",
+    )
+    parser.add_argument(
+        "--step-budget",
+        type=int,
+        metavar="TOKENS",
+        help="tokens a plan step's prompt may take (default 1200 for weak models, else 8000)",
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"litellm id ({DEFAULT_MODEL})")
     parser.add_argument("--api-base", help="endpoint URL (hosted_vllm, ollama, proxies)")
     parser.add_argument("--profile", type=Path, help="the model's profile (chooses the protocol)")
@@ -139,6 +173,23 @@ def _parser() -> argparse.ArgumentParser:
 def main(args: Sequence[str] | None = None) -> int:
     parser = _parser()
     options = parser.parse_args(args)
+    if options.explain is not None:
+        from skillir.runtime.explain import ExplainError, explain
+
+        try:
+            sys.stdout.write(explain(options.explain, options.prompts))
+        except ExplainError as err:
+            print(err, file=sys.stderr)
+            return 2
+        return 0
+    if options.task is None:
+        parser.error("--task is required")
+    if options.no_skill and options.skill is not None:
+        parser.error("--no-skill runs without a skill: leave out the SKILL path")
+    if not options.no_skill and options.skill is None:
+        parser.error("a SKILL path is required (or --no-skill)")
+    if options.step_budget is not None and options.step_budget <= 0:
+        parser.error("--step-budget must be positive")
     numbers = ("max_steps", "timeout", "max_tokens", "command_timeout", "max_processes")
     numbers += ("max_memory_mb", "max_file_mb", "max_cpu")
     for name in numbers:
@@ -154,7 +205,8 @@ def main(args: Sequence[str] | None = None) -> int:
             parser.error(f"--pass-env {name}: not set in this environment")
         passed[name] = os.environ[name]
     try:
-        load_skill(options.skill, planned=False)  # a bad path fails before anything is made
+        if options.skill is not None:  # a bad path fails before anything is made
+            load_skill(options.skill, planned=False)
     except PlanError:
         pass  # the run reports it (status plan-error, with a trace)
     except SkillError as err:
@@ -171,6 +223,13 @@ def main(args: Sequence[str] | None = None) -> int:
         except OSError as err:
             print(f"{options.profile}: error: {err.strerror or err}", file=sys.stderr)
             return 2
+    try:
+        from skillir.runtime.llm import LLM, ModelError
+
+        LLM(options.model, api_base=options.api_base).precheck()
+    except ModelError as err:
+        print(f"skill-run: error: {err}", file=sys.stderr)
+        return 2
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="skill-run-"))
     if workdir.exists() and not workdir.is_dir():
         print(f"{workdir}: error: the work directory is not a directory", file=sys.stderr)
@@ -181,12 +240,23 @@ def main(args: Sequence[str] | None = None) -> int:
         if problem is not None:
             print(problem, file=sys.stderr)
             return 2
-    trace_dir = options.trace_dir or Path(tempfile.mkdtemp(prefix="skill-run-trace-"))
+    trace_dir = (options.trace_dir or Path(tempfile.mkdtemp(prefix="skill-run-trace-"))).resolve()
+    made = [
+        d for d, given in ((workdir, options.workdir), (trace_dir, options.trace_dir)) if not given
+    ]
+    hooks = []
+    if not options.quiet:
+        from skillir.runtime.progress import Progress
+
+        fate = "removed after the run: --clean" if options.clean else "kept"
+        names = ((workdir, "work"), (trace_dir, "trace"))
+        told = [f"{what} directory: {folder} ({fate})" for folder, what in names if folder in made]
+        hooks.append(Progress(preamble=told))
     config = RunConfig(
-        skill_path=options.skill,
+        skill_path=None if options.no_skill else options.skill,
         request=options.task,
         workdir=workdir,
-        trace_dir=trace_dir.resolve(),
+        trace_dir=trace_dir,
         model=options.model,
         api_base=options.api_base,
         profile=options.profile,
@@ -212,23 +282,35 @@ def main(args: Sequence[str] | None = None) -> int:
         ),
         sandbox_level=None if options.sandbox == "auto" else options.sandbox,
         unsafe_host=options.unsafe_host,
+        hooks=hooks,
+        grounding=options.grounding,
+        step_budget=options.step_budget,
     )
     try:
         summary = run_skill(config)
     except SkillError as err:
+        for folder in made:  # nothing was written there
+            shutil.rmtree(folder, ignore_errors=True)
         print(err, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("skill-run: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if options.clean:
+            for folder in made:
+                shutil.rmtree(folder, ignore_errors=True)
     try:
-        _report(summary, config, options.json)
+        _report(summary, config, options.json, made if options.clean else [])
     except BrokenPipeError:  # `skill-run ... | head`: stop writing, keep the exit status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0 if summary["status"] == "ok" else 1
 
 
-def _report(summary: dict, config: RunConfig, as_json: bool) -> None:
+def _report(summary: dict, config: RunConfig, as_json: bool, removed: list[Path]) -> None:
+    gone = " (removed)"
+    workdir = f"{config.workdir}{gone * (config.workdir in removed)}"
+    trace = f"{config.trace_dir / 'trace.jsonl'}{gone * (config.trace_dir in removed)}"
     if as_json:
         print(json.dumps(summary, indent=2))
     else:
@@ -242,8 +324,13 @@ def _report(summary: dict, config: RunConfig, as_json: bool) -> None:
             f"sandbox: {summary.get('sandbox', '?')}\n"
             f"wall: {summary['wall_s']:.2f} s (agents {summary['run_s']:.2f} s, critical path "
             f"{summary['critical_path_s']:.2f} s)\n"
-            f"workdir: {config.workdir}\n"
-            f"trace: {config.trace_dir / 'trace.jsonl'}"
+            f"workdir: {workdir}\n"
+            f"trace: {trace}"
+            + (
+                ""
+                if config.trace_dir in removed
+                else f"\nexplain: skill-run --explain {config.trace_dir}"
+            )
         )
 
 

@@ -57,6 +57,7 @@ class AgentResult:
     steps: int = 0
     wall_s: float = 0.0
     tokens: int = 0
+    outcome: str = ""  # what the conversation records: the answer, else the last output
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Agent:
     label: str = "main"
     log: list[TaskLog] = field(default_factory=list)
     tokens: int = 0
+    grounding: bool = False  # show the work directory's listing with each turn (weak models)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -91,20 +93,26 @@ class Agent:
         self._hook("after_tool", call, result)
         return result
 
-    async def run(self, task: str, max_calls: int | None = None) -> AgentResult:
+    async def run(self, task: str, max_calls: int | None = None, label: str = "") -> AgentResult:
         """Work on `task` (after the tasks this agent already did) until done or a limit;
-        `max_calls` successful tool calls end it too (a plan step known to be one call)."""
+        `max_calls` successful tool calls end it too (a plan step known to be one call).
+        `label` is how the task is shown once done (its first line). The result's `answer`
+        is the model's own final message, empty when the runtime ended the task for it."""
         start = time.monotonic()
         deadline = start + self.limits.timeout_s
-        entry = TaskLog(task)
+        entry = TaskLog(task, label=label)
         self.log.append(entry)
         succeeded: set[str] = set()
         invalid = failures = steps = calls = 0
+        reply_tokens = self.limits.reply_tokens
+        last_invalid = ""
 
-        def end(status: Status, message: str, answer: str = "") -> AgentResult:
-            entry.answer = answer or message
+        def end(status: Status, message: str, answer: str = "", shown: str = "") -> AgentResult:
+            entry.answer = answer or shown or message
             wall = time.monotonic() - start
-            return AgentResult(self.label, status, message, answer, steps, wall, self.tokens)
+            return AgentResult(
+                self.label, status, message, answer, steps, wall, self.tokens, entry.answer
+            )
 
         while True:
             if steps >= self.limits.max_steps:
@@ -115,12 +123,16 @@ class Agent:
             if remaining <= 0:
                 return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s")
             steps += 1
+            if self.grounding:
+                entry.files = await asyncio.to_thread(self.sandbox.listing)
             messages = self.messages
             self._hook("before_llm", messages)
             try:
                 async with asyncio.timeout(remaining):
                     reply = await self.llm.complete(
-                        messages, max_tokens=self.limits.reply_tokens, **self.protocol.request(task)
+                        messages,
+                        max_tokens=self.limits.reply_tokens,
+                        **self.protocol.request(task, reply_tokens, label),
                     )
             except TimeoutError:
                 return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s (model call)")
@@ -131,15 +143,27 @@ class Agent:
             self._hook("after_llm", reply)
             turn = self.protocol.parse(reply)
             if turn.error is not None:
-                entry.turns.append((reply, (), [], turn.error))
+                error = turn.error
+                if reply.completion_tokens >= self.limits.reply_tokens:
+                    error = f"truncated at {reply.completion_tokens} tokens"
+                    reply_tokens = max(32, reply_tokens // 2)  # ask for shorter strings
+                entry.turns.append((reply, (), [], error))
                 invalid += 1
+                if reply.content == last_invalid and self.llm.temperature == 0:
+                    return end(
+                        Status.MODEL_ERROR,
+                        f"the same invalid reply twice under greedy decoding ({error}); "
+                        "asking again would repeat it",
+                    )
+                last_invalid = reply.content
                 if invalid >= self.limits.max_invalid:
                     return end(
                         Status.MODEL_ERROR,
-                        f"no valid tool call in {invalid} replies in a row ({turn.error})",
+                        f"no valid tool call in {invalid} replies in a row ({error})",
                     )
                 continue
             invalid = 0
+            last_invalid = ""
             if turn.answer is not None:
                 return end(Status.OK, "done", turn.answer)
             keys = {_key(c) for c in turn.calls}
@@ -147,7 +171,7 @@ class Agent:
                 return end(
                     Status.OK,
                     "done (the model repeated a call that had succeeded)",
-                    _last_output(entry),
+                    shown=_last_output(entry),
                 )
             remaining = deadline - time.monotonic()
             try:
@@ -162,7 +186,9 @@ class Agent:
             calls += sum(r.ok for r in results)
             if max_calls is not None and calls >= max_calls:
                 return end(
-                    Status.OK, f"done ({calls} call{'s' * (calls > 1)})", _last_output(entry)
+                    Status.OK,
+                    f"done ({calls} call{'s' * (calls > 1)})",
+                    shown=_last_output(entry),
                 )
             failures = 0 if any(r.ok for r in results) else failures + len(results)
             if failures >= self.limits.max_tool_failures:

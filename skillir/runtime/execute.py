@@ -31,9 +31,10 @@ from skillir.compiled_manifest import MANIFEST, generated_file
 from skillir.runtime.agent import Agent, AgentResult, Limits, Status
 from skillir.runtime.confine import ResourceLimits, process_limit
 from skillir.runtime.llm import LLM, ModelError
-from skillir.runtime.protocol import Protocol, TaskLog, choose, quoted_commands
+from skillir.runtime.protocol import Protocol, TaskLog, choose, one_line, quoted_commands
 from skillir.runtime.sandbox import NO_SANDBOX as NO_SANDBOX_MESSAGE
 from skillir.runtime.sandbox import Sandbox, SandboxError, open_directory
+from skillir.runtime.steps import DEFAULT_BUDGET, SkillDoc, StepPrompt
 from skillir.runtime.trace import Hooks, Trace, write_json_atomic
 
 RUNTIME_FILES = ("plan.json", "env-setup.sh", MANIFEST)
@@ -64,6 +65,7 @@ class Skill:
     plan: dict[str, Any] | None = None
     env_setup: bytes | None = None
     env_refused: str | None = None
+    text: str = ""  # the whole SKILL.md (step prompts are built from its IR)
 
     @property
     def slug(self) -> str:
@@ -129,7 +131,11 @@ def load_skill(path: Path, planned: bool = True) -> Skill:
         plan=plan,
         env_setup=env_setup,
         env_refused=refused,
+        text=text,
     )
+
+
+NO_SKILL = Skill("", "", "", Path("."))  # `--no-skill`: the same loop and tools, no skill
 
 
 def read_plan(folder: Path) -> dict[str, Any]:
@@ -260,6 +266,8 @@ def system_prompt(skill: Skill, request: str, inject: str = "full") -> str:
     listing, SKILL.md being read on demand (`list`); or for a step of a plan only the skill's
     name and description (`step`: the step is the task)."""
     head = f"You are an agent working in a work directory. The user's request: {request}"
+    if skill is NO_SKILL:
+        return head
     if inject == "step":
         return f"{head}\nYou do one step of the skill {skill.name}: {skill.description}"
     if inject == "list":
@@ -279,7 +287,9 @@ def stage_files(skill: Skill, workdir: Path, inject: str = "full") -> list[str]:
     `.skill/SLUG/` when the prompt only lists the skill. Never over an entry already there,
     never through a symlink in the work directory, never a symlink or special file of the
     skill (a link is recreated only when it is relative and stays inside the skill)."""
-    copied = []
+    copied: list[str] = []
+    if skill is NO_SKILL:
+        return copied
     if inject == "list":
         listed = f"{SKILL_COPY}/{skill.slug}/SKILL.md"
         if _stage_file(skill.folder / "SKILL.md", workdir, listed):
@@ -360,7 +370,25 @@ class Executor:
     hooks: Sequence[Hooks] = ()
     parallel: bool = True
     inject: str = "full"
+    grounding: bool = False
+    budget: int = DEFAULT_BUDGET
     _count: int = 0
+    _doc: SkillDoc | None = None
+
+    def __post_init__(self) -> None:
+        if self.skill.text and _graphs(self.skill.plan):
+            self._doc = SkillDoc.parse(self.skill.text, "SKILL.md")
+
+    def _hook(self, name: str, agent: str, info: dict[str, Any]) -> None:
+        for hook in self.hooks:
+            getattr(hook, name)(agent, info)
+
+    def prompt(self, task: dict[str, Any]) -> StepPrompt:
+        """The prompt of a plan task: its step's content from the IR within the budget (the
+        plan's text alone when the SKILL.md does not parse)."""
+        if self._doc is None:
+            return StepPrompt(task["text"], task["text"], task.get("line"))
+        return self._doc.prompt(task["text"], task.get("line"), self.budget)
 
     def agent(self, label: str) -> Agent:
         planned = bool(_graphs(self.skill.plan))
@@ -376,6 +404,7 @@ class Executor:
             self.limits,
             self.hooks,
             label,
+            grounding=self.grounding,
         )
 
     async def _concurrently(self, jobs: list[Any]) -> list[Timed]:
@@ -392,12 +421,32 @@ class Executor:
             return 1
         return None
 
-    async def _step(self, agent: Agent, text: str, single: bool = False) -> Timed:
-        result = await agent.run(text, self._calls(text, single))
+    async def _step(
+        self, agent: Agent, step: StepPrompt, single: bool = False, node: str = ""
+    ) -> Timed:
+        """One step on `agent`, between `node_start` and `node_end` events."""
+        info: dict[str, Any] = {"node": node or f"r{self._count}", "kind": "step"}
+        info |= {"label": step.label, "span": f"SKILL.md:{step.line}" if step.line else None}
+        info |= {"tokens": step.parts, "cut": list(step.cut)}
+        self._hook("node_start", agent.label, info)
+        result = await agent.run(step.text, self._calls(step.text, single), step.label)
+        end = {"node": info["node"], "kind": "step", "label": step.label}
+        end |= {"status": str(result.status), "message": result.message}
+        self._hook("node_end", agent.label, end | {"seconds": round(result.wall_s, 4)})
         return Timed([result], result.wall_s)
 
-    async def _sub(self, label: str, text: str, single: bool = False) -> Timed:
-        return await self._step(self.agent(label), text, single)
+    async def _sub(self, label: str, step: StepPrompt, single: bool = False) -> Timed:
+        return await self._step(self.agent(label), step, single, label)
+
+    async def _region(self, agent: Agent, info: dict[str, Any], job: Any) -> Timed:
+        """A region node between `node_start` and `node_end` events."""
+        self._hook("node_start", agent.label, info)
+        timed: Timed = await job
+        failed = timed.failed
+        status = str(failed.status) if failed else "ok"
+        end = {"node": info["node"], "kind": info["kind"], "status": status}
+        self._hook("node_end", agent.label, end | {"seconds": round(timed.critical_s, 4)})
+        return timed
 
     async def sequence(self, agent: Agent, nodes: list[dict[str, Any]], tasks: dict) -> Timed:
         """Run schedule `nodes` in order on `agent`; stop at the first failure."""
@@ -414,13 +463,16 @@ class Executor:
     async def node(self, agent: Agent, node: dict[str, Any], tasks: dict) -> Timed:
         self._count += 1
         region = f"r{self._count}"
+        info: dict[str, Any] = {"node": region, "reason": node.get("reason", "")}
         if "task" in node:
-            return await self._step(agent, tasks[node["task"]]["text"])
+            return await self._step(agent, self.prompt(tasks[node["task"]]), node=region)
         if "ilp" in node:
             ids = node["ilp"]
-            jobs = [self._sub(f"{region}.{i}", tasks[i]["text"], True) for i in ids]
-            return self._join(
-                agent, [tasks[i]["text"] for i in ids], await self._concurrently(jobs)
+            steps = [self.prompt(tasks[i]) for i in ids]
+            jobs = [self._sub(f"{region}.{i}", s, True) for i, s in zip(ids, steps, strict=True)]
+            labels = [s.label for s in steps]
+            return await self._region(
+                agent, info | {"kind": "ilp"}, self._joined(agent, labels, jobs)
             )
         if "tlp" in node:
             branches = node["tlp"]
@@ -429,23 +481,35 @@ class Executor:
                 for n, branch in enumerate(branches, 1)
             ]
             texts = ["; ".join(tasks[t]["text"] for t in _task_ids(branch)) for branch in branches]
-            return self._join(agent, texts, await self._concurrently(jobs))
+            return await self._region(
+                agent, info | {"kind": "tlp"}, self._joined(agent, texts, jobs)
+            )
         if "dlp" in node:
             task = tasks[node["dlp"]]
+            step = self.prompt(task)
             items = self.items(task, node.get("over"))
             if not items:
-                return await self._step(agent, task["text"])
-            texts = [for_item(task["text"], item) for item in items]
-            jobs = [self._sub(f"{region}.{n}", t) for n, t in enumerate(texts, 1)]
-            return self._join(agent, texts, await self._concurrently(jobs))
+                return await self._step(agent, step, node=region)
+            mapped = [
+                StepPrompt(f"{step.label} ({item})", for_item(step.text, item), step.line, step.cut)
+                for item in items
+            ]
+            jobs = [self._sub(f"{region}.{n}", m) for n, m in enumerate(mapped, 1)]
+            labels = [m.label for m in mapped]
+            return await self._region(
+                agent, info | {"kind": "dlp", "items": items}, self._joined(agent, labels, jobs)
+            )
         raise SkillError(f"plan.json: error: unknown schedule node {json.dumps(node)[:80]}")
+
+    async def _joined(self, agent: Agent, texts: list[str], jobs: list[Any]) -> Timed:
+        return self._join(agent, texts, await self._concurrently(jobs))
 
     def _join(self, agent: Agent, texts: list[str], parts: list[Timed]) -> Timed:
         """Sub-agents' results enter the main conversation as finished steps."""
         results = [r for part in parts for r in part.results]
         for text, part in zip(texts, parts, strict=True):
-            answer = "; ".join(r.answer or r.message for r in part.results)
-            agent.log.append(TaskLog(text, answer=answer))
+            answer = "; ".join(r.outcome or r.message for r in part.results)
+            agent.log.append(TaskLog(text, answer=answer, label=one_line(text, 200)))
         return Timed(results, max((p.critical_s for p in parts), default=0.0))
 
     def items(self, task: dict[str, Any], over: Any) -> list[str]:
@@ -474,7 +538,8 @@ class Executor:
                 raise SkillError(f"--procedure {bad[0]}: the plan has {len(graphs)} procedure(s)")
             graphs = [graphs[i - 1] for i in procedures]
         if not graphs:
-            return await self._step(main, self.request)
+            request = StepPrompt(one_line(self.request, 80), self.request)
+            return await self._step(main, request, node="main")
         done: list[AgentResult] = []
         critical = 0.0
         for graph in graphs:
@@ -558,16 +623,61 @@ def check_env(
     return False, "missing dependencies: " + (", ".join(missing) or output[-200:]) + hint
 
 
-def call_format_level(model: str, profile: Path | None) -> int | None:
-    """`tool.call.format` of the model on the bare harness: the given profile, else the store's
-    entry, else unknown."""
+def call_format_level(
+    model: str, profile: Path | None, primitive: str = "tool.call.format"
+) -> int | None:
+    """The model's level of `primitive` on the bare harness: the given profile, else the
+    store's entry, else unknown (None)."""
     from skillir.profiles import ProfileError, load_profile, open_store
 
     try:
         found = load_profile(profile) if profile else open_store(None).find("bare-agent", model)
     except (ProfileError, OSError):
         return None
-    return found.level("tool.call.format") if found else None
+    return found.level(primitive) if found else None
+
+
+def wants_grounding(read_level: int | None, protocol: Protocol, choice: str = "auto") -> bool:
+    """Whether agents see the work directory's listing with each turn: the compensation of a
+    weak `tool.file.read` (below L2), decided by the profile as the protocol is; unmeasured,
+    for the models the weak-model protocol serves. `choice` on/off forces it."""
+    if choice != "auto":
+        return choice == "on"
+    return read_level < 2 if read_level is not None else protocol.for_weak_models
+
+
+def _snapshot(root: Path, most: int = 20_000) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of the work directory's regular files, links never followed."""
+    found: dict[str, tuple[int, int]] = {}
+    for current, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != SKILL_COPY)
+        for name in files:
+            path = Path(current) / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found[path.relative_to(root).as_posix()] = (info.st_size, info.st_mtime_ns)
+            if len(found) >= most:
+                return found
+    return found
+
+
+def files_written(before: dict[str, tuple[int, int]], root: Path) -> list[str]:
+    """The files of `root` that are new or changed since the snapshot `before`."""
+    after = _snapshot(root)
+    return sorted(name for name, seen in after.items() if before.get(name) != seen)
+
+
+def final_answer(agents: list[AgentResult], written: list[str]) -> str:
+    """What a run answers: the last agent's own final message, else the files it wrote."""
+    if agents and agents[-1].answer:
+        return agents[-1].answer
+    if written:
+        shown = ", ".join(written[:10]) + (f" and {len(written) - 10} more" if written[10:] else "")
+        return f"(no final message) files written: {shown}"
+    return "(no final message, no file written)"
 
 
 @dataclass
@@ -578,7 +688,7 @@ class RunConfig:
     variables `passed_env` (name → value) and the resource `resources`; `unsafe_host` allows
     commands unconfined where no sandbox exists."""
 
-    skill_path: Path
+    skill_path: Path | None  # None: no skill (the same loop and tools)
     request: str
     workdir: Path
     trace_dir: Path
@@ -599,6 +709,8 @@ class RunConfig:
     resources: ResourceLimits = field(default_factory=ResourceLimits)
     sandbox_level: str | None = None
     unsafe_host: bool = False
+    grounding: str = "auto"  # auto | on | off: the work directory's listing in each turn
+    step_budget: int | None = None  # tokens per step prompt (default: by protocol)
 
 
 def trace_dir_problem(workdir: Path, trace_dir: Path) -> str | None:
@@ -622,12 +734,14 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         raise SkillError(problem)
     pending: Exception | None = None  # raised again inside the run, which records it
     try:
-        skill = load_skill(config.skill_path, config.planned)
+        skill = (
+            NO_SKILL if config.skill_path is None else load_skill(config.skill_path, config.planned)
+        )
     except Exception as err:
         if isinstance(err, SkillError) and not isinstance(err, PlanError):
             raise
         pending = err
-        folder = config.skill_path
+        folder = config.skill_path or Path(".")
         folder = folder.parent if folder.name == "SKILL.md" else folder
         skill = Skill(folder.name, "", "", folder)
     try:
@@ -637,7 +751,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         raise SkillError(f"{config.trace_dir}: error: cannot write the trace: {err}") from err
     start = time.monotonic()
     summary: dict[str, Any] = {
-        "skill": skill.name,
+        "skill": skill.name if skill is not NO_SKILL else None,
         "request": config.request,
         "model": config.model,
         "workdir": str(config.workdir),
@@ -700,6 +814,11 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             inject = config.inject or ("full" if protocol.name == "native" else "step")
             staged = stage_files(skill, config.workdir, inject)
             trace.event("staged", files=staged)
+            read_level = call_format_level(config.model, config.profile, "tool.file.read")
+            grounding = wants_grounding(read_level, protocol, config.grounding)
+            budget = config.step_budget or (DEFAULT_BUDGET if protocol.for_weak_models else 8000)
+            summary |= {"grounding": grounding, "step_budget": budget}
+            before = _snapshot(config.workdir)
             executor = Executor(
                 llm,
                 protocol,
@@ -710,6 +829,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
                 [trace, *config.hooks],
                 config.parallel,
                 inject,
+                grounding,
+                budget,
             )
             began = time.monotonic()
             timed = asyncio.run(executor.run(config.procedures))
@@ -719,7 +840,9 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             failed = timed.failed
             status = failed.status if failed else Status.OK
             message = f"{failed.label}: {failed.message}" if failed else "done"
-            answer = agents[-1].answer if agents and not failed else ""
+            written = files_written(before, config.workdir)
+            summary["files_written"] = written
+            answer = final_answer(agents, written) if not failed else ""
     except ModelError as err:
         status, message = Status.MODEL_ERROR, str(err)
     except SkillError as err:

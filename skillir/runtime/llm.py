@@ -18,6 +18,19 @@ from functools import cache
 from typing import Any
 
 DEFAULT_MODEL = "local/smollm2-135m"
+# The key each common hosted provider needs (litellm's names), checked before litellm loads.
+PROVIDER_KEYS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "xai": "XAI_API_KEY",
+}
+# Providers served from an endpoint (no model list to check an id against).
+ENDPOINT_PROVIDERS = ("ollama", "ollama_chat", "hosted_vllm", "openai_like", "lm_studio", "vllm")
 
 
 class ModelError(Exception):
@@ -84,6 +97,31 @@ def _message(err: Exception, litellm: Any, api_base: str | None) -> str:
     return text
 
 
+@cache
+def model_table() -> dict[str, str]:
+    """litellm's offline model list (id -> provider), read from its package data without
+    importing litellm (which takes seconds); empty when litellm is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or spec.origin is None:
+        return {}
+    path = os.path.join(os.path.dirname(spec.origin), "model_prices_and_context_window_backup.json")
+    try:
+        with open(path, encoding="utf-8") as data:
+            table = json.load(data)
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v.get("litellm_provider", "")) for k, v in table.items() if isinstance(v, dict)}
+
+
+def _closest(word: str, choices: list[str]) -> str:
+    import difflib
+
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return f"; did you mean '{found[0]}'?" if found else ""
+
+
 @dataclass
 class LLM:
     """A model by litellm id. `api_base`/`api_key` override the environment's."""
@@ -102,14 +140,45 @@ class LLM:
     def local(self) -> bool:
         return self.model.startswith("local/")
 
-    def check(self) -> None:
-        """Fail early, with a clear message, on an unknown model id or a missing key (and pay
-        litellm's import here, not inside the first call's time limit)."""
-        litellm = litellm_module()
+    def precheck(self) -> None:
+        """The checks that need no litellm import (well under a second): a local model's file,
+        an unknown provider, and for the common hosted providers an unknown model name or a
+        missing key. ModelError says which."""
         if self.local:
             from skillir.runtime.local import model_path
 
             model_path(self.model.removeprefix("local/"))
+            return
+        table = model_table()
+        if not table or "/" not in self.model:
+            return
+        provider, name = self.model.split("/", 1)
+        providers = sorted({p for p in table.values() if p} | set(ENDPOINT_PROVIDERS))
+        if provider not in providers:
+            raise ModelError(
+                f"unknown model '{self.model}': no provider '{provider}'"
+                f"{_closest(provider, providers)} (litellm ids look like provider/model, "
+                f"e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5, or {DEFAULT_MODEL})"
+            )
+        key = PROVIDER_KEYS.get(provider)
+        if key is None or self.api_key is not None or self.api_base is not None:
+            return
+        known = self.model in table or table.get(name) == provider
+        if key not in os.environ:
+            if not known:
+                names = [f"{provider}/{k}" for k, p in table.items() if p == provider]
+                raise ModelError(
+                    f"unknown model '{self.model}' (not in litellm's model list"
+                    f"{_closest(self.model, names)}); {key} is not set either"
+                )
+            raise ModelError(f"model '{self.model}' needs {key} (not set)")
+
+    def check(self) -> None:
+        """Fail early, with a clear message, on an unknown model id or a missing key (and pay
+        litellm's import here, not inside the first call's time limit)."""
+        self.precheck()
+        litellm = litellm_module()
+        if self.local:
             return
         try:
             _, provider, _, _ = litellm.get_llm_provider(self.model, api_base=self.api_base)

@@ -58,13 +58,21 @@ class Turn:
 
 @dataclass
 class TaskLog:
-    """One task given to an agent and its turns: (reply, calls, their outputs, parse error)."""
+    """One task given to an agent and its turns: (reply, calls, their outputs, parse error).
+    `label` is its first line (how it is shown once finished); `files` the work directory's
+    listing shown with it (grounding for weak models)."""
 
     task: str
     turns: list[tuple[Reply, tuple[ToolCall, ...], list[str], str | None]] = field(
         default_factory=list
     )
     answer: str = ""
+    label: str = ""
+    files: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.label or one_line(self.task, 200)
 
 
 class NativeProtocol:
@@ -76,7 +84,7 @@ class NativeProtocol:
     def instructions(self) -> str:
         return "Use the tools to do the task. When it is done, reply with a short summary."
 
-    def request(self, task: str) -> dict[str, Any]:
+    def request(self, task: str, reply_tokens: int = 512, label: str = "") -> dict[str, Any]:
         tools = []
         for name, (description, params) in TOOL_SIGNATURES.items():
             props = {p: {"type": "string", "description": d} for p, (d, _) in params.items()}
@@ -101,7 +109,8 @@ class NativeProtocol:
         """The whole conversation, as chat messages with native tool turns."""
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
         for entry in log:
-            messages.append({"role": "user", "content": f"Task: {entry.task}"})
+            task = entry.task if entry is log[-1] else entry.short
+            messages.append({"role": "user", "content": f"Task: {task}"})
             for reply, calls, outputs, error in entry.turns:
                 messages.append(_assistant(reply))
                 if error is not None:
@@ -141,16 +150,20 @@ class JsonProtocol:
         if constrained:
             self.name = "json-constrained"
 
-    def schema(self, commands: tuple[str, ...] = (), run_only: bool = False) -> dict[str, Any]:
+    def schema(
+        self, commands: tuple[str, ...] = (), run_only: bool = False, reply_tokens: int = 512
+    ) -> dict[str, Any]:
         """The union of calls; `command` limited to `commands` when there are any, and only
-        `execute_command` (or done) when `run_only`."""
+        `execute_command` (or done) when `run_only`. No string may be longer than the reply
+        can hold (`string_bound`): a bound the model cannot reach invites truncated JSON."""
         alternatives = []
+        bound = string_bound(reply_tokens)
         for name, (_, params) in [*TOOL_SIGNATURES.items(), (DONE[0], DONE[1:])]:
             if run_only and name not in ("execute_command", DONE[0]):
                 continue
             props: dict[str, Any] = {"tool": {"const": name}}
             for param, (_, most) in params.items():
-                props[param] = {"type": "string", "maxLength": most}
+                props[param] = {"type": "string", "maxLength": min(most, bound)}
                 if param == "command" and commands:
                     props[param] = {"enum": list(commands)}
             alternatives.append({"type": "object", "properties": props, "required": list(props)})
@@ -171,15 +184,21 @@ class JsonProtocol:
         ]
         return "\n".join(lines)
 
-    def request(self, task: str) -> dict[str, Any]:
-        """Constrained decoding: one call of the union; when the task quotes commands, the
-        command is one of them (a weak model copies a quoted command badly: it drops
-        arguments or invents a program name), and a task that says "Run `...`" is a command."""
+    def request(self, task: str, reply_tokens: int = 512, label: str = "") -> dict[str, Any]:
+        """Constrained decoding: one call of the union, no string longer than `reply_tokens`
+        can hold; when the task quotes commands, the command is one of them (a weak model
+        copies a quoted command badly: it drops arguments or invents a program name), and a
+        task whose first line (`label`, else the task) says "Run `...`" is a command."""
         if not self.constrained:
             return {}
         commands = quoted_commands(task)
-        run_only = bool(commands) and task.split(None, 1)[0].lower() in RUN_VERBS
-        schema = {"name": "tool_call", "schema": self.schema(commands, run_only), "strict": True}
+        words = re.sub(r"^\W+", "", label or task).split(None, 1)
+        run_only = bool(commands) and bool(words) and words[0].lower() in RUN_VERBS
+        schema = {
+            "name": "tool_call",
+            "schema": self.schema(commands, run_only, reply_tokens),
+            "strict": True,
+        }
         return {"response_format": {"type": "json_schema", "json_schema": schema}}
 
     def parse(self, reply: Reply) -> Turn:
@@ -199,7 +218,9 @@ class JsonProtocol:
 
     def render(self, system: str, log: list[TaskLog]) -> list[dict[str, Any]]:
         """One prompt in the form of the examples: finished tasks, the task, what was done."""
-        lines = [f"Earlier: {e.task} -> {e.answer}" for e in log[:-1]]
+        lines = [f"Earlier: {e.short} -> {one_line(e.answer, 300)}" for e in log[:-1]]
+        if log[-1].files:
+            lines.append(f"Files in the work directory: {log[-1].files}")
         lines.append(f"Task: {log[-1].task}")
         for reply, calls, outputs, error in log[-1].turns:
             if error is not None:
@@ -222,11 +243,25 @@ def one_line(text: str, most: int = 300) -> str:
 Protocol = NativeProtocol | JsonProtocol
 
 
+def string_bound(reply_tokens: int) -> int:
+    """The longest string argument a reply of `reply_tokens` tokens surely holds: the JSON
+    around it takes about 24 tokens, and text runs at 2 characters a token or more."""
+    return max(16, (reply_tokens - 24) * 2)
+
+
+_FENCE = re.compile(r"^\s*```(?:bash|sh|shell|console|zsh)?[ \t]*\n(.*?)^\s*```", re.M | re.S)
+
+
 def quoted_commands(text: str) -> tuple[str, ...]:
-    """The inline code spans of `text` that are command lines: they start with a program on
-    PATH or a script path."""
+    """The inline code spans of `text`, and the lines of its shell code blocks, that are
+    command lines: they start with a program on PATH or a script path."""
     found = []
-    for span in re.findall(r"`([^`\n]+)`", text):
+    lines = [
+        line.strip().removeprefix("$ ") for b in _FENCE.findall(text) for line in b.split("\n")
+    ]
+    for span in [*re.findall(r"`([^`\n]+)`", _FENCE.sub("", text)), *lines]:
+        if not span or span.startswith("#"):
+            continue
         words = span.split()
         program = words[0] if words else ""
         if shutil.which(program) or program.startswith("./") or program.endswith((".py", ".sh")):

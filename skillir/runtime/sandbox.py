@@ -146,7 +146,9 @@ class Sandbox:
             try:
                 fd = os.open(parts[-1], flags, dir_fd=parent)
             except FileNotFoundError:
-                raise SandboxError(f"'{path}' is not a file") from None
+                raise SandboxError(
+                    f"'{path}' does not exist; the work directory has: {self.listing()}"
+                ) from None
             except OSError as err:
                 raise _refusal(parent, parts[-1], path, err) from None
         try:
@@ -201,6 +203,29 @@ class Sandbox:
                     pass
                 raise
         return ToolResult(True, f"wrote {len(data)} bytes to {path}", bytes=len(data))
+
+    def listing(self, most: int = 60) -> str:
+        """The work directory's files and folders two levels deep (`a.txt, data/, data/x.csv`),
+        dot entries left out, at most `most` names; links are shown, never followed."""
+        names: list[str] = []
+        try:
+            with self.directory([], ".") as top:
+                for entry in sorted(os.scandir(top), key=lambda e: e.name):
+                    if entry.name.startswith("."):
+                        continue
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    names.append(entry.name + "/" * is_dir)
+                    if is_dir and len(names) < most:
+                        with self.directory([entry.name], entry.name) as sub:
+                            names += sorted(
+                                f"{entry.name}/{e.name}" + "/" * e.is_dir(follow_symlinks=False)
+                                for e in os.scandir(sub)
+                                if not e.name.startswith(".")
+                            )
+        except (OSError, SandboxError):
+            pass  # changed while listed: show what was seen
+        shown = ", ".join(names[:most]) or "(empty)"
+        return shown + (f", ... ({len(names) - most} more)" if len(names) > most else "")
 
     def list_directory(self, path: str = ".") -> ToolResult:
         with self.directory(self.parts(path or "."), path) as fd:

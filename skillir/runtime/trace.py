@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from skillir.runtime.sandbox import ToolResult
 
 TRACE_TEXT_LIMIT = 4000
+PROMPT_TEXT_LIMIT = 32000  # a prompt message is kept whole up to here
 
 
 class Hooks:
@@ -42,12 +43,21 @@ class Hooks:
     def after_run(self, summary: dict[str, Any]) -> None:
         """Once, when the run ends, with the summary."""
 
+    def node_start(self, agent: str, info: dict[str, Any]) -> None:
+        """When a plan node starts: `node`, `kind` (step, ilp, tlp, dlp), and for a step its
+        `label`, `span` (`SKILL.md:LINE`), prompt `tokens` by part and what was `cut`."""
 
-def _clip(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > TRACE_TEXT_LIMIT:
-        return value[:TRACE_TEXT_LIMIT] + f"[... {len(value) - TRACE_TEXT_LIMIT} more chars]"
+    def node_end(self, agent: str, info: dict[str, Any]) -> None:
+        """When a plan node ends: `node`, `kind`, `status`, `seconds`."""
+
+
+def _clip(value: Any, most: int = TRACE_TEXT_LIMIT) -> Any:
+    if isinstance(value, str) and len(value) > most:
+        return value[:most] + f"[... {len(value) - most} more chars]"
     if isinstance(value, dict):
-        return {k: _clip(v) for k, v in value.items()}
+        return {k: _clip(v, most) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clip(v, most) for v in value]
     return value
 
 
@@ -83,12 +93,22 @@ class Trace(Hooks):
                 raise OSError(f"{self.path}: not a regular file")
             self._out = os.fdopen(fd, "w", encoding="utf-8")
 
-    def event(self, kind: str, **fields: Any) -> None:
+    def event(self, kind: str, /, most: int = TRACE_TEXT_LIMIT, **fields: Any) -> None:
+        """Append one record; strings over `most` characters are clipped."""
         if self._out is None:
             return
         record = {"t": round(time.monotonic() - self.start, 4), "event": kind, **fields}
-        self._out.write(json.dumps(_clip(record), ensure_ascii=False) + "\n")
+        self._out.write(json.dumps(_clip(record, most), ensure_ascii=False) + "\n")
         self._out.flush()
+
+    def before_llm(self, agent: str, messages: list[dict[str, Any]]) -> None:
+        self.event("prompt", PROMPT_TEXT_LIMIT, agent=agent, messages=messages)
+
+    def node_start(self, agent: str, info: dict[str, Any]) -> None:
+        self.event("node_start", agent=agent, **info)
+
+    def node_end(self, agent: str, info: dict[str, Any]) -> None:
+        self.event("node_end", agent=agent, **info)
 
     def after_llm(self, agent: str, reply: Reply) -> None:
         t = self.totals
