@@ -30,12 +30,12 @@ from xdsl.rewriter import Rewriter
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
-from skillir.env_values import comment_text
+from skillir.env_values import shown
 from skillir.harnesses import ROLES, Harness, harness, harnesses
 from skillir.passes.build_dataflow import insert_after_head
 from skillir.passes.compensate import ORIGIN, note_op, place_note
 from skillir.passes.validate_skill import skill_folder
-from skillir.skill_files import list_files, read_head, resolve
+from skillir.skill_files import Listing, list_files, read_head, resolve
 
 _SKILL_FILES = {"SKILL.md", "skill.md"}
 # tool names harnesses used before their current ones (Claude Code's `Task` became `Agent`)
@@ -150,16 +150,17 @@ def bundled_files(folder: Path) -> Iterator[str]:
     """Every file of a skill folder besides its SKILL.md, as relative POSIX paths, in path
     order, under the walk policy of `skillir.skill_files` (links that leave the folder, special
     files and tool caches are left out)."""
-    for file in list_files(folder).files:
-        if file.rel not in _SKILL_FILES:
-            yield file.rel
+    return _bundled(list_files(folder))
 
 
-def _left_out(folder: Path) -> None:
+def _bundled(listing: Listing) -> Iterator[str]:
+    return (file.rel for file in listing.files if file.rel not in _SKILL_FILES)
+
+
+def _left_out(listing: Listing) -> None:
     """Warn about what the walk left out of the compiled folder."""
-    listing = list_files(folder)
     for rel, why in listing.skipped:
-        active_sink().warning(1, 1, f"not bundled: {comment_text(rel)!r} ({why})")
+        active_sink().warning(1, 1, f"not bundled: {shown(rel, 200)} ({why})")
     if listing.truncated:
         active_sink().warning(1, 1, "the skill folder holds too many files; the rest are left out")
 
@@ -246,9 +247,11 @@ class LowerCapToTarget(ModulePass):
                 borrowed=borrowed,
             )
             folder = skill_folder(root)
-            files = [_file(p, "bundled") for p in bundled_files(folder)] if folder else []
+            files = []
             if folder is not None:
-                _left_out(folder)
+                listing = list_files(folder)
+                files = [_file(p, "bundled") for p in _bundled(listing)]
+                _left_out(listing)
             insert_after_head(root, [head, *files])
             if self.text:
                 for text_op in skill.walk_ops(root):
