@@ -2,12 +2,12 @@
 
 The folder's SKILL.md (the compiled one in a compiled folder, whose `**Note:**` quotes are the
 notes the compiler anchored) is parsed into the `skill` dialect once. A plan task names its step
-by text and source line; its prompt is, in this order of priority:
+by text and source line; its prompt is, in this order of priority (and of display):
 
 1. the step's own content: its text, nested items, code blocks (commands) and prose;
 2. the notes anchored to the step (`**Note:**` quotes inside it: compensation, env, par);
-3. the skill-level context: the section path it sits in, the notes anchored to the skill or to
-   those sections, and the skill's constraints (MUST / NEVER / ... sentences), compactly.
+3. the skill-level context: the notes anchored to the skill or to the sections around the
+   step, the skill's constraints (MUST / NEVER / ... sentences), and the section it sits in.
 
 A step that does not fit `budget` tokens (estimated at `CHARS_PER_TOKEN` characters a token)
 loses the lowest priority first: constraints, then section notes and path, then the step's own
@@ -162,7 +162,7 @@ class SkillDoc:
             parts.append(("step notes", "\n".join(f"Note: {n}" for n in notes)))
         path, outer = self._context(op)
         if path:
-            parts.append(("section", "Section: " + " > ".join(path)))
+            parts.append(("section", f'(This step is in the skill\'s part "{path[-1]}".)'))
         if outer:
             parts.append(("skill notes", "\n".join(f"Note: {n}" for n in outer)))
         rules = [c for c in self.constraints if c not in parts[0][1]]
@@ -189,7 +189,7 @@ class SkillDoc:
         return titles, notes
 
 
-ORDER = ("section", "skill notes", "constraints", "step", "step notes")  # as shown
+ORDER = ("step", "step notes", "skill notes", "constraints", "section")  # as shown
 PRIORITY = ("step", "step notes", "skill notes", "section", "constraints")  # as kept
 
 
