@@ -141,7 +141,7 @@ def check_mutant(data: bytes) -> None:
 @settings(
     derandomize=True,
     database=None,
-    max_examples=150,
+    max_examples=400,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
