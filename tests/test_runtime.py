@@ -253,7 +253,8 @@ def test_the_compile_path_never_imports_the_runtime_engines() -> None:
         "import sys\n"
         "from skillir.tools import skill_opt, skill_translate\n"
         "skill_translate.main(['examples/word-stats', '-t', 'plan-json'])\n"
-        "heavy = [m for m in ('litellm', 'llama_cpp', 'skillir.runtime.llm') if m in sys.modules]\n"
+        "engines = ('litellm', 'llama_cpp', 'rich', 'skillir.runtime.llm')\n"
+        "heavy = [m for m in engines if m in sys.modules]\n"
         "print('heavy:', heavy, file=sys.stderr)\n"
     )
     run = subprocess.run(

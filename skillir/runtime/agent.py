@@ -146,7 +146,7 @@ class Agent:
                 error = turn.error
                 if reply.completion_tokens >= self.limits.reply_tokens:
                     error = f"truncated at {reply.completion_tokens} tokens"
-                    reply_tokens = max(32, reply_tokens // 2)  # ask for shorter strings
+                    reply_tokens = max(16, reply_tokens // 2)  # ask for shorter strings
                 entry.turns.append((reply, (), [], error))
                 invalid += 1
                 if reply.content == last_invalid and self.llm.temperature == 0:
