@@ -81,3 +81,24 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-par-to-target": _pass("lower_to_target", "LowerParToTarget"),
     "compile": _pass("compile", "Compile"),
 }
+
+DESCRIPTIONS: dict[str, str] = {
+    "validate-skill": "check each skill against the Agent Skills spec (and a harness's keys)",
+    "bind-target": "bind the capability profile of a (harness, model) pair or of one file",
+    "infer-capabilities": "find what each part of the skill requires, with the evidence",
+    "analyze-gaps": "compare the requirements with the bound profile: one cap.gap per shortfall",
+    "compensate-substitute": "notes that move a gap to a primitive the target has at L2+",
+    "compensate-degrade": "notes with the catalog's guidance for each level step down",
+    "compensate-eliminate": "remove content that only teaches what the target does at L3",
+    "compensate": "eliminate, then substitute and degrade within the growth budget",
+    "guard-compensation": "fail when compensation changed what it must not, or grew too much",
+    "extract-deps": "the skill's dependencies (packages, binaries, variables) as env.dep ops",
+    "bind-env": "bind the dependencies to a platform's package managers",
+    "build-dataflow": "what each step reads and writes, as a dependency graph",
+    "extract-parallelism": "the regions that can run at once (ilp, dlp, tlp)",
+    "lower-cap-to-target": "the harness head, the bundled files and the harness's tool names",
+    "lower-env-to-target": "env-setup.sh and a note saying to run it",
+    "lower-par-to-target": "plan.json and a note per region the harness can run at once",
+    "compile": "the whole pipeline from a SKILL.md to what one harness and model load",
+}
+"""One line per pass, for `skill-opt --list-passes`."""

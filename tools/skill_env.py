@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillir.tools.skill_opt import load_module
+from skillir.version import PrintVersion
 
 
 def main(args: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="skill-env", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action=PrintVersion)
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="run the dependency checks on this machine")
     check.add_argument("skill", help="a SKILL.md, a skill folder, or IR text")

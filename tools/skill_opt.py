@@ -20,6 +20,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from skillir import registry
 from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
+from skillir.version import version_text
 
 SPLIT_MARKER = b"// -----"
 # Brackets of IR text nested deeper than this are refused before xDSL's recursive parser
@@ -37,7 +38,7 @@ class SkillOptMain(xDSLOptMain):
     """xDSL's optimizer driver with skill inputs, positioned diagnostics and atomic output."""
 
     default_target = "mlir"
-    version_format = "skill-opt built from xdsl version {xdsl_version}"
+    version_format = version_text("skill-opt")
 
     def __init__(self, description: str, args: Sequence[str] | None = None):
         self.sink = DiagnosticSink()
@@ -73,7 +74,12 @@ class SkillOptMain(xDSLOptMain):
         super().register_all_arguments(arg_parser)
         arg_parser.set_defaults(target=self.default_target)
         arg_parser.add_argument(
-            "--list-passes", action="store_true", help="list the available passes and exit"
+            "--list-passes",
+            action="store_true",
+            help="list the available passes, with what each does and its options, and exit",
+        )
+        arg_parser.add_argument(
+            "-q", "--quiet", action="store_true", help="print no warnings (errors still print)"
         )
         arg_parser.add_argument(
             "--cap-report",
@@ -213,7 +219,7 @@ class SkillOptMain(xDSLOptMain):
 
     def run(self) -> int:  # type: ignore[override]
         if self.args.list_passes:
-            print("\n".join(sorted(self.available_passes)))
+            print(list_passes(), end="")
             return 0
         token = ACTIVE.set(self.sink)
         try:
@@ -230,6 +236,8 @@ class SkillOptMain(xDSLOptMain):
             self.sink.flush(sys.stdout)
             return 0
         failed = self.sink.has_errors
+        if self.args.quiet:
+            drop_warnings(self.sink)
         self.sink.flush(sys.stderr)
         if failed:
             return 1
@@ -240,6 +248,28 @@ class SkillOptMain(xDSLOptMain):
             self.sink.flush(sys.stderr)
             return 1
         return 0
+
+
+def drop_warnings(sink: DiagnosticSink) -> None:
+    """Keep only the errors (and their notes) of `sink`: what `-q` prints."""
+    sink.diagnostics = [d for d in sink.diagnostics if d.severity is not Severity.WARNING]
+
+
+def list_passes() -> str:
+    """Each pass, its one-line description and its options with their defaults."""
+    import dataclasses
+    import json
+
+    lines = []
+    for name in sorted(registry.PASSES):
+        lines.append(f"{name}: {registry.DESCRIPTIONS.get(name, '')}".rstrip(": ") + "\n")
+        options = [
+            f"{spec.name.replace('_', '-')}={json.dumps(spec.default)}"
+            for spec in dataclasses.fields(registry.PASSES[name]())
+        ]
+        if options:
+            lines.append(f"    options: {' '.join(options)}\n")
+    return "".join(lines)
 
 
 def _lazy_target(module: str, name: str):

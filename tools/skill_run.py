@@ -37,10 +37,12 @@ from skillir.runtime.execute import (
 )
 from skillir.runtime.llm import DEFAULT_MODEL
 from skillir.runtime.protocol import PROTOCOLS
+from skillir.version import PrintVersion
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="skill-run", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action=PrintVersion)
     parser.add_argument(
         "skill", type=Path, nargs="?", help="a skill folder (or compiled folder) or SKILL.md"
     )

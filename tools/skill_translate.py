@@ -16,6 +16,7 @@ from pathlib import Path
 from xdsl.dialects.builtin import ModuleOp
 
 from skillir.tools.skill_opt import SkillOptMain, UsageError, run_tool
+from skillir.version import version_text
 
 HARNESS_TARGETS = ("bare", "claude-code", "codex", "opencode", "openclaw", "hermes")
 
@@ -26,7 +27,7 @@ def _quote(value: str) -> str:
 
 class SkillTranslateMain(SkillOptMain):
     default_target = "markdown"
-    version_format = "skill-translate built from xdsl version {xdsl_version}"
+    version_format = version_text("skill-translate")
 
     def register_all_targets(self) -> None:
         super().register_all_targets()
