@@ -36,8 +36,8 @@ demo: venv
 	$(MAKE) example
 	@if [ -d ../shared/profiles/skvm ]; then \
 		$(BIN)/skill-translate examples/pdf-report --target=claude-code --model=openai/gpt-5.4 \
-			--profile-dir ../shared/profiles/skvm --borrow-profile --stats \
-			-o build/demo/pdf-report 2>&1 | grep -v inversion; \
+			--profile-dir ../shared/profiles/skvm --borrow-profile --stats -q \
+			-o build/demo/pdf-report; \
 		ls -l build/demo/pdf-report; \
 	fi
 

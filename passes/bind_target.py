@@ -4,7 +4,8 @@ Reads the profile store (`profile_dir`, else `$SKILLIR_PROFILES`, else the user 
 one file (`profile`); writes a `cap.target` op at the head of each `skill.skill` region with
 the profile's effective levels, the recorded ones when they differ, and the catalog version.
 Profile warnings (inversions, unmeasured primitives) are reported at their line in the
-profile file. Replaces a target already bound; an unknown profile is an error and leaves the IR
+profile file, once per file and process (compiling many skills for one target says them once).
+Replaces a target already bound; an unknown profile is an error and leaves the IR
 unchanged.
 """
 
@@ -27,7 +28,7 @@ from skillir.profiles import Profile, ProfileError, load_profile, open_store
 def resolve_profile(harness: str, model: str, profile: str, profile_dir: str) -> Profile:
     """The profile named by the pass options; raises ProfileError (positioned) or LookupError."""
     if profile:
-        return load_profile(Path(profile))
+        return load_profile(Path(profile), harness, model)
     if not model:
         raise LookupError('bind-target needs model="provider/model" or profile="file.json"')
     store = open_store(profile_dir or None)
@@ -38,6 +39,23 @@ def resolve_profile(harness: str, model: str, profile: str, profile_dir: str) ->
             " (set --profile-dir or SKILLIR_PROFILES)"
         )
     return found
+
+
+# profile files whose warnings this process has reported
+_WARNED: set[str] = set()
+
+
+def report_warnings(profile: Profile) -> None:
+    """Report the profile's own warnings at their place in its file, the first time only."""
+    sink = active_sink()
+    where = str(profile.path) if profile.path else sink.path
+    key = str(Path(where).resolve()) if profile.path else ""
+    if key and key in _WARNED:
+        return
+    if key:
+        _WARNED.add(key)
+    for warning in profile.warnings:
+        sink.emit(Severity.WARNING, warning.line, warning.col, warning.message, path=where)
 
 
 def target_op(profile: Profile) -> cap.TargetOp:
@@ -76,9 +94,7 @@ class BindTarget(ModulePass):
         except LookupError as err:
             sink.error(1, 1, str(err))
             return
-        for warning in profile.warnings:
-            where = str(profile.path) if profile.path else sink.path
-            sink.emit(Severity.WARNING, warning.line, warning.col, warning.message, path=where)
+        report_warnings(profile)
         for root in cap.skills(op):
             if (old := cap.target_of(root)) is not None:
                 Rewriter.erase_op(old)

@@ -73,17 +73,21 @@ def profile_for(harness: str, model: str, profile: str, profile_dir: str, borrow
 def passes_for(
     harness: str, profile: str, model: str = "", compensate: bool = True, env_mode: str = "script"
 ) -> list[ModulePass]:
-    """The pipeline for one harness and a resolved profile file."""
+    """The pipeline for one harness and a resolved profile file (`model` picks the entry of a
+    file of several); without a profile (`--no-compensate`) nothing is bound."""
     text = compensate
     middle: list[ModulePass] = (
         [Compensate(), GuardCompensation()] if compensate else [GuardCompensation()]
     )
-    return [
-        ValidateSkill(harness=harness_id(harness), strict=False),
-        BindTarget(profile=profile),
+    bound: list[ModulePass] = [
+        BindTarget(harness=harness, model=model, profile=profile),
         InferCapabilities(),
         AnalyzeGaps(),
         *middle,
+    ]
+    return [
+        ValidateSkill(harness=harness_id(harness), strict=False),
+        *(bound if profile else []),
         ExtractDeps(),
         BindEnv(platform="auto"),
         BuildDataflow(),
@@ -110,8 +114,12 @@ class Compile(ModulePass):
         sink = active_sink()
         try:
             harness(self.harness)
-            path = profile_for(
-                self.harness, self.model, self.profile, self.profile_dir, self.borrow
+            path = (
+                ""  # the text stays as written: no profile needed
+                if self.no_compensate and not (self.model or self.profile)
+                else profile_for(
+                    self.harness, self.model, self.profile, self.profile_dir, self.borrow
+                )
             )
         except LookupError as err:
             sink.error(1, 1, f"compile: {err}")
@@ -120,7 +128,7 @@ class Compile(ModulePass):
             from skillir.profiles import ProfileError, canonical_harness, load_profile
 
             try:
-                measured = load_profile(path).harness
+                measured = load_profile(path, self.harness, self.model).harness
             except ProfileError:
                 measured = None  # bind-target reports it at its position
             if measured and canonical_harness(measured) != canonical_harness(self.harness):

@@ -181,15 +181,58 @@ def _quoted(value: Any) -> str:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def load_profile(path: Path | str) -> Profile:
-    """Read one profile (SkVM TCP, one compact entry, or our format); `ProfileError` otherwise."""
+def load_profile(path: Path | str, harness: str = "", model: str = "") -> Profile:
+    """Read one profile (SkVM TCP, one compact entry, or our format); from a file of several (a
+    compact `capabilities.json`), the entry of `model` on `harness` (another harness's when the
+    model has no entry on `harness`). `ProfileError` otherwise."""
     path = Path(path)
     profiles = load_profiles(path)
-    if len(profiles) != 1:
+    if len(profiles) == 1:
+        return profiles[0]
+    if not model:
         raise ProfileError(
-            path, 1, 1, f"file holds {len(profiles)} profiles; pick one with a ProfileStore"
+            path,
+            1,
+            1,
+            f"file holds {len(profiles)} profiles; name one with --model (and --target), or "
+            "list them with `skill-translate --list-profiles`",
         )
-    return profiles[0]
+    chosen = select_profile(profiles, harness, model)
+    if chosen is None:
+        close = close_models(profiles, model)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ProfileError(path, 1, 1, f"no profile of model '{model}' in this file{hint}")
+    return chosen
+
+
+def select_profile(profiles: Iterable[Profile], harness: str, model: str) -> Profile | None:
+    """The best profile of `model` on `harness`, else the best on any harness (as
+    `ProfileStore.find_model_any_harness` orders them); None when `model` has none."""
+    want_model, want_harness = canonical_model(model), canonical_harness(harness)
+    same = [p for p in profiles if canonical_model(p.model) == want_model]
+    here = [p for p in same if canonical_harness(p.harness) == want_harness]
+    if here:
+        return max(here, key=lambda p: _preference(p, model))
+    best = _best_per_harness(same, model)
+    return best[0] if best else None
+
+
+def close_models(profiles: Iterable[Profile], model: str, n: int = 3) -> list[str]:
+    """Model ids of `profiles` that look like `model` (`gpt-5.4` → `openai/gpt-5.4`): ids whose
+    last part is `model`'s last part, then `difflib`'s close matches."""
+    import difflib
+
+    names = sorted({p.model for p in profiles})
+    want = canonical_model(model)
+    tail = want.rsplit("/", 1)[-1]
+    same_tail = [m for m in names if canonical_model(m).rsplit("/", 1)[-1] == tail]
+    lowered = {canonical_model(m): m for m in names}
+    fuzzy = [lowered[m] for m in difflib.get_close_matches(want, list(lowered), n=n, cutoff=0.6)]
+    out: list[str] = []
+    for m in [*same_tail, *fuzzy]:
+        if m not in out:
+            out.append(m)
+    return out[:n]
 
 
 def load_profiles(path: Path | str) -> list[Profile]:
@@ -662,6 +705,17 @@ def _preference(profile: Profile, model: str) -> tuple[bool, str, bool, str]:
     return (profile.has_evidence, profile.profiled_at, exact, str(profile.path or ""))
 
 
+def _best_per_harness(profiles: Iterable[Profile], model: str) -> list[Profile]:
+    """The best of `profiles` on each harness, best first."""
+    best: dict[str, Profile] = {}
+    for p in profiles:
+        key = canonical_harness(p.harness)
+        if key not in best or _preference(p, model) > _preference(best[key], model):
+            best[key] = p
+    by_harness = sorted(best.values(), key=lambda p: canonical_harness(p.harness))
+    return sorted(by_harness, key=lambda p: _preference(p, model)[:2], reverse=True)
+
+
 class ProfileStore:
     """Every profile found in `*.json` files under `root`, scanned once on first use."""
 
@@ -710,13 +764,11 @@ class ProfileStore:
 
     def find_model_any_harness(self, model: str) -> list[Profile]:
         """The best profile of `model` on each harness that has one, best first."""
-        best: dict[str, Profile] = {}
-        for p in self._matching(model, lambda p: True):
-            key = canonical_harness(p.harness)
-            if key not in best or _preference(p, model) > _preference(best[key], model):
-                best[key] = p
-        by_harness = sorted(best.values(), key=lambda p: canonical_harness(p.harness))
-        return sorted(by_harness, key=lambda p: _preference(p, model)[:2], reverse=True)
+        return _best_per_harness(self._matching(model, lambda p: True), model)
+
+    def close_models(self, model: str) -> list[str]:
+        """Model ids of the store that look like `model` (for "did you mean")."""
+        return close_models(self._scan(), model)
 
 
 def default_profile_dir() -> Path:

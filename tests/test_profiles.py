@@ -361,3 +361,137 @@ def test_profile_dir_from_the_environment(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_profile_dir() == tmp_path / "home" / ".cache" / "skillir" / "profiles"
+
+
+# -- issue 15 item 9: every entry of a compact map compiles; the CLI names its flags ----------
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "pdf-report"
+
+
+def _target(harness: str) -> str:
+    return "bare" if harness == "bare-agent" else harness
+
+
+def test_every_entry_of_the_compact_map_compiles(skvm: Path, monkeypatch, capsys) -> None:
+    """All 44 (harness, model) entries of capabilities.json compile with `--target --model`
+    (before: 12 did; the rest failed with "pick one with a ProfileStore")."""
+    from skillir.tools.skill_translate import main as translate
+
+    monkeypatch.setenv("SKILLIR_PROFILES", str(skvm))
+    entries = json.loads((skvm / "capabilities.json").read_text())["profiles"]
+    assert len(entries) == 44
+    failed = []
+    for entry in entries:
+        args = [str(EXAMPLE), f"--target={_target(entry['harness'])}", f"--model={entry['model']}"]
+        if translate(args) != 0:
+            failed.append((entry["harness"], entry["model"], capsys.readouterr().err))
+        capsys.readouterr()
+    assert failed == []
+
+
+def test_load_profile_picks_the_entry_of_a_model(skvm: Path) -> None:
+    path = skvm / "capabilities.json"
+    hermes = load_profile(path, "hermes", "deepseek/deepseek-v4-pro")
+    assert (hermes.harness, hermes.model) == ("hermes", "deepseek/deepseek-v4-pro")
+    # the model on a harness without an entry: another harness's (a borrowed profile)
+    assert load_profile(path, "codex", "openai/gpt-5.4").model == "openai/gpt-5.4"
+    with pytest.raises(ProfileError, match=r"holds 44 profiles; name one with --model"):
+        load_profile(path)
+    with pytest.raises(ProfileError, match=r"did you mean openai/gpt-5.4"):
+        load_profile(path, "bare", "gpt-5.4")
+
+
+def test_list_profiles(skvm: Path, capsys) -> None:
+    from skillir.tools.skill_translate import main as translate
+
+    assert translate(["--list-profiles", "--profile-dir", str(skvm)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"# {len(out) - 1} profiles in {skvm}")
+    assert "hermes\tdeepseek/deepseek-v4-pro\tcapabilities.json\tlevels only" in out
+    assert (
+        "bare-agent\tqwen/qwen3.5-9b\tbare-agent__qwen--qwen3.5-9b.json\tper-level evidence" in out
+    )
+    assert translate(["--list-profiles", "--profile-dir", str(skvm / "nowhere")]) == 2
+    assert "error: no profile store at" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target=codex"], "error: --target=codex needs --model ID (or --profile FILE)"),
+        (
+            ["--target=bare", "--model=gpt-5.4"],
+            "error: --model gpt-5.4: the store {skvm} has no profile of it; did you mean "
+            "openai/gpt-5.4, openrouter/openai/gpt-5.4?",
+        ),
+        (
+            ["--target=codex", "--model=openai/gpt-5.4"],
+            "error: --model openai/gpt-5.4: no profile on 'codex' in {skvm} (measured on "
+            "bare-agent, openclaw); --borrow-profile uses the one measured on bare-agent",
+        ),
+        (
+            ["--target=bare", "--model=openai/gpt-5.4", "--profile-dir", "{skvm}/nowhere"],
+            "error: no profile store at '{skvm}/nowhere': name one with --profile-dir DIR",
+        ),
+    ],
+)
+def test_profile_usage_errors_name_the_flag(
+    skvm: Path, monkeypatch, capsys, args: list[str], message: str
+) -> None:
+    """A usage problem is exit 2 with the CLI flag in the message, never SKILL.md:1:1."""
+    from skillir.tools.skill_translate import main as translate
+
+    monkeypatch.setenv("SKILLIR_PROFILES", str(skvm))
+    assert translate([str(EXAMPLE), *[a.format(skvm=skvm) for a in args]]) == 2
+    err = capsys.readouterr().err
+    assert message.format(skvm=skvm) in err
+    assert "SKILL.md:1:1" not in err and "borrow=true" not in err
+
+
+def test_no_compensate_needs_no_profile(tmp_path: Path, monkeypatch, capsys) -> None:
+    from skillir.tools.skill_translate import main as translate
+
+    monkeypatch.setenv("SKILLIR_PROFILES", str(tmp_path / "no-store"))
+    assert translate([str(EXAMPLE), "--target=codex", "--no-compensate"]) == 0
+    assert capsys.readouterr().out == (EXAMPLE / "SKILL.md").read_text()
+    out = tmp_path / "out"
+    assert translate([str(EXAMPLE), "--target=hermes", "--no-compensate", "-o", str(out)]) == 0
+    assert (out / "SKILL.md").read_bytes() == (EXAMPLE / "SKILL.md").read_bytes()
+    assert (out / "env-setup.sh").is_file() and (out / "plan.json").is_file()
+
+
+def test_inversion_warnings_once_per_file_and_quiet(skvm: Path, tmp_path: Path) -> None:
+    """In one process, a profile's own warnings are reported by the first compile only; `-q`
+    prints no warning at all (errors still print)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from skillir.tools.skill_translate import main\n"
+        "for _ in range(3):\n"
+        f"    main([{str(EXAMPLE)!r}, '--target=bare', '--profile', {str(QWEN_9B)!r}])\n"
+    )
+    err = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stderr
+    inversions = [line for line in err.splitlines() if "inversion" in line]
+    assert inversions and len(inversions) == len(set(inversions))
+    quiet = subprocess.run(
+        [
+            sys.executable, "-m", "skillir.tools.skill_translate", str(EXAMPLE), "--target=bare",
+            "--profile", str(QWEN_9B), "-q",
+        ],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert quiet.returncode == 0 and quiet.stdout and "warning" not in quiet.stderr
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "SKILL.md").write_text("---\nname: [unclosed\n---\n# x\n")
+    failed = subprocess.run(
+        [sys.executable, "-m", "skillir.tools.skill_translate", str(bad), "-q", "--target=bare",
+         "--profile", str(QWEN_9B)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert failed.returncode == 1 and "error: invalid YAML" in failed.stderr

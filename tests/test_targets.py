@@ -369,8 +369,8 @@ def test_stats_prints_token_counts(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_borrowing_a_profile_only_when_asked(capsys: pytest.CaptureFixture[str], monkeypatch):
     monkeypatch.setenv("SKILLIR_PROFILES", str(REPO.parent / "shared" / "profiles" / "skvm"))
     args = [str(EXAMPLE), "--target=claude-code", "--model=openai/gpt-5.4"]
-    assert translate(args) == 1
-    assert "borrow=true uses one measured on another harness" in capsys.readouterr().err
+    assert translate(args) == 2  # a usage error naming the flag (issue 15)
+    assert "--borrow-profile uses the one measured on bare-agent" in capsys.readouterr().err
     assert translate([*args, "--borrow-profile"]) == 0
     err = capsys.readouterr().err
     assert "borrowing the one measured on 'bare-agent'" in err
@@ -520,7 +520,7 @@ def test_compile_errors_are_clear(capsys: pytest.CaptureFixture[str], monkeypatc
     monkeypatch.delenv("SKILLIR_PROFILES", raising=False)
     assert opt([str(EXAMPLE), "-p", 'compile{harness=vim model="a/b"}']) == 1
     assert "error: compile: unknown harness 'vim' (known: bare, " in capsys.readouterr().err
-    assert translate([str(EXAMPLE), "--target=claude-code"]) == 1
-    assert "error: compile: needs a model (--model ID" in capsys.readouterr().err
+    assert translate([str(EXAMPLE), "--target=claude-code"]) == 2  # usage error (issue 15)
+    assert "error: --target=claude-code needs --model ID" in capsys.readouterr().err
     assert translate([str(EXAMPLE), "--target=codex", "--profile", "/nonexistent.json"]) == 1
     assert "/nonexistent.json:1:1: error: cannot read profile" in capsys.readouterr().err

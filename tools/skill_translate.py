@@ -1,9 +1,11 @@
 """`skill-translate`: print what a target loads from a skill (`--target=markdown`: the document).
 
-`--target=HARNESS` (bare, claude-code, codex, opencode, openclaw, hermes) compiles the skill
-for that harness and a model (`compile{...}` unless `-p` says otherwise): without `-o` it prints
-the compiled SKILL.md, with `-o DIR` it writes the whole folder atomically. `--target=prompt`
-prints the system-prompt form. `--stats` prints original vs compiled prompt tokens.
+`--target=HARNESS` (a row of `skillir/data/harnesses.toml`: bare, claude-code, codex, ...)
+compiles the skill for that harness and a model (`compile{...}` unless `-p` says otherwise):
+without `-o` it prints the compiled SKILL.md, with `-o DIR` it writes the whole folder
+atomically. `--target=prompt` prints the system-prompt form. `--stats` prints original vs
+compiled prompt tokens. `--list-profiles` lists the profiles of the store. A missing store, an
+unknown model or a missing `--model` is a usage error naming the flag (exit 2).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
+from skillir.harnesses import harnesses
 from skillir.tools.skill_opt import SkillOptMain, UsageError, run_tool
 from skillir.version import version_text
 
-HARNESS_TARGETS = ("bare", "claude-code", "codex", "opencode", "openclaw", "hermes")
+HARNESS_TARGETS = tuple(harnesses())  # a new row of harnesses.toml is a new target
 
 
 def _quote(value: str) -> str:
@@ -62,13 +65,19 @@ class SkillTranslateMain(SkillOptMain):
         arg_parser.add_argument(
             "--stats", action="store_true", help="print original vs compiled prompt tokens"
         )
+        arg_parser.add_argument(
+            "--list-profiles",
+            action="store_true",
+            help="list the (harness, model) profiles of the store (--profile-dir) and exit",
+        )
 
     def setup_pipeline(self) -> None:
         target = self.args.target
         self.folder: Path | None = None
         if target in (*HARNESS_TARGETS, "prompt"):
             harness = self.args.harness if target == "prompt" else target
-            if not self.args.passes:
+            if not self.args.passes and not self.args.list_profiles:
+                self._check_profile_args(harness)
                 options = [f"harness={harness}", f"env={self.args.env}"]
                 if self.args.model:
                     options.append(f"model={_quote(self.args.model)}")
@@ -85,6 +94,48 @@ class SkillTranslateMain(SkillOptMain):
                 self.folder = Path(self.args.output_file)
                 self.args.output_file = None
         super().setup_pipeline()
+
+    def _check_profile_args(self, harness: str) -> None:
+        """Raise UsageError, naming the flag, when the command line cannot name a profile: no
+        `--model`, no store, a model the store does not hold (with close matches), or one
+        measured only on other harnesses without `--borrow-profile`."""
+        from skillir.profiles import canonical_harness, open_store
+
+        args = self.args
+        if args.profile or (args.no_compensate and not args.model):
+            return
+        if not args.model:
+            raise UsageError(
+                f"--target={self.args.target} needs --model ID (or --profile FILE); "
+                "--no-compensate needs neither"
+            )
+        store = open_store(args.profile_dir or None)
+        if not store.root.is_dir():
+            raise UsageError(
+                f"no profile store at '{store.root}': name one with --profile-dir DIR (or "
+                "SKILLIR_PROFILES), or a file with --profile FILE"
+            )
+        if store.find(canonical_harness(harness), args.model) is not None:
+            return
+        others = store.find_model_any_harness(args.model)
+        if not others:
+            close = store.close_models(args.model)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(
+                f"--model {args.model}: the store {store.root} has no profile of it{hint} "
+                "(--list-profiles lists them)"
+            )
+        if not args.borrow_profile:
+            measured = ", ".join(sorted({p.harness for p in others}))
+            raise UsageError(
+                f"--model {args.model}: no profile on '{harness}' in {store.root} (measured on "
+                f"{measured}); --borrow-profile uses the one measured on {others[0].harness}"
+            )
+
+    def run(self) -> int:  # type: ignore[override]
+        if self.args.list_profiles:
+            return list_profiles(self.args.profile_dir or None)
+        return super().run()
 
     def read_input(self) -> tuple[bytes, str]:
         data, kind = super().read_input()
@@ -121,6 +172,32 @@ class SkillTranslateMain(SkillOptMain):
                 file=sys.stderr,
             )
         return text
+
+
+def list_profiles(profile_dir: str | None) -> int:
+    """Print one line per profile of the store: harness, model, file, evidence. Exit 2 when the
+    store directory is missing."""
+    from skillir.profiles import canonical_harness, canonical_model, open_store
+
+    store = open_store(profile_dir)
+    if not store.root.is_dir():
+        print(
+            f"skill-translate: error: no profile store at '{store.root}' (--profile-dir DIR or "
+            "SKILLIR_PROFILES)",
+            file=sys.stderr,
+        )
+        return 2
+    rows = sorted(
+        store.profiles, key=lambda p: (canonical_harness(p.harness), canonical_model(p.model))
+    )
+    print(f"# {len(rows)} profiles in {store.root}: harness, model, file, evidence")
+    for p in rows:
+        source = p.path.relative_to(store.root) if p.path else "?"
+        kind = "per-level evidence" if p.has_evidence else "levels only"
+        print(f"{p.harness}\t{p.model}\t{source}\t{kind}")
+    for err in store.errors:
+        print(f"{err.path}:{err.line}:{err.col}: warning: {err.message}", file=sys.stderr)
+    return 0
 
 
 def _compiled_target():
