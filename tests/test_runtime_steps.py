@@ -277,3 +277,18 @@ def test_progress_goes_to_stderr_unless_quiet_and_clean_removes_default_dirs(
     quiet = subprocess.run([*args, "-q"], capture_output=True, text=True, timeout=120)
     assert quiet.returncode == 1 and quiet.stderr == ""
     assert "explain: skill-run --explain /" in quiet.stdout
+
+
+def test_a_skill_without_a_plan_is_injected_whole_within_the_budget(tmp_path: Path) -> None:
+    from skillir.runtime.execute import load_skill, system_prompt
+
+    body = "\n".join(f"- Guideline {n}: prefer clear names over short ones." for n in range(200))
+    folder = write_skill(
+        tmp_path / "s", "---\nname: g\ndescription: Rules. Use always.\n---\n\n" + body
+    )
+    skill = load_skill(folder)
+    assert skill.plan is not None and not skill.plan["skills"][0]["graphs"]  # no procedure
+    whole = system_prompt(skill, "x", "full")
+    assert "Guideline 199" in whole
+    clipped = system_prompt(skill, "x", "full", budget=100)
+    assert "Guideline 199" not in clipped and "[... the rest of the skill is cut]" in clipped

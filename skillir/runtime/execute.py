@@ -34,7 +34,7 @@ from skillir.runtime.llm import LLM, ModelError
 from skillir.runtime.protocol import Protocol, TaskLog, choose, one_line, quoted_commands
 from skillir.runtime.sandbox import NO_SANDBOX as NO_SANDBOX_MESSAGE
 from skillir.runtime.sandbox import Sandbox, SandboxError, open_directory
-from skillir.runtime.steps import DEFAULT_BUDGET, SkillDoc, StepPrompt
+from skillir.runtime.steps import CHARS_PER_TOKEN, DEFAULT_BUDGET, SkillDoc, StepPrompt, tokens
 from skillir.runtime.trace import Hooks, Trace, write_json_atomic
 
 RUNTIME_FILES = ("plan.json", "env-setup.sh", MANIFEST)
@@ -261,10 +261,12 @@ def plan_of_source(folder: Path) -> dict[str, Any]:
 SKILL_COPY = ".skill"  # where `list` injection puts SKILL.md in the work directory
 
 
-def system_prompt(skill: Skill, request: str, inject: str = "full") -> str:
-    """The bare harness's injection: the skill's text in the system prompt (`full`); only its
-    listing, SKILL.md being read on demand (`list`); or for a step of a plan only the skill's
-    name and description (`step`: the step is the task)."""
+def system_prompt(
+    skill: Skill, request: str, inject: str = "full", budget: int | None = None
+) -> str:
+    """The bare harness's injection: the skill's text in the system prompt (`full`, its tail
+    cut past `budget` tokens); only its listing, SKILL.md being read on demand (`list`); or for
+    a step of a plan only the skill's name and description (`step`: the step is the task)."""
     head = f"You are an agent working in a work directory. The user's request: {request}"
     if skill is NO_SKILL:
         return head
@@ -279,7 +281,18 @@ def system_prompt(skill: Skill, request: str, inject: str = "full") -> str:
             "  </skill>\n</available_skills>"
         )
         return f"{head}\n\n{listing}\nBefore using a skill, read its SKILL.md with read_file."
-    return f'{head}\n\n<skill name="{skill.name}">\n{skill.body.strip()}\n</skill>'
+    return f'{head}\n\n<skill name="{skill.name}">\n{_clipped(skill.body, budget)[0]}\n</skill>'
+
+
+def _clipped(body: str, budget: int | None) -> tuple[str, str | None]:
+    """The skill body within `budget` tokens, and what was cut (None when nothing was)."""
+    body = body.strip()
+    if budget is None or tokens(body) <= budget:
+        return body, None
+    most = int(budget * CHARS_PER_TOKEN)
+    return body[:most] + "\n[... the rest of the skill is cut]", (
+        f"skill text after {most} of {len(body)} chars"
+    )
 
 
 def stage_files(skill: Skill, workdir: Path, inject: str = "full") -> list[str]:
@@ -400,6 +413,7 @@ class Executor:
                 self.skill,
                 self.request,
                 self.inject if planned or self.inject == "list" else "full",
+                self.budget if self.protocol.for_weak_models else None,
             ),
             self.limits,
             self.hooks,
@@ -538,7 +552,10 @@ class Executor:
                 raise SkillError(f"--procedure {bad[0]}: the plan has {len(graphs)} procedure(s)")
             graphs = [graphs[i - 1] for i in procedures]
         if not graphs:
-            request = StepPrompt(one_line(self.request, 80), self.request)
+            inject = self.inject if self.inject == "list" else "full"
+            weak = inject == "full" and self.protocol.for_weak_models
+            cut = _clipped(self.skill.body, self.budget)[1] if weak else None
+            request = StepPrompt(one_line(self.request, 80), self.request, cut=(cut,) * bool(cut))
             return await self._step(main, request, node="main")
         done: list[AgentResult] = []
         critical = 0.0
