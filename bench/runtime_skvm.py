@@ -176,7 +176,9 @@ def run_one(task: dict[str, Any], mode: str, skill: Path | None, out: Path, args
         workdir=work,
         trace_dir=trace,
         model="local/smollm2-135m",
-        limits=Limits(max_steps=args.max_steps, timeout_s=args.timeout),
+        limits=Limits(
+            max_steps=args.max_steps, timeout_s=args.timeout, reply_tokens=args.reply_tokens
+        ),
         hooks=[Cap()],
         grounding=args.grounding,
     )
@@ -201,7 +203,8 @@ def main() -> int:
     parser.add_argument("--prompts-only", action="store_true")
     parser.add_argument("--max-calls", type=int, default=8)
     parser.add_argument("--max-steps", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--reply-tokens", type=int, default=512)
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--grounding", default="auto", choices=("auto", "on", "off"))
     parser.add_argument("--only", default="", help="comma-separated task ids")

@@ -194,10 +194,10 @@ def test_the_explain_timeline_names_steps_their_lines_and_prompts(tmp_path: Path
 
 
 def test_string_bounds_follow_the_reply_token_limit() -> None:
-    assert string_bound(512) == 976
-    schema = JsonProtocol(True).schema(reply_tokens=128)
+    assert string_bound(512) == 732
+    schema = JsonProtocol(True).schema(reply_tokens=256)
     write = schema["anyOf"][1]["properties"]
-    assert write["content"]["maxLength"] == string_bound(128) == 208
+    assert write["content"]["maxLength"] == string_bound(256) == 348
     assert write["path"]["maxLength"] == 200
 
 

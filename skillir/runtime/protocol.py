@@ -244,9 +244,10 @@ Protocol = NativeProtocol | JsonProtocol
 
 
 def string_bound(reply_tokens: int) -> int:
-    """The longest string argument a reply of `reply_tokens` tokens surely holds: the JSON
-    around it takes about 24 tokens, and text runs at 2 characters a token or more."""
-    return max(16, (reply_tokens - 24) * 2)
+    """The longest string argument a reply of `reply_tokens` tokens can hold: the JSON around
+    it takes about 24 tokens, and text runs at 1.5 characters a token or more (prose runs at
+    3-4; digits and markup, such as an iCalendar file, at under 2)."""
+    return max(16, (reply_tokens - 24) * 3 // 2)
 
 
 _FENCE = re.compile(r"^\s*```(?:bash|sh|shell|console|zsh)?[ \t]*\n(.*?)^\s*```", re.M | re.S)
