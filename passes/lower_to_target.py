@@ -35,6 +35,7 @@ from skillir.harnesses import ROLES, Harness, harness, harnesses
 from skillir.passes.build_dataflow import insert_after_head
 from skillir.passes.compensate import ORIGIN, note_op, place_note
 from skillir.passes.validate_skill import skill_folder
+from skillir.recompile import generated_names
 from skillir.skill_files import Listing, list_files, read_head, resolve
 
 _SKILL_FILES = {"SKILL.md", "skill.md"}
@@ -147,14 +148,16 @@ def _rewrite_op(op: Operation, to: Harness) -> None:
 
 
 def bundled_files(folder: Path) -> Iterator[str]:
-    """Every file of a skill folder besides its SKILL.md, as relative POSIX paths, in path
-    order, under the walk policy of `skillir.skill_files` (links that leave the folder, special
-    files and tool caches are left out)."""
-    return _bundled(list_files(folder))
+    """Every file of a skill folder besides its SKILL.md and what an earlier compile generated
+    there (`skillir.recompile.generated_names`), as relative POSIX paths, in path order, under
+    the walk policy of `skillir.skill_files` (links that leave the folder, special files and
+    tool caches are left out)."""
+    return _bundled(list_files(folder), folder)
 
 
-def _bundled(listing: Listing) -> Iterator[str]:
-    return (file.rel for file in listing.files if file.rel not in _SKILL_FILES)
+def _bundled(listing: Listing, folder: Path) -> Iterator[str]:
+    skip = _SKILL_FILES | generated_names(folder)
+    return (file.rel for file in listing.files if file.rel not in skip)
 
 
 def _left_out(listing: Listing) -> None:
@@ -250,7 +253,7 @@ class LowerCapToTarget(ModulePass):
             files = []
             if folder is not None:
                 listing = list_files(folder)
-                files = [_file(p, "bundled") for p in _bundled(listing)]
+                files = [_file(p, "bundled") for p in _bundled(listing, folder)]
                 _left_out(listing)
             insert_after_head(root, [head, *files])
             if self.text:

@@ -138,15 +138,40 @@ class SkillTranslateMain(SkillOptMain):
         return super().run()
 
     def read_input(self) -> tuple[bytes, str]:
+        """The input; for a harness target, a folder compiled before reads as the SKILL.md it
+        was compiled from (`skillir.recompile`), so a recompile starts from the source."""
         data, kind = super().read_input()
+        if kind == "md" and self.args.target in (*HARNESS_TARGETS, "prompt"):
+            data = self._source_of(data)
+        self.source = data
         self.original = data.decode("utf-8", "replace")
         return data, kind
+
+    def _source_of(self, data: bytes) -> bytes:
+        from skillir.recompile import restore_source
+
+        if self.sink.path in ("<stdin>", ""):
+            return data
+        restored = restore_source(Path(self.sink.path).parent, data)
+        if restored is None:
+            return data
+        if restored.undone < restored.recorded:
+            self.sink.warning(
+                1,
+                1,
+                "this SKILL.md was edited after skillir compiled it: "
+                f"{restored.recorded - restored.undone} of {restored.recorded} compiler changes "
+                "could not be found and stay",
+            )
+        return restored.data
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
         target = self.args.target
         if target not in (*HARNESS_TARGETS, "prompt"):
             return super().output_resulting_program(prog)
-        from skillir.emit import folder_files, prompt_text, write_folder
+        from skillir.compiled_manifest import MANIFEST
+        from skillir.emit import Emitted, folder_files, prompt_text, write_folder
+        from skillir.recompile import record_source
 
         if target == "prompt":
             text = prompt_text(prog)
@@ -154,6 +179,9 @@ class SkillTranslateMain(SkillOptMain):
             try:
                 files = folder_files(prog)
                 compiled = files["SKILL.md"].data.decode("utf-8")
+                files[MANIFEST] = Emitted(
+                    record_source(files[MANIFEST].data, self.source, files["SKILL.md"].data)
+                )
                 if self.folder is not None:
                     write_folder(files, self.folder)
             except (ValueError, OSError) as err:
