@@ -256,10 +256,29 @@ class LowerCapToTarget(ModulePass):
                 files = [_file(p, "bundled") for p in _bundled(listing, folder)]
                 _left_out(listing)
             insert_after_head(root, [head, *files])
+            _check_listing(root, to)
             if self.text:
                 for text_op in skill.walk_ops(root):
                     if type(text_op) in _TEXT_OPS:
                         _rewrite_op(text_op, to)
+
+
+def _check_listing(root: skill.SkillSkillOp, to: Harness) -> None:
+    """Warn, at the `description` line, when the harness's skill listing would cut the skill's
+    entry (`Harness.listing_problem`)."""
+    raw = root.field("frontmatter")
+    if not isinstance(raw, str) or (to.listing_cut is None and to.listing_budget_chars is None):
+        return
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.frontmatter import load_frontmatter, split_frontmatter
+
+    lines = raw.splitlines(True)
+    block = split_frontmatter(lines)
+    data = load_frontmatter(block, DiagnosticSink()).data if block is not None else None
+    problem = to.listing_problem(data) if isinstance(data, dict) else None
+    if problem is not None:
+        line = next((i for i, t in enumerate(lines, 1) if t.startswith("description:")), 1)
+        active_sink().warning(line, 1, problem)
 
 
 def harness_id(name: str) -> str:

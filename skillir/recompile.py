@@ -133,7 +133,7 @@ def generated_names(folder: Path) -> frozenset[str]:
     names = {MANIFEST}
     generated = body.get("generated")
     for rel, expected in generated.items() if isinstance(generated, dict) else ():
-        if not isinstance(rel, str) or "/" in rel or not isinstance(expected, str):
+        if not isinstance(rel, str) or ".." in rel.split("/") or not isinstance(expected, str):
             continue
         try:
             data = read_bytes(folder, rel, 4_000_000)
@@ -142,3 +142,10 @@ def generated_names(folder: Path) -> frozenset[str]:
         if data is not None and _digest(data) == expected:
             names.add(rel)
     return frozenset(names)
+
+
+def add_generated(manifest: bytes, rel: str, data: bytes) -> bytes:
+    """`manifest` listing one more generated file, `rel` with the digest of `data`."""
+    body = json.loads(manifest)
+    body["generated"] = dict(sorted({**body.get("generated", {}), rel: _digest(data)}.items()))
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

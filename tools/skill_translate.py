@@ -179,6 +179,8 @@ class SkillTranslateMain(SkillOptMain):
             try:
                 files = folder_files(prog)
                 compiled = files["SKILL.md"].data.decode("utf-8")
+                if target == "codex":
+                    _add_codex_sidecar(prog, files)
                 files[MANIFEST] = Emitted(
                     record_source(files[MANIFEST].data, self.source, files["SKILL.md"].data)
                 )
@@ -200,6 +202,29 @@ class SkillTranslateMain(SkillOptMain):
                 file=sys.stderr,
             )
         return text
+
+
+def _add_codex_sidecar(module: ModuleOp, files: dict) -> None:
+    """Add Codex's `agents/openai.yaml` (listed as generated in the manifest) when the skill
+    declares what Codex reads there, unless the skill bundles its own."""
+    from skillir.compiled_manifest import MANIFEST
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.dialects import cap
+    from skillir.emit import Emitted
+    from skillir.frontmatter import load_frontmatter, split_frontmatter
+    from skillir.recompile import add_generated
+    from skillir.sidecars import CODEX_SIDECAR, codex_sidecar
+
+    if CODEX_SIDECAR in files:
+        return
+    (root,) = cap.skills(module)
+    raw = root.field("frontmatter")
+    block = split_frontmatter(raw.splitlines(True)) if isinstance(raw, str) else None
+    data = load_frontmatter(block, DiagnosticSink()).data if block is not None else None
+    sidecar = codex_sidecar(data) if isinstance(data, dict) else None
+    if sidecar is not None:
+        files[CODEX_SIDECAR] = Emitted(sidecar)
+        files[MANIFEST] = Emitted(add_generated(files[MANIFEST].data, CODEX_SIDECAR, sidecar))
 
 
 def list_profiles(profile_dir: str | None) -> int:
