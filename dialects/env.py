@@ -6,6 +6,22 @@ that file) sit at the head of the `skill.skill` region, after the `cap` ops. Bin
 platform adds an `env.check` (a command that succeeds when the dependency is present) and an
 `env.install` (an idempotent install command, absent when nothing can install it, e.g. an
 environment variable) in each dependency's region. None of them prints back to Markdown.
+Per-platform install lines are alternatives, not a conjunction: a `system` dependency found in
+an install line names its `manager` (`apt-get`, `brew`, `choco`, ...), and the deps that
+`provides` the same program form one any-of group ("one of these provides X"). `bind-env`
+checks X itself (`command -v -- X`) and installs with the current platform's manager only;
+another platform's entry gets no command and is never demanded:
+
+    env.dep "system" "ffmpeg" manager "brew" provides "ffmpeg" at 5:15 to 5:15 {
+      env.check "command -v -- ffmpeg >/dev/null 2>&1"
+    }
+    env.dep "system" "ffmpeg" manager "apt" provides "ffmpeg" at 9:18 to 9:18 {
+      env.check "command -v -- ffmpeg >/dev/null 2>&1"
+      env.install "DEBIAN_FRONTEND=noninteractive apt-get install -y -- ffmpeg"
+    }
+
+The verifier allows `manager` and `provides` on `system` deps only, holds the manager to
+`skillir.env_values.MANAGERS` and `provides` to the program-name grammar.
 The verifier holds every name, version, package and file to its grammar (`skillir.env_values`)
 and every command to one line, so the shell generated from this IR cannot be broken out of.
 
@@ -27,7 +43,14 @@ from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
 from skillir.dialects.skill import FieldOp, TextAttr
-from skillir.env_values import dep_problem, has_control, name_problem, path_problem
+from skillir.env_values import (
+    MANAGERS,
+    dep_problem,
+    has_control,
+    name_problem,
+    path_problem,
+    shown,
+)
 
 DEP_KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
 
@@ -44,6 +67,8 @@ class DepOp(FieldOp):
         "version": "str",
         "package": "str",
         "file": "str",
+        "manager": "str",
+        "provides": "str",
     }
     POSITIONAL: ClassVar[int] = 2
     kind = prop_def(TextAttr)
@@ -51,6 +76,8 @@ class DepOp(FieldOp):
     version = opt_prop_def(TextAttr)
     package = opt_prop_def(TextAttr)
     file = opt_prop_def(TextAttr)
+    manager = opt_prop_def(TextAttr)
+    provides = opt_prop_def(TextAttr)
 
     def verify_(self) -> None:
         if self.kind.data not in DEP_KINDS:
@@ -66,6 +93,12 @@ class DepOp(FieldOp):
             problem = name_problem("system", self.package.data)
         if problem is None and self.file is not None:
             problem = path_problem(self.file.data)
+        if problem is None and (self.manager or self.provides) and self.kind.data != "system":
+            problem = "only a system package names a manager or what it provides"
+        if problem is None and self.manager is not None and self.manager.data not in MANAGERS:
+            problem = f"unknown package manager {shown(self.manager.data)}"
+        if problem is None and self.provides is not None:
+            problem = name_problem("binary", self.provides.data)
         if problem is not None:
             raise VerifyException(f"{self.kind.data} dependency: {problem}")
 

@@ -17,6 +17,12 @@ Earlier bindings are replaced.
 | env | `[ -n "${VAR:-}" ]` | none |
 | service | a TCP connect to host:port | none |
 | tool | none (the harness provides it) | none |
+
+Alternatives (`manager` / `provides` on a `system` dep, see the `env` dialect): a dep that
+`provides` X is checked with `command -v -- X`; only the entry of this platform's manager
+(apt / apt-get on debian, brew on macos) installs. Another platform's entry, and another
+platform's package manager as a binary (`brew` on debian, `choco`, `winget`, ...), get no
+command at all, so the setup script never demands them.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from xdsl.rewriter import Rewriter
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, skill
-from skillir.env_values import dep_problem, name_problem
+from skillir.env_values import MANAGERS, dep_problem, name_problem
 
 PLATFORMS = ("debian", "macos")
 
@@ -91,9 +97,19 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
             None,
         )
     if kind == "system":
+        manager = dep.manager.data if dep.manager else None
+        provides = dep.provides.data if dep.provides else None
+        native = manager is None or MANAGERS.get(manager) == platform
+        if provides is not None and name_problem("binary", provides) is None:
+            check = f"command -v -- {shlex.quote(provides)} >/dev/null 2>&1"
+            return check, _system(name, platform)[1] if native else None, None
+        if not native:
+            return None, None, None
         check, install = _system(name, platform)
         return check, install, None
     if kind == "binary":
+        if MANAGERS.get(name, platform) != platform:
+            return None, None, None  # another platform's package manager
         row = binary_packages().get(name, {})
         package = row.get("brew" if platform == "macos" else "debian")
         if package and name_problem("system", package) is not None:

@@ -43,7 +43,13 @@ def dep_op(dep: Dependency, folder: Path | None) -> env.DepOp:
     span = skill.SpanAttr((dep.line, dep.col, dep.line, dep.col))
     in_file = bundled_file(dep, folder)
     return env.DepOp.build_op(
-        span, kind=dep.kind, dep=dep.name, version=dep.version or None, file=in_file
+        span,
+        kind=dep.kind,
+        dep=dep.name,
+        version=dep.version or None,
+        file=in_file,
+        manager=dep.manager,
+        provides=dep.provides,
     )
 
 

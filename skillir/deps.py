@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from skillir import shell_words
-from skillir.env_values import dep_problem, path_problem
+from skillir.env_values import MANAGERS, dep_problem, path_problem
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 from skillir.skill_files import SkillFile, list_files, read_bytes
 
@@ -55,6 +55,10 @@ class Dependency:
     line: int
     col: int
     evidence: str
+    # a system package found in an install line: its package manager (`brew`, `apt-get`, ...)
+    # and, when several managers' lines are alternatives, the program they all provide
+    manager: str | None = None
+    provides: str | None = None
 
 
 @dataclass(frozen=True)
@@ -352,9 +356,28 @@ def _command_name(word: str) -> str | None:
     return name
 
 
-def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | None, int]]:
-    """(kind, name, version, offset) for one simple command given as (word, offset) pairs."""
-    out: list[tuple[str, str, str | None, int]] = []
+# package manager -> the verbs that install with it
+_INSTALL_VERBS = {
+    "apt-get": ("install",),
+    "apt": ("install",),
+    "brew": ("install",),
+    "port": ("install",),
+    "dnf": ("install",),
+    "yum": ("install",),
+    "zypper": ("install", "in"),
+    "apk": ("add", "install"),
+    "choco": ("install",),
+    "winget": ("install",),
+    "scoop": ("install",),
+    "pacman": ("-S", "-Sy", "-Syu", "-Su"),
+}
+_WORD = tuple[str, str, str | None, int, str | None]
+
+
+def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
+    """(kind, name, version, offset, manager) for one simple command given as (word, offset)
+    pairs; `manager` names the package manager of a `system` package, else None."""
+    out: list[_WORD] = []
     i = 0
     while i < len(words) and re.match(r"[A-Za-z_]\w*=", words[i][0]):
         i += 1
@@ -375,7 +398,7 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | 
     name = _command_name(cmd)
     if name is None:
         return out
-    out.append(("binary", name, None, off))
+    out.append(("binary", name, None, off, None))
 
     def rest_after(idx: int, value_flags: tuple[str, ...] = ()) -> list[tuple[str, int]]:
         res, j = [], idx
@@ -425,7 +448,7 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | 
         for spec, o in rest_after(pip_at + 1, pip_flags):
             parsed = _pip_spec(spec)
             if parsed:
-                out.append(("pip", parsed[0], parsed[1], o))
+                out.append(("pip", parsed[0], parsed[1], o, None))
     elif name in ("pipx", "uvx") or (name == "uv" and args[:1] == ["tool"]):
         start = {"pipx": 1, "uvx": 0, "uv": 2}[name]
         if name != "pipx" or args[:1] in (["install"], ["run"]):
@@ -433,7 +456,7 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | 
             if rest and _pip_spec(rest[0][0]):
                 spec = _pip_spec(rest[0][0])
                 assert spec is not None
-                out.append(("pip", spec[0], spec[1], rest[0][1]))
+                out.append(("pip", spec[0], spec[1], rest[0][1], None))
     elif (
         name in ("npm", "yarn", "pnpm", "bun")
         and args[:1]
@@ -447,7 +470,7 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | 
         for spec, o in rest_after(1, ("--registry",)):
             parsed = _npm_spec(spec)
             if parsed:
-                out.append(("npm", parsed[0], parsed[1], o))
+                out.append(("npm", parsed[0], parsed[1], o, None))
     elif name in ("npx", "bunx") or (name in ("pnpm", "yarn") and args[:1] == ["dlx"]):
         rest = rest_after(0 if name in ("npx", "bunx") else 1, ("-p", "--package"))
         for j, a in enumerate(args):  # `npx -p PKG cmd`: the package is PKG, not cmd
@@ -460,15 +483,16 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[tuple[str, str, str | 
         if rest:
             parsed = _npm_spec(rest[0][0])
             if parsed:
-                out.append(("npm", parsed[0], parsed[1], rest[0][1]))
-    elif name in ("apt-get", "apt", "brew", "dnf", "yum", "apk") and args:
-        verbs = ("install", "add") if name == "apk" else ("install",)
-        if args[0] in verbs:
-            for spec, o in rest_after(1, ("-t", "--target-release")):
-                pkg = spec.split("=", 1)[0]
-                if re.fullmatch(r"[a-z0-9][a-z0-9.+@/_-]*", pkg):
-                    ver = spec.split("=", 1)[1] if "=" in spec else None
-                    out.append(("system", pkg, ver, o))
+                out.append(("npm", parsed[0], parsed[1], rest[0][1], None))
+    elif name in _INSTALL_VERBS and args and args[0] in _INSTALL_VERBS[name]:
+        value_flags = ("-t", "--target-release", "-e", "--id", "-s", "--source", "--version")
+        for spec, o in rest_after(1, value_flags):
+            pkg = spec.split("=", 1)[0]
+            if name == "winget":
+                pkg = pkg.lower()  # winget ids are case-insensitive (`Gyan.FFmpeg`)
+            if re.fullmatch(r"[a-z0-9][a-z0-9.+@/_-]*", pkg):
+                ver = spec.split("=", 1)[1] if "=" in spec and name != "winget" else None
+                out.append(("system", pkg, ver, o, name))
     return out
 
 
@@ -602,9 +626,10 @@ def _shell(
         commands = _shlex_commands(code)
     deps: list[Dependency] = []
     for words in commands:
-        for kind, name, version, off in _words_deps(words):
+        for kind, name, version, off, manager in _words_deps(words):
             line, col = _offset_to_pos(code, off, first_line, first_col)
-            deps.append(Dependency(kind, name, version, line, col, _line_text(code, off)))
+            evidence = _line_text(code, off)
+            deps.append(Dependency(kind, name, version, line, col, evidence, manager))
     assigned = _assigned(code)
     standard = tables().standard_env
     unquoted = re.sub(r"'[^'\n]*'", lambda q: " " * len(q.group()), code)
@@ -731,6 +756,7 @@ _INSTALLERS = {
     "pipx",
     "python",
     "python3",
+    *MANAGERS,
 }
 _SHELL_WORDS = _Phrases.of(
     r"\b(?:run|execute)\s+(?:the\s+|this\s+)?(?:following\s+)?(?:shell\s+)?(?:commands?|scripts?)\b"
@@ -884,11 +910,11 @@ def _is_explicit(dep: Dependency) -> bool:
 
 def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
     out: list[Dependency] = []
-    index: dict[tuple[str, str], int] = {}
+    index: dict[tuple[str, str, str], int] = {}
     for d in deps:
         if d.kind == "pip":
             d = replace(d, name=normalize_dist(d.name))
-        key = (d.kind, d.name)
+        key = (d.kind, d.name, d.manager or "")
         if key not in index:
             index[key] = len(out)
             out.append(d)
@@ -1054,7 +1080,49 @@ def skill_deps(
             found = js_deps(text, 1)
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
         deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
-    return _provided(_dedupe(deps)), problems
+    return _alternatives(_provided(_dedupe(deps))), problems
+
+
+def _program_of(package: str, manager: str) -> tuple[str, bool]:
+    """The program a package of `manager` provides, and whether the binary -> package table
+    says so (a binary named like the package first); else the package's own name without a
+    tap, a version suffix or a winget publisher (`Gyan.FFmpeg` -> `ffmpeg`), unconfirmed."""
+    base = package.rsplit("/", 1)[-1].split("@", 1)[0]
+    if manager == "winget":
+        base = base.rsplit(".", 1)[-1]
+    column = "brew" if manager in ("brew", "port") else "debian"
+    table = tables().binary_to_package
+    if table.get(base, {}).get(column) == base:
+        return base, True
+    found = next((b for b, row in table.items() if row.get(column) == base), None)
+    return (found, True) if found else (base, False)
+
+
+def _alternatives(deps: list[Dependency]) -> list[Dependency]:
+    """Mark per-platform install lines as one any-of group: a system package installed with
+    a package manager gets `provides`, the program it provides, when it is not a lone native
+    (Debian) line and the program is known (the binary -> package table says so, or several
+    platforms' managers name it). The setup script checks that program and installs with this
+    platform's entry only; a foreign line with no known program is never demanded."""
+    managed = [d for d in deps if d.kind == "system" and d.manager]
+    platforms: dict[str, set[str]] = {}
+    for d in managed:
+        assert d.manager is not None
+        program = _program_of(d.name, d.manager)[0]
+        platforms.setdefault(program, set()).add(MANAGERS[d.manager])
+    out = []
+    for d in deps:
+        if d.kind == "system" and d.manager:
+            program, known = _program_of(d.name, d.manager)
+            group = platforms[program]
+            if (
+                group != {"debian"}
+                and (known or len(group) > 1)
+                and dep_problem("binary", program, None) is None
+            ):
+                d = replace(d, provides=program)
+        out.append(d)
+    return out
 
 
 def _valid(deps: list[Dependency], where: str, problems: list[Problem]) -> list[Dependency]:

@@ -72,6 +72,21 @@ def _valid(dep: env.DepOp) -> bool:
     return dep_problem(dep.kind.data, dep.dep.data, version) is None
 
 
+def _alternative(dep: env.DepOp) -> str:
+    """`brew ffmpeg`: one entry of an any-of group, by its package manager."""
+    manager = dep.manager.data if dep.manager else dep.kind.data
+    return f"{manager} {dep.dep.data}"
+
+
+def _any_of(program: str, group: list[env.DepOp]) -> tuple[str, tuple[str | None, ...]]:
+    """The label and (check, install, package) of an any-of group: the program is checked;
+    the first entry this platform can install installs it (others are never demanded)."""
+    bindings = [bound(d) for d in group]
+    chosen = next((b for b in bindings if b[1] is not None), bindings[0])
+    check = chosen[0] or f"command -v -- {shlex.quote(program)} >/dev/null 2>&1"
+    return f"binary {program}", (check, chosen[1], chosen[2])
+
+
 def script(module: ModuleOp, source: str | None = None) -> str:
     """The bash script. Data from the skill appears only as `shlex.quote`d words or inside
     comments with control characters escaped; commands are the one-line `env.check` /
@@ -89,13 +104,34 @@ def script(module: ModuleOp, source: str | None = None) -> str:
     for root in cap.skills(module):
         path = source or root.field("path") or "SKILL.md"
         out.append(comment_text(f"# skill {root.skill_name.data}"))
+        deps = [o for o in root.body.block.ops if type(o) is env.DepOp and _valid(o)]
+        groups: dict[str, list[env.DepOp]] = {}
+        for dep in deps:
+            if dep.provides is not None:
+                groups.setdefault(dep.provides.data, []).append(dep)
+        programs = set(groups)
         for dep in [o for o in root.body.block.ops if type(o) is env.DepOp]:
             if not _valid(dep):
                 out.append(comment_text(f"# skipped: an invalid {dep.kind.data} dependency"))
                 continue
             name = _label(dep)
-            label = shlex.quote(name)
+            if dep.kind.data == "binary" and dep.dep.data in programs:
+                continue  # checked (and installed) by its any-of group
             check, install, package = bound(dep)
+            if dep.provides is not None:
+                group = groups.pop(dep.provides.data, None)
+                if group is None:
+                    continue  # an alternative of a group already checked
+                name, (check, install, package) = _any_of(dep.provides.data, group)
+                others = ", ".join(_alternative(d) for d in group)
+                out.append(comment_text(f"# {name}: any one of {others}"))
+            elif check is None and dep.kind.data in ("binary", "system"):
+                where = f"{dep.manager.data}: " if dep.manager else ""
+                out.append(comment_text(f"# {name}, from {_where(dep, str(path))}"))
+                note = f"skipped:   {name} ({where}for another platform; not needed here)"
+                out.append(f"echo {shlex.quote(note)}")
+                continue
+            label = shlex.quote(name)
             if any(c is not None and has_control(c) for c in (check, install)):
                 out.append(comment_text(f"# skipped: {name} (a command over several lines)"))
                 continue
@@ -150,6 +186,8 @@ def manifest(module: ModuleOp) -> str:
                     "name": dep.dep.data,
                     "version": dep.version.data if dep.version else None,
                     "package": package,
+                    "manager": dep.manager.data if dep.manager else None,
+                    "provides": dep.provides.data if dep.provides else None,
                     "check": check,
                     "install": install,
                     "evidence": {

@@ -15,6 +15,10 @@ option by the package manager).
 | binary | program name (`pdftotext`, `g++`) | none |
 | service | `host:port` (a name or `[v6]` address) | none |
 | tool | harness tool (`shell`, `file.read`) | none |
+
+A `system` dependency found in an install line also names its package `manager` (one of
+`MANAGERS`) and, when it is one of several alternatives, the program it `provides` (a program
+name): alternatives for other platforms are never demanded.
 """
 
 from __future__ import annotations
@@ -42,6 +46,22 @@ SERVICE = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\]):[0-9]{1,5}\Z"
 )
 TOOL_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,40}\Z")
+
+# package manager -> the platform it installs for; bind-env's platforms are debian and macos
+MANAGERS: dict[str, str] = {
+    "apt": "debian",
+    "apt-get": "debian",
+    "brew": "macos",
+    "port": "macos",
+    "choco": "windows",
+    "winget": "windows",
+    "scoop": "windows",
+    "dnf": "fedora",
+    "yum": "fedora",
+    "pacman": "arch",
+    "zypper": "suse",
+    "apk": "alpine",
+}
 
 _NAMES: dict[str, tuple[re.Pattern[str], str]] = {
     "env": (ENV_NAME, "environment variable name"),

@@ -29,7 +29,15 @@ def _module() -> ModuleOp:
     tool = env.DepOp.build_op(
         kind="binary", dep="pdftotext", package="poppler-utils", file="scripts/extract.sh"
     )
-    return ModuleOp([skill.SkillSkillOp.build_op(name="x", children=[dep, tool])])
+    brew = env.DepOp.build_op(
+        skill.SpanAttr((5, 15, 5, 15)),
+        kind="system",
+        dep="ffmpeg",
+        manager="brew",
+        provides="ffmpeg",
+        children=[env.CheckOp.build_op(command="command -v -- ffmpeg >/dev/null 2>&1")],
+    )
+    return ModuleOp([skill.SkillSkillOp.build_op(name="x", children=[dep, tool, brew])])
 
 
 @pytest.mark.parametrize("generic", [False, True])
@@ -44,6 +52,9 @@ def test_env_ops_round_trip(generic: bool) -> None:
     assert Parser(ctx, out.getvalue()).parse_module().is_structurally_equivalent(module)
     if not generic:
         assert 'env.dep "pip" "pypdf" version ">=4" at 3:1 to 3:9' in out.getvalue()
+        assert 'env.dep "system" "ffmpeg" manager "brew" provides "ffmpeg" at 5:15' in (
+            out.getvalue()
+        )
 
 
 def test_unknown_kind_is_rejected() -> None:
@@ -68,6 +79,10 @@ def test_unknown_kind_is_rejected() -> None:
         ({"kind": "binary", "dep": "jq", "file": "scripts/a\n#.py"}, "control characters"),
         ({"kind": "service", "dep": "localhost:80/x"}, "host:port"),
         ({"kind": "tool", "dep": "shell", "version": "1"}, "takes no version"),
+        ({"kind": "system", "dep": "jq", "manager": "curl|sh"}, "unknown package manager"),
+        ({"kind": "system", "dep": "jq", "provides": "jq; id"}, "program name"),
+        ({"kind": "binary", "dep": "jq", "manager": "brew"}, "only a system package"),
+        ({"kind": "pip", "dep": "jq", "provides": "jq"}, "only a system package"),
     ],
 )
 def test_values_off_their_grammar_are_rejected(fields: dict[str, str], message: str) -> None:

@@ -138,8 +138,7 @@ def test_per_os_install_lines_are_one_any_of_group(
     skill = tmp_path / "media"
     skill.mkdir()
     (skill / "SKILL.md").write_text(
-        "---\nname: media\ndescription: Convert media. Use when converting video.\n---\n\n"
-        + PER_OS
+        "---\nname: media\ndescription: Convert media. Use when converting video.\n---\n\n" + PER_OS
     )
     script = _script(skill / "SKILL.md", capsys)
     assert script is not None
@@ -147,12 +146,33 @@ def test_per_os_install_lines_are_one_any_of_group(
     assert foreign_demands(missing, _foreign_packages(skill / "SKILL.md")) == []
     # the binary is checked; only Debian's entry installs it
     assert "command -v -- ffmpeg" in script
-    for manager in ("brew install", "choco", "winget", "dnf", "pacman"):
-        assert manager not in "\n".join(
-            ln for ln in script.splitlines() if not ln.lstrip().startswith("#")
-        ), manager
+    commands = "\n".join(
+        ln for ln in script.splitlines() if not ln.lstrip().startswith(("#", "echo "))
+    )
+    for manager in ("brew", "choco", "winget", "dnf", "pacman", "iterm2"):
+        assert manager not in commands, manager
     assert "apt-get install -y -- ffmpeg" in script
     assert "apt-get install -y -- poppler-utils" in script
+
+
+def test_skill_env_check_skips_other_platforms(tmp_path: Path) -> None:
+    """`skill-env --check` (the check `skill-run` relies on) passes when the program is here,
+    however many other platforms' package managers the skill lists."""
+    skill = tmp_path / "json"
+    skill.mkdir()
+    (skill / "SKILL.md").write_text(
+        "---\nname: json\ndescription: Query JSON. Use when reading JSON.\n---\n\n"
+        "Install jq: `brew install jq`, `choco install jq`, `winget install jqlang.jq` or\n"
+        "`sudo apt-get install jq`.\n\n```bash\njq . data.json\n```\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "skillir.tools.skill_env", "check", str(skill / "SKILL.md")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "skipped  binary brew" in run.stdout and "skipped  binary choco" in run.stdout
 
 
 def _corpus_skills() -> list[Path]:
