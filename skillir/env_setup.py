@@ -180,14 +180,18 @@ def manifest(module: ModuleOp) -> str:
         deps = []
         for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
             check, install, package = bound(dep)
+            alternative = {
+                key: attr.data
+                for key, attr in (("manager", dep.manager), ("provides", dep.provides))
+                if attr is not None
+            }  # an entry of an any-of group only
             deps.append(
                 {
                     "kind": dep.kind.data,
                     "name": dep.dep.data,
                     "version": dep.version.data if dep.version else None,
                     "package": package,
-                    "manager": dep.manager.data if dep.manager else None,
-                    "provides": dep.provides.data if dep.provides else None,
+                    **alternative,
                     "check": check,
                     "install": install,
                     "evidence": {
