@@ -116,6 +116,45 @@ def test_secrets_in_the_environment_are_not_handed_out(
     assert output.strip() == "sk-canary-1"  # only what the user passed explicitly
 
 
+KERNEL_PROBE = """\
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+calls = {"keyctl": (250, 219, 0, -3, 0), "ptrace": (101, 117, 0, 0, 0, 0),
+         "unshare": (272, 97, 0x10000000)}
+number = 0 if os.uname().machine == "x86_64" else 1
+for name, (x86, arm, *args) in calls.items():
+    result = libc.syscall((x86, arm)[number], *args)
+    print(name, "allowed" if result >= 0 else errno.errorcode[ctypes.get_errno()])
+for path in ("/proc/sys/kernel/printk_ratelimit", "/proc/sysrq-trigger"):
+    try:
+        os.close(os.open(path, os.O_WRONLY))  # opened, nothing written
+        print(path, "writable")
+    except OSError as err:
+        print(path, errno.errorcode[err.errno])
+"""
+
+
+def test_kernel_interfaces_checked_by_uid_are_closed(tmp_path: Path, level: str) -> None:
+    """As root a command keeps kuid 0 with no capability: the keyrings, ptrace and new
+    namespaces fail (seccomp), and /proc/sys and sysrq cannot be opened for writing (root could
+    otherwise point core_pattern at a program the host kernel runs as root)."""
+    sandbox = box(tmp_path, level)
+    (sandbox.root / "probe.py").write_text(KERNEL_PROBE)
+    output, code = run(sandbox, "python3 probe.py")
+    assert code == 0, output
+    lines = dict(line.rsplit(" ", 1) for line in output.splitlines())
+    assert lines["keyctl"] == lines["ptrace"] == lines["unshare"] == "EPERM", output
+    assert "writable" not in output, output
+
+
+@pytest.mark.skipif(not bubblewrap_works(), reason="bubblewrap cannot run here")
+def test_ram_backed_folders_are_capped(tmp_path: Path) -> None:
+    sandbox = box(tmp_path, "bubblewrap", limits=ResourceLimits(tmp_bytes=8 << 20))
+    for folder in ("/tmp", "/dev/shm"):
+        output, code = run(sandbox, f"head -c 20000000 /dev/zero > {folder}/fill")
+        assert code != 0 and "No space left" in output, output
+
+
 def test_background_children_do_not_outlive_the_command(tmp_path: Path, level: str) -> None:
     sandbox = box(tmp_path, level)
     command = (

@@ -8,7 +8,10 @@ if neither bubblewrap nor Landlock existed):
   `/dev` and `/proc`, a private `/tmp`; the work directory is the one writable path. New pid, IPC,
   UTS (and, unless the network is allowed, network) namespaces, all capabilities dropped, a new
   session, killed with its parent. When the command exits the pid namespace ends, and with it
-  every process it left behind (`nohup … &`, `setsid`).
+  every process it left behind (`nohup … &`, `setsid`). `/proc/sys`, `/proc/bus`, `/proc/fs`
+  and `/proc/irq` are read-only and `/proc/sysrq-trigger`, `/proc/keys`, `/proc/kcore` … hidden
+  (as root a command keeps kuid 0, which those files check instead of capabilities); `/tmp`,
+  `/var/tmp` and `/dev/shm` are RAM-backed and capped (`ResourceLimits.tmp_bytes`).
 - `landlock` (Linux ≥ 5.13, where bubblewrap is missing or cannot make namespaces): the child
   restricts itself before exec (no_new_privs, then a Landlock domain): read and execute only in
   the same system directories, read and write only in the work directory and a private temporary
@@ -17,6 +20,9 @@ if neither bubblewrap nor Landlock existed):
   a child of a small bash prelude that is a child subreaper and kills what the command left
   behind, also on timeout (SIGTERM to the prelude), before its process group is killed.
 - `unsafe-host`: no confinement, only on explicit request (`--unsafe-host`).
+
+Both confining levels also install a seccomp filter (`skillir/runtime/seccomp.py`) that makes
+the kernel keyrings, ptrace, mounts and namespaces, modules, BPF and the like fail with EPERM.
 
 At every level the environment is cleared to an allow-list (PATH, HOME = the work directory,
 LANG, LC_ALL, TMPDIR and names passed explicitly) and resource limits are set by the prelude's
@@ -41,6 +47,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import count
 from pathlib import Path
+
+from skillir.runtime import seccomp
 
 LEVELS = ("bubblewrap", "landlock", "unsafe-host")
 ENV_VARIABLE = "SKILLIR_SANDBOX"
@@ -81,6 +89,7 @@ class ResourceLimits:
     memory_bytes: int = 8 << 30
     file_bytes: int = 2 << 30
     cpu_s: int = 600
+    tmp_bytes: int = 256 << 20  # each RAM-backed folder under bubblewrap (/tmp, /dev/shm)
 
     def ulimit(self, extra_processes: int = 0) -> str:
         """The prelude's `ulimit` line (soft and hard limits; sizes in KiB)."""
@@ -167,8 +176,30 @@ def _readable_roots() -> tuple[list[str], list[str]]:
     return roots, listable
 
 
-def bwrap_argv(workdir: Path, env: Mapping[str, str], network: bool) -> list[str]:
-    """The bwrap command line before the sandboxed program's own argv."""
+# Kernel interfaces under /proc that are checked by uid, not capability: as root (kuid 0,
+# whatever the namespaces) a command could write /proc/sys (core_pattern runs a program as host
+# root) or trigger sysrq. Read-only or hidden, as container runtimes do.
+PROC_READ_ONLY = ("/proc/sys", "/proc/bus", "/proc/fs", "/proc/irq")
+PROC_MASKED = (
+    "/proc/sysrq-trigger",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/key-users",
+    "/proc/timer_list",
+    "/proc/sched_debug",
+    "/proc/latency_stats",
+)
+
+
+def bwrap_argv(
+    workdir: Path,
+    env: Mapping[str, str],
+    network: bool,
+    tmp_bytes: int = 256 << 20,
+    seccomp_fd: int | None = None,
+) -> list[str]:
+    """The bwrap command line before the sandboxed program's own argv. `/tmp`, `/var/tmp` and
+    `/dev/shm` are RAM-backed: each is capped at `tmp_bytes`."""
     bwrap = shutil.which("bwrap") or "bwrap"
     args = [bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     if not network:
@@ -179,7 +210,18 @@ def bwrap_argv(workdir: Path, env: Mapping[str, str], network: bool) -> list[str
     args += _system_view()
     if network:
         args += ["--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve"]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
+    args += ["--dev", "/dev", "--proc", "/proc"]
+    for path in PROC_READ_ONLY:  # the host's view, read-only (the tables are global)
+        if os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in PROC_MASKED:
+        if os.path.exists(path):
+            args += ["--ro-bind", "/dev/null", path]
+    size = str(tmp_bytes)
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        args += ["--size", size, "--tmpfs", path]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
     return args
 
@@ -311,6 +353,7 @@ def _landlock_preexec(ruleset: int, cgroup_procs: str | None) -> Callable[[], No
     libc = _libc()
     syscall, prctl = libc.syscall, libc.prctl
     root = os.geteuid() == 0
+    syscall_filter = seccomp.installer(libc)
 
     def restrict() -> None:
         if cgroup_procs is not None:
@@ -321,6 +364,8 @@ def _landlock_preexec(ruleset: int, cgroup_procs: str | None) -> Callable[[], No
         if prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) or prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0):
             os._exit(126)
         if syscall(_SYS_RESTRICT_SELF, ruleset, 0):
+            os._exit(126)
+        if syscall_filter is not None and not seccomp.install(syscall_filter):
             os._exit(126)
 
     return restrict
@@ -501,9 +546,13 @@ class Confinement:
         extra = 0 if self.level == "bubblewrap" or group else _user_tasks()
         prelude = self.limits.ulimit(extra)
         preexec: Callable[[], None] | None = None
+        filter_fd = seccomp.program_fd() if self.level == "bubblewrap" else None
         if self.level == "bubblewrap":
             inner = ["/bin/bash", "-c", prelude + '\nexec "$@"', "skillir-sandbox", *argv]
-            command = [*bwrap_argv(self.workdir, self._env, self.network), *inner]
+            sandbox = bwrap_argv(
+                self.workdir, self._env, self.network, self.limits.tmp_bytes, filter_fd
+            )
+            command = [*sandbox, *inner]
             env: dict[str, str] | None = {"PATH": "/usr/bin:/bin"}
         else:
             command = ["/bin/bash", "-c", prelude + _REAP, "skillir-sandbox", *argv]
@@ -522,11 +571,15 @@ class Confinement:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 preexec_fn=preexec,
+                pass_fds=() if filter_fd is None else (filter_fd,),
             )
         except BaseException:
             if group is not None:
                 group.kill()
             raise
+        finally:
+            if filter_fd is not None:
+                os.close(filter_fd)
         if group is not None:
             self._groups[proc.pid] = group
         return proc
