@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 from xdsl.ir import Block, Operation
 
+from skillir import plan_rule
 from skillir.deps import _INLINE, _is_command_span
 from skillir.dialects import skill
 from skillir.effects import EVERYTHING, path_resource, python_effects, rules, shell_effects
@@ -595,7 +596,7 @@ def procedures(
                 out.append(Procedure(title, _cover(numbered[0], numbered[-1]), tasks))
         for steps in _lists(ops) if has_steps else ():
             title = _section_title(steps[0])
-            if not _is_procedure(steps, title):
+            if not (_is_procedure(steps, title) and plan_rule.executable(steps, title)):
                 continue
             tasks = [
                 make_task(
