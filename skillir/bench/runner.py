@@ -1,0 +1,137 @@
+"""One run of the grid: stage a fresh directory, prepare the condition's skill, run the agent
+(`run_skill`), grade outside the agent's view, and return the record (never raises)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from skillir.bench.conditions import CONDITIONS, ConditionError, Target
+from skillir.bench.graders import GRADER_TIMEOUT_S, grade
+from skillir.bench.staging import SETUP_TIMEOUT_S, StageError, new_stage, stage_task
+from skillir.bench.tasks import TaskError, load_task
+
+# The runtime decodes greedily with seed 0 (RunConfig has no temperature or seed): repeats
+# re-run the same decoding; they measure timing noise and nondeterminism of the tools only.
+DECODING = "greedy (temperature 0, seed 0: the runtime's default)"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of the grid, self-contained so that a worker process or a Ray task can run it."""
+
+    task_dir: str
+    task: str
+    condition: str
+    repeat: int
+    seed: int
+    model: str
+    harness: str = "bare"
+    profile: str | None = None
+    judge_model: str | None = None
+    max_steps: int | None = None  # caps the task's own maxSteps
+    timeout_s: float | None = None  # caps the task's own timeout
+    setup_timeout_s: float = SETUP_TIMEOUT_S
+    grader_timeout_s: float = GRADER_TIMEOUT_S
+    keep_dir: str | None = None  # keep run directories under this folder
+
+    def key(self) -> tuple[str, str, str, int]:
+        return (self.task, self.condition, self.model, self.repeat)
+
+
+def _cost(model: str, prompt: int, completion: int) -> float | None:
+    """The price litellm knows for these tokens, or None (local models, unknown prices)."""
+    if model.startswith("local/"):
+        return None
+    try:
+        from skillir.runtime.llm import litellm_module
+
+        p, c = litellm_module().cost_per_token(
+            model=model, prompt_tokens=prompt, completion_tokens=completion
+        )
+        return round(p + c, 6)
+    except Exception:  # litellm has no price for it
+        return None
+
+
+def run_one(spec: RunSpec) -> dict[str, Any]:
+    """Run `spec` and return its record; every failure is a status with its reason, score 0."""
+    from skillir.runtime.agent import Limits
+    from skillir.runtime.execute import RunConfig, SkillError, run_skill
+
+    began = time.monotonic()
+    record: dict[str, Any] = {
+        **{k: v for k, v in asdict(spec).items() if k not in ("task_dir", "keep_dir")},
+        "decoding": DECODING,
+        "status": "error",
+        "message": "",
+        "score": 0.0,
+        "automated": None,
+        "judged": None,
+        "passed": False,
+        "parts": [],
+    }
+    stage = new_stage(Path(spec.keep_dir) if spec.keep_dir else None)
+    try:
+        task = load_task(Path(spec.task_dir))
+        if task.not_runnable:
+            record |= {"status": "not-runnable", "message": task.not_runnable}
+            return record
+        condition = CONDITIONS[spec.condition]()
+        stage_task(task, stage, spec.setup_timeout_s)
+        target = Target(spec.harness, spec.model, Path(spec.profile) if spec.profile else None)
+        skill = condition.skill_path(task, stage, target)
+        limits = Limits(
+            max_steps=min(task.max_steps, spec.max_steps or task.max_steps),
+            timeout_s=min(task.timeout_s, spec.timeout_s or task.timeout_s),
+        )
+        summary = run_skill(
+            RunConfig(
+                skill_path=skill,
+                request=task.prompt,
+                workdir=stage.work,
+                trace_dir=stage.trace,
+                model=spec.model,
+                profile=target.profile,
+                parallel=condition.parallel,
+                limits=limits,
+            )
+        )
+        record |= {
+            "status": summary["status"],
+            "message": summary["message"],
+            **{
+                k: summary.get(k)
+                for k in ("wall_s", "run_s", "critical_path_s", "llm_calls", "prompt_tokens")
+                + ("completion_tokens", "tool_calls", "tool_failures", "protocol", "sandbox")
+            },
+        }
+        record["cost_usd"] = _cost(
+            spec.model, summary["prompt_tokens"], summary["completion_tokens"]
+        )
+        result = grade(task, stage, spec.judge_model, spec.grader_timeout_s)
+        record |= {
+            "score": round(result.score, 6),
+            "automated": result.automated,
+            "judged": result.judged,
+            "basis": result.basis,
+            "passed": result.score >= 1.0 - 1e-9,
+            "parts": [vars(p) for p in result.parts],
+            "judge_prompt_tokens": result.judge_prompt_tokens,
+            "judge_completion_tokens": result.judge_completion_tokens,
+        }
+    except (TaskError, StageError, ConditionError, SkillError) as err:
+        kind = {StageError: "stage-error", ConditionError: "condition-error"}.get(type(err))
+        record |= {"status": kind or "task-error", "message": str(err)}
+    except Exception as err:  # the run boundary: recorded and counted, never lost
+        record |= {"status": "error", "message": f"{type(err).__name__}: {err}"}
+    finally:
+        record["bench_wall_s"] = round(time.monotonic() - began, 4)
+        if spec.keep_dir:
+            record["run_dir"] = str(stage.root)
+        else:
+            shutil.rmtree(stage.root, ignore_errors=True)
+    return record
