@@ -1,5 +1,12 @@
 """`extract-deps`: what a skill assumes of the machine, as `env.dep` ops.
 
+A `$NAME` that SKILL.md's shell or prose references is an `env` dependency only when the skill
+reads it from the environment (a credential or connection name, `${NAME:?}`, `export NAME`,
+"set NAME in your environment"), not when it is a template slot the agent fills in
+(`${SKILL_DIR}`, `$NEW_VERSION`) or a variable a shell block assigns; `os.environ` /
+`process.env` reads in code always are. Install lines name their package `manager`, and
+per-platform alternatives the program they `provides` (see the `env` dialect).
+
 Reads the SKILL.md code blocks (by language), inline commands in prose and steps, and the
 bundled files beside a SKILL.md on disk (`scripts/*.py|*.sh|*.js`, `requirements.txt`,
 `package.json`), through `skillir.deps`; writes one `env.dep` per (kind, name) at the head of

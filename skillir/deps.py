@@ -107,7 +107,9 @@ _DEFAULT_PORT = {
     "mysql": "3306",
     "amqp": "5672",
 }
-_ENV_REF = re.compile(r"\$\{?([A-Z_][A-Z0-9_]*)")
+# the whole name after `$` / `${` (`$OtherAgent` is one name, not `$O`); only upper-case names
+# (`_UPPER`) are taken for environment variables
+_ENV_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _UPPER = re.compile(r"[A-Z][A-Z0-9_]*\Z|_[A-Z0-9_]*[A-Z][A-Z0-9_]*\Z")
 _PIP_SPEC = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?:(===|==|>=|<=|~=|!=|>|<)\s*([^;\s]+))?"
@@ -1016,6 +1018,7 @@ def skill_deps(
         local |= _folders(skill_dir)
     deps: list[Dependency] = []
     problems: list[Problem] = []
+    referenced: set[tuple[int, int, str]] = set()
     ops = walk_ops(root)
     for op in ops:
         span = getattr(op, "span", None)
@@ -1044,11 +1047,18 @@ def skill_deps(
             # texts are stored relative to their container's indentation: back to document columns
             shift = span.data[1] - 1 + _marker_width(op)
             deps[before:] = [replace(d, col=d.col + shift) for d in deps[before:]]
+        if not isinstance(op, CodeOp) or op.lang.data.strip().lower() in _SH_LANGS:
+            # a `$NAME` of SKILL.md shell or prose: maybe a template slot, not the environment
+            referenced |= {(d.line, d.col, d.name) for d in deps[before:] if d.kind == "env"}
     assigned: set[str] = set()
     for op in ops:
         if isinstance(op, CodeOp) and op.lang.data.strip().lower() in _SH_LANGS:
             assigned |= _assigned(op.text.data)
     deps = [d for d in deps if d.kind != "env" or d.name not in assigned]
+    skill_text = "\n".join(op.text.data for op in ops if hasattr(op, "text"))
+    deps = [
+        d for d in deps if (d.line, d.col, d.name) not in referenced or _reads_env(d, skill_text)
+    ]
     deps = _valid(deps, "", problems)
     for file, path in zip(files, paths, strict=True):
         if _TEST_FILE.match(path.name) or file.size > _MAX_BYTES:
@@ -1123,6 +1133,33 @@ def _alternatives(deps: list[Dependency]) -> list[Dependency]:
                 d = replace(d, provides=program)
         out.append(d)
     return out
+
+
+# names that hold a credential or a connection are read from the environment by convention
+_CREDENTIAL = re.compile(
+    r"(?:TOKEN|API_KEY|_KEY|SECRET|PASSWORD|PASSWD|_PAT|CREDENTIALS|_URL|_URI|_DSN|WEBHOOK)\Z"
+)
+_ENV_WORD = (
+    r"(?:\benv(?:ironment)?(?:\s+var(?:iable)?s?)?\b|\.env\b|\bos\.environ|\bgetenv"
+    r"|\bprocess\.env)"
+)
+
+
+def _reads_env(dep: Dependency, skill_text: str) -> bool:
+    """Whether a `$NAME` that SKILL.md's shell or prose references is read from the
+    environment, not a template slot the agent fills in (`${SKILL_DIR}`, `$NEW_VERSION`): a
+    credential or connection name (`GITHUB_TOKEN`, `DATABASE_URL`), a required expansion
+    (`${NAME:?...}`), `export NAME`, or a sentence that names it with the environment ("set
+    NAME in your environment", "NAME environment variable", "add NAME to `.env`")."""
+    name = re.escape(dep.name)
+    if _CREDENTIAL.search(dep.name) or re.search(rf"\$\{{{name}:?\?", skill_text):
+        return True
+    evidence = re.compile(
+        rf"\bexport\s+{name}\b|{_ENV_WORD}[^.\n]{{0,60}}\b{name}\b"
+        rf"|\b{name}\b[^.\n>]{{0,60}}{_ENV_WORD}",  # not `echo "K=${NAME}" >> .env`
+        re.IGNORECASE,
+    )
+    return evidence.search(skill_text) is not None
 
 
 def _valid(deps: list[Dependency], where: str, problems: list[Problem]) -> list[Dependency]:

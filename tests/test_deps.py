@@ -432,3 +432,60 @@ def test_values_off_their_grammar_are_dropped_with_a_problem(tmp_path: Path):
     assert any(
         m.startswith("requirements.txt: pip dependency dropped: '==1$(id)'") for m in messages
     )
+
+
+def test_dollar_references_end_at_a_word_boundary():
+    deps, _ = shell_deps('echo "$OtherAgent $Path_X ${lower}"\n', 1)
+    assert names(deps, "env") == []
+
+
+PLACEHOLDERS = """\
+# Release
+
+`SKILL_DIR` is the folder that holds this SKILL.md. Compute `NEW_VERSION` from the changelog.
+
+```bash
+python3 "${SKILL_DIR}/scripts/bump.py" --to "${NEW_VERSION}"
+git tag "v$NEW_VERSION" && npm view "$PACKAGE_NAME" version
+echo "$DISPLAY" "$ARGUMENTS"
+```
+
+Replace `$PACKAGE_NAME` with the package being released.
+"""
+
+ENVIRONMENT = """\
+# Deploy
+
+Set `DEPLOY_HOST` in your environment first; `$GITHUB_TOKEN` needs the `repo` scope.
+
+```bash
+curl -H "Authorization: Bearer $GITHUB_TOKEN" "https://$DEPLOY_HOST/api"
+: "${REGION:?export REGION first}"
+psql "$DATABASE_URL" -c 'select 1'
+```
+
+```python
+import os
+bucket = os.environ["BUCKET_NAME"]
+```
+"""
+
+
+def test_template_slots_are_not_environment_variables():
+    """Issue 15 item 6: `${SKILL_DIR}`, `${NEW_VERSION}`, `$PACKAGE_NAME` are slots the agent
+    fills in; `$DISPLAY`, `$ARGUMENTS` are read but not demanded; none is an env dependency."""
+    deps, _ = skill_deps(root_of(PLACEHOLDERS), None)
+    assert names(deps, "env") == []
+
+
+def test_variables_read_from_the_environment_are_env_dependencies():
+    """"Set X in your environment", `${X:?}`, a credential or connection name (`*_TOKEN`,
+    `*_URL`), `os.environ`: each is read from the environment."""
+    deps, _ = skill_deps(root_of(ENVIRONMENT), None)
+    assert sorted(names(deps, "env")) == [
+        "BUCKET_NAME",
+        "DATABASE_URL",
+        "DEPLOY_HOST",
+        "GITHUB_TOKEN",
+        "REGION",
+    ]
