@@ -9,6 +9,7 @@ failure leaves the old folder (or nothing) there.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -83,23 +84,62 @@ def folder_files(module: ModuleOp) -> dict[str, Emitted]:
     return files
 
 
-def _replaceable(destination: Path) -> bool:
-    """Only a missing path, an empty folder or an earlier skill folder may be replaced; a link
-    (even a looping one), a FIFO or any other file may not. Looks without following links."""
+def _manifest_files(destination: Path) -> set[str] | None:
+    """The files an earlier compile wrote into `destination` (its manifest's `files`, or for a
+    manifest without that list its generated files and `SKILL.md`); None without a manifest."""
+    try:
+        fd = os.open(destination / MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        raw = os.read(fd, 4_000_000)
+    finally:
+        os.close(fd)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    listed = body.get("files")
+    if isinstance(listed, list):
+        return {f for f in listed if isinstance(f, str)} | {MANIFEST}
+    generated = body.get("generated")
+    return {*(generated if isinstance(generated, dict) else {}), "SKILL.md", MANIFEST}
+
+
+def _existing_files(destination: Path) -> list[str]:
+    """Every non-folder entry under `destination`, relative, without following links."""
+    found = []
+    for top, dirs, names in os.walk(destination):
+        rel = Path(top).relative_to(destination)
+        found += [(rel / n).as_posix() for n in names]
+        found += [(rel / d).as_posix() for d in dirs if os.path.islink(Path(top) / d)]
+    return found
+
+
+def _user_files(destination: Path) -> list[str]:
+    """The files of an existing destination that no earlier compile wrote (the user's). Raises
+    ValueError for a destination that is not a folder (a link, a FIFO, a file)."""
     try:
         info = destination.lstat()
     except FileNotFoundError:
-        return True
+        return []
     if not stat.S_ISDIR(info.st_mode):
-        return False
-    with os.scandir(destination) as listing:
-        names = {entry.name for entry in listing}
-    if not names:
-        return True
-    try:
-        return stat.S_ISREG((destination / "SKILL.md").lstat().st_mode)
-    except OSError:
-        return False
+        raise ValueError(f"'{destination}' exists and is not a folder; refusing to replace it")
+    existing = _existing_files(destination)
+    if not existing:
+        return []
+    written = _manifest_files(destination) or set()
+    return sorted(f for f in existing if f not in written)
+
+
+def _overlaps(destination: Path, source: Path) -> bool:
+    """Whether the destination is the source folder, holds it or lies inside it."""
+    a, b = destination.resolve(), source.resolve()
+    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
 
 
 def _write(staging: Path, rel: str, item: Emitted) -> None:
@@ -115,14 +155,31 @@ def _write(staging: Path, rel: str, item: Emitted) -> None:
     path.chmod(item.mode)
 
 
-def write_folder(files: dict[str, Emitted], destination: Path) -> None:
-    """Write the folder atomically: a temporary sibling renamed into place. Raises ValueError
-    for a destination that is not a skill folder (nothing else is ever deleted) or bundled
-    files over `BUNDLE_BUDGET`, and OSError when the file system refuses."""
+def write_folder(
+    files: dict[str, Emitted],
+    destination: Path,
+    source: Path | None = None,
+    force: bool = False,
+    name: str | None = None,
+) -> list[str]:
+    """Write the folder atomically: a temporary sibling renamed into place; the manifest lists
+    every file written (`files`). Into an existing folder, only files an earlier compile wrote
+    (its manifest) are replaced; a folder holding other files is refused unless `force`, which
+    keeps those files. Raises ValueError for a destination that is, holds or lies inside the
+    `source` skill folder, one that is not a folder, or bundled files over `BUNDLE_BUDGET`;
+    OSError when the file system refuses. Returns warnings (a folder not named `name`)."""
     destination = destination.absolute()
-    if not _replaceable(destination):
+    if source is not None and _overlaps(destination, source):
         raise ValueError(
-            f"'{destination}' exists and is not a skill folder; refusing to replace it"
+            f"'{destination}' is or overlaps the skill folder being compiled ('{source}'); "
+            "write the compiled folder elsewhere"
+        )
+    keep = _user_files(destination)
+    if keep and not force:
+        shown = ", ".join(keep[:5]) + (", ..." if len(keep) > 5 else "")
+        raise ValueError(
+            f"'{destination}' holds files no earlier compile wrote ({shown}); "
+            "refusing to replace it (--force keeps them and replaces the compiled files)"
         )
     total = sum(item.source[1].size for item in files.values() if item.source is not None)
     if total > BUNDLE_BUDGET:
@@ -130,11 +187,26 @@ def write_folder(files: dict[str, Emitted], destination: Path) -> None:
             f"the bundled files hold {total} bytes, over the {BUNDLE_BUDGET} bytes a compiled "
             "skill folder may hold"
         )
+    files = dict(files)
+    if MANIFEST in files:
+        body = json.loads(files[MANIFEST].data)
+        body["files"] = sorted(rel for rel in files if rel != MANIFEST)
+        files[MANIFEST] = Emitted((json.dumps(body, indent=2) + "\n").encode("utf-8"))
+    warnings = []
+    if name is not None and destination.name != name:
+        warnings.append(
+            f"the folder '{destination.name}' is not named after the skill '{name}'; "
+            "harnesses that match the two will not load it"
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
         for rel, item in files.items():
             _write(staging, rel, item)
+        for rel in keep:
+            if rel not in files:
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.link(destination / rel, staging / rel, follow_symlinks=False)
         os.chmod(staging, 0o755)
         if os.path.lexists(destination):
             old = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))
@@ -146,6 +218,23 @@ def write_folder(files: dict[str, Emitted], destination: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return warnings
+
+
+def install_folder(harness_id: str, skill_name: str, scope: str, project: Path) -> Path:
+    """Where `harness_id` discovers a skill (`skillir/data/harnesses.toml`): its project skill
+    folder under `project` (`scope="project"`) or its user folder under `~` (`"user"`).
+    Raises ValueError when the harness has no such folder."""
+    from skillir.harnesses import harness
+
+    row = harness(harness_id)
+    pattern = row.skill_dir if scope == "project" else row.user_skill_dir
+    if not pattern:
+        raise ValueError(f"{row.name} has no {scope} skill folder to install into")
+    if "{name}" not in pattern:
+        pattern = pattern.rstrip("/") + "/{name}"
+    rel = pattern.format(name=skill_name)
+    return Path(rel).expanduser() if scope == "user" else project / rel
 
 
 def prompt_text(module: ModuleOp) -> str:

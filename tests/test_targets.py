@@ -524,3 +524,79 @@ def test_compile_errors_are_clear(capsys: pytest.CaptureFixture[str], monkeypatc
     assert "error: --target=claude-code needs --model ID" in capsys.readouterr().err
     assert translate([str(EXAMPLE), "--target=codex", "--profile", "/nonexistent.json"]) == 1
     assert "/nonexistent.json:1:1: error: cannot read profile" in capsys.readouterr().err
+
+
+# -- -o is safe (issue 15 item 8) -----------------------------------------------------------
+
+
+def _demo(tmp_path: Path) -> Path:
+    skill = tmp_path / "src" / "demo"
+    skill.mkdir(parents=True)
+    (skill / "SKILL.md").write_text(
+        "---\nname: demo\ndescription: Demo. Use when testing.\n---\n\n# Demo\n\nRun `jq . a`.\n"
+    )
+    (skill / "notes.md").write_text("the user's notes\n")
+    return skill
+
+
+def _compile(skill: Path, *extra: str) -> int:
+    return translate([str(skill / "SKILL.md"), "-t", "claude-code", "--no-compensate", *extra])
+
+
+def test_output_never_overlaps_the_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    skill = _demo(tmp_path)
+    before = {p: p.read_bytes() for p in skill.rglob("*")}
+    for destination in (skill, skill / "out", skill.parent):
+        assert _compile(skill, "-o", str(destination)) == 1
+        assert "overlaps the skill folder being compiled" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in skill.rglob("*")} == before
+
+
+def test_recompile_replaces_only_compiled_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    skill = _demo(tmp_path)
+    out = tmp_path / "out" / "demo"
+    assert _compile(skill, "-o", str(out)) == 0
+    listed = json.loads((out / MANIFEST).read_text())["files"]
+    assert sorted(listed) == sorted(p.name for p in out.iterdir() if p.name != MANIFEST)
+    assert _compile(skill, "-o", str(out)) == 0  # a folder we wrote: replaced
+    (out / "mine.txt").write_text("keep me\n")
+    assert _compile(skill, "-o", str(out)) == 1
+    assert "holds files no earlier compile wrote (mine.txt)" in capsys.readouterr().err
+    assert (out / "mine.txt").read_text() == "keep me\n"
+    (out / "SKILL.md").write_text("stale\n")
+    assert _compile(skill, "-o", str(out), "--force") == 0
+    assert (out / "mine.txt").read_text() == "keep me\n"
+    assert (out / "SKILL.md").read_text() != "stale\n"
+    user_skill = tmp_path / "theirs"
+    user_skill.mkdir()
+    (user_skill / "SKILL.md").write_text("---\nname: theirs\n---\n")
+    assert _compile(skill, "-o", str(user_skill)) == 1  # someone else's skill folder
+    assert (user_skill / "SKILL.md").read_text() == "---\nname: theirs\n---\n"
+
+
+def test_folder_named_unlike_the_skill_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    skill = _demo(tmp_path)
+    assert _compile(skill, "-o", str(tmp_path / "other")) == 0
+    assert "'other' is not named after the skill 'demo'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["claude-code", "codex", "opencode"])
+def test_install_writes_to_the_harness_discovery_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    skill = _demo(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    rc = translate(
+        [str(skill / "SKILL.md"), "-t", target, "--no-compensate", "--install", "project"]
+    )
+    assert rc == 0
+    expected = project / harness(target).folder("demo")
+    assert (expected / "SKILL.md").is_file() and (expected / MANIFEST).is_file()

@@ -66,6 +66,17 @@ class SkillTranslateMain(SkillOptMain):
             "--stats", action="store_true", help="print original vs compiled prompt tokens"
         )
         arg_parser.add_argument(
+            "--force",
+            action="store_true",
+            help="-o onto a folder holding files no earlier compile wrote: keep them, replace ours",
+        )
+        arg_parser.add_argument(
+            "--install",
+            choices=("project", "user"),
+            help="write the folder where the harness discovers skills (project: under the "
+            "current folder; user: under ~), instead of -o",
+        )
+        arg_parser.add_argument(
             "--list-profiles",
             action="store_true",
             help="list the (harness, model) profiles of the store (--profile-dir) and exit",
@@ -184,8 +195,20 @@ class SkillTranslateMain(SkillOptMain):
                 files[MANIFEST] = Emitted(
                     record_source(files[MANIFEST].data, self.source, files["SKILL.md"].data)
                 )
+                if self.args.install:
+                    from skillir.emit import install_folder
+
+                    name = _root_name(prog)
+                    self.folder = install_folder(target, name, self.args.install, Path.cwd())
                 if self.folder is not None:
-                    write_folder(files, self.folder)
+                    given = Path(self.args.input_file or "-")
+                    source_dir = (
+                        None if str(given) == "-" else given if given.is_dir() else given.parent
+                    )
+                    for warning in write_folder(
+                        files, self.folder, source_dir, self.args.force, _root_name(prog)
+                    ):
+                        self.sink.warning(1, 1, warning)
             except (ValueError, OSError) as err:
                 self.sink.error(1, 1, f"cannot write the skill folder: {err}")
                 return ""
@@ -251,6 +274,12 @@ def list_profiles(profile_dir: str | None) -> int:
     for err in store.errors:
         print(f"{err.path}:{err.line}:{err.col}: warning: {err.message}", file=sys.stderr)
     return 0
+
+
+def _root_name(prog: ModuleOp) -> str:
+    from skillir.dialects import cap
+
+    return next(iter(cap.skills(prog))).skill_name.data
 
 
 def _compiled_target():
