@@ -70,6 +70,8 @@ def read(workdir: Path, name: str) -> str | None:
     path = workdir / name
     if path.is_symlink() or not path.is_file():
         return None
+    if not path.resolve().is_relative_to(workdir.resolve()):
+        return None
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
