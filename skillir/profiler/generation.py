@@ -19,7 +19,6 @@ from skillir.profiler.base import (
     also_file,
     check_json,
     check_number,
-    check_text,
     read,
     read_json,
 )
@@ -156,7 +155,7 @@ def javascript(rng: Random, level: int) -> Task:
     parts = [sorted(rng.sample(ids, 5)) for _ in range(3)]
     files = {
         f"parts/{n}.json": json.dumps([{"id": i, "name": f"n{i}"} for i in p])
-        for n, p in zip("abc", parts)
+        for n, p in zip("abc", parts, strict=False)
     }
     merged = [{"id": i, "name": f"n{i}"} for i in sorted({i for p in parts for i in p})]
     dup = [{"id": i, "name": f"n{i}"} for i in sorted(i for p in parts for i in p)]
@@ -283,11 +282,17 @@ def sql(rng: Random, level: int) -> Task:
             {"tables": tables, "rows": [[n, v] for n, v in sorted(tot.items())]},
             _sql_check,
             {
-                "query.sql": "SELECT c.name, SUM(o.amount) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.name ORDER BY c.name"
+                "query.sql": (
+                    "SELECT c.name, SUM(o.amount) FROM customers c JOIN orders o ON o.customer_id "
+                    "= c.id GROUP BY c.name ORDER BY c.name"
+                )
             },
             [
                 {
-                    "query.sql": "SELECT c.name, COUNT(*) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.name ORDER BY c.name"
+                    "query.sql": (
+                        "SELECT c.name, COUNT(*) FROM customers c JOIN orders o ON o.customer_id "
+                        "= c.id GROUP BY c.name ORDER BY c.name"
+                    )
                 }
             ],
         )
@@ -316,11 +321,19 @@ def sql(rng: Random, level: int) -> Task:
         {"tables": tables, "rows": [[d, best[d][1]] for d in sorted(best)], "window": True},
         _sql_check,
         {
-            "query.sql": "WITH r AS (SELECT dept, name, ROW_NUMBER() OVER (PARTITION BY dept ORDER BY salary DESC, id) AS k FROM staff) SELECT dept, name FROM r WHERE k = 1 ORDER BY dept"
+            "query.sql": (
+                "WITH r AS (SELECT dept, name, ROW_NUMBER() OVER (PARTITION BY dept ORDER BY "
+                "salary DESC, id) AS k FROM staff) SELECT dept, name FROM r WHERE k = 1 ORDER BY "
+                "dept"
+            )
         },
         [
             {
-                "query.sql": "WITH r AS (SELECT dept, name, ROW_NUMBER() OVER (PARTITION BY dept ORDER BY salary, id) AS k FROM staff) SELECT dept, name FROM r WHERE k = 1 ORDER BY dept"
+                "query.sql": (
+                    "WITH r AS (SELECT dept, name, ROW_NUMBER() OVER (PARTITION BY dept ORDER BY "
+                    "salary, id) AS k FROM staff) SELECT dept, name FROM r WHERE k = 1 ORDER BY "
+                    "dept"
+                )
             }
         ],
     )
@@ -393,7 +406,8 @@ def _html_check(e: dict[str, Any], wd: Path, t: str) -> bool:
 def html(rng: Random, level: int) -> Task:
     if level == 1:
         title, items = rng.choice(WORDS).title(), words(rng, 4)
-        page = f"<html><body><h1>{title}</h1><ul>{''.join(f'<li>{i}</li>' for i in items)}</ul></body></html>"
+        listed = "".join(f"<li>{i}</li>" for i in items)
+        page = f"<html><body><h1>{title}</h1><ul>{listed}</ul></body></html>"
         return Task(
             f"Write page.html: a page whose h1 heading is {title} and with a bulleted list of "
             f"these items in order: {', '.join(items)}.",
@@ -572,7 +586,10 @@ def _long_check(e: dict[str, Any], wd: Path, t: str) -> bool:
     )
 
 
-PARA = "This part explains {w} in plain words and gives an example of where it matters. It ends with a short remark on {w}."
+PARA = (
+    "This part explains {w} in plain words and gives an example of where it matters. It ends with "
+    "a short remark on {w}."
+)
 
 
 def long(rng: Random, level: int) -> Task:
@@ -703,7 +720,10 @@ def prose(rng: Random, level: int) -> Task:
     rule, marker = GENRES[genre]
     first = "OSLO — " if genre == "news report" else ""
     last = {"fable": "Moral: patience wins.", "product review": "Rating: 4/5"}.get(genre, "")
-    doc = f"## Introduction\n\n{first}A {topic} is introduced.\n\n## Body\n\nIt does not fail.\n\n## Conclusion\n\nIt is done.\n{last}\n"
+    doc = (
+        f"## Introduction\n\n{first}A {topic} is introduced.\n\n## Body\n\nIt does not "
+        f"fail.\n\n## Conclusion\n\nIt is done.\n{last}\n"
+    )
     return Task(
         f"Write story.md: a {genre} about {topic} in a formal register (no contractions), with "
         f"sections '## Introduction', '## Body', '## Conclusion'; {rule}.",

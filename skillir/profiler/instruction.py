@@ -107,20 +107,22 @@ def _constraint_check(e: dict[str, Any], wd: Path, t: str) -> bool:
         return False
     words_ = re.findall(r"[A-Za-z']+", text)
     for rule, arg in e["rules"]:
-        ok = {
-            "lower": lambda: text == text.lower(),
-            "contains": lambda: arg in text.lower(),
-            "max_words": lambda: len(text.split()) <= arg,
-            "min_words": lambda: len(text.split()) >= arg,
-            "no_digits": lambda: not re.search(r"\d", text),
-            "ends_with": lambda: text.rstrip().endswith(arg),
-            "no_letter": lambda: arg not in text.lower(),
-            "no_commas": lambda: "," not in text,
-            "starts_each_line": lambda: all(x.startswith(arg) for x in text.strip().splitlines()),
-        }[rule]()
-        if not ok:
+        if not _RULES[rule](text, arg):
             return False
     return bool(words_)
+
+
+_RULES = {
+    "lower": lambda text, arg: text == text.lower(),
+    "contains": lambda text, arg: arg in text.lower(),
+    "max_words": lambda text, arg: len(text.split()) <= arg,
+    "min_words": lambda text, arg: len(text.split()) >= arg,
+    "no_digits": lambda text, arg: not re.search(r"\d", text),
+    "ends_with": lambda text, arg: text.rstrip().endswith(arg),
+    "no_letter": lambda text, arg: arg not in text.lower(),
+    "no_commas": lambda text, arg: "," not in text,
+    "starts_each_line": lambda text, arg: all(x.startswith(arg) for x in text.strip().splitlines()),
+}
 
 
 def constraint(rng: Random, level: int) -> Task:
@@ -341,7 +343,10 @@ def _style_check(e: dict[str, Any], wd: Path, t: str) -> bool:
 def style(rng: Random, level: int) -> Task:
     topic = rng.choice(WORDS)
     if level == 1:
-        good = f"The {topic} is an important matter. We do not expect any delay. It will be reviewed carefully by the committee in the coming weeks, and a decision will follow."
+        good = (
+            f"The {topic} is an important matter. We do not expect any delay. It will be reviewed "
+            "carefully by the committee in the coming weeks, and a decision will follow."
+        )
         return Task(
             f"Write memo.txt: a formal passage of at least 25 words about {topic}. Use no "
             "contractions "
@@ -353,7 +358,10 @@ def style(rng: Random, level: int) -> Task:
             [{"memo.txt": good.replace("do not", "don't")}],
         )
     if level == 2:
-        good = f"This is a {topic}. It is fun. You can see it in the park. It is big and soft. We like the {topic} a lot."
+        good = (
+            f"This is a {topic}. It is fun. You can see it in the park. It is big and soft. We "
+            f"like the {topic} a lot."
+        )
         return Task(
             f"Write story.txt about {topic} for a four-year-old: at least 20 words, short "
             "sentences (at "
@@ -391,7 +399,8 @@ def style(rng: Random, level: int) -> Task:
         [
             {
                 "tale.md": good.rsplit("## Part 2", 1)[0]
-                + f"## Part 2\n\nThe {topic} is a fine sight upon the sea. You will see it at dawn.\n"
+                + f"## Part 2\n\nThe {topic} is a fine sight upon the sea. "
+                + "You will see it at dawn.\n"
             }
         ],
     )

@@ -312,11 +312,23 @@ def _dumps(v: Any) -> str:
 
 
 FUNCS = {
-    "maximum": "def f(xs):\n    best = xs[0]\n    for x in xs:\n        if x > best:\n            best = x\n    return best\n",
-    "reverse": "def f(s):\n    out = ''\n    for ch in s:\n        out = ch + out\n    return out\n",
+    "maximum": (
+        "def f(xs):\n    best = xs[0]\n    for x in xs:\n        if x > best:\n            best = "
+        "x\n    return best\n"
+    ),
+    "reverse": (
+        "def f(s):\n    out = ''\n    for ch in s:\n        out = ch + out\n    return out\n"
+    ),
     "sum": "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n",
-    "count": "def f(s):\n    n = 0\n    for ch in s:\n        if ch in 'aeiou':\n            n += 1\n    return n\n",
-    "sort": "def f(xs):\n    xs = list(xs)\n    for i in range(len(xs)):\n        for j in range(len(xs) - 1 - i):\n            if xs[j] > xs[j + 1]:\n                xs[j], xs[j + 1] = xs[j + 1], xs[j]\n    return xs\n",
+    "count": (
+        "def f(s):\n    n = 0\n    for ch in s:\n        if ch in 'aeiou':\n            n += 1\n  "
+        "  return n\n"
+    ),
+    "sort": (
+        "def f(xs):\n    xs = list(xs)\n    for i in range(len(xs)):\n        for j in "
+        "range(len(xs) - 1 - i):\n            if xs[j] > xs[j + 1]:\n                xs[j], xs[j "
+        "+ 1] = xs[j + 1], xs[j]\n    return xs\n"
+    ),
 }
 BUGS = [
     (
@@ -362,9 +374,18 @@ def analysis(rng: Random, level: int) -> Task:
     files = {
         "config.py": "".join(f"# setting {i}\n" for i in range(pad))
         + f"DEFAULTS = {{'{key}': '30'}}\n",
-        "settings.py": f"from config import DEFAULTS\n\n\ndef get(name):\n    return DEFAULTS[name]\n",
-        "main.py": f"from settings import get\n\n\ndef wait():\n    return get('{key}') * 2 + 1\n\n\nprint(wait())\n",
-        "error.txt": f'Traceback (most recent call last):\n  File "main.py", line 8, in <module>\n    print(wait())\n  File "main.py", line 5, in wait\n    return get(\'{key}\') * 2 + 1\nTypeError: can only concatenate str (not "int") to str\n',
+        "settings.py": (
+            "from config import DEFAULTS\n\n\ndef get(name):\n    return DEFAULTS[name]\n"
+        ),
+        "main.py": (
+            f"from settings import get\n\n\ndef wait():\n    return get('{key}') * 2 + "
+            "1\n\n\nprint(wait())\n"
+        ),
+        "error.txt": (
+            'Traceback (most recent call last):\n  File "main.py", line 8, in <module>\n    '
+            f"print(wait())\n  File \"main.py\", line 5, in wait\n    return get('{key}') * 2 + "
+            '1\nTypeError: can only concatenate str (not "int") to str\n'
+        ),
     }
     right = f"config.py:{pad + 1}"
     return Task(

@@ -276,7 +276,7 @@ def batch(rng: Random, level: int) -> Task:
     )
 
 
-HTTP_GET = '''"""Offline HTTP GET stand-in: python3 http_get.py URL prints the response body (JSON)."""
+HTTP_GET = '''"""Offline HTTP GET stand-in: python3 http_get.py URL prints the response body."""
 import json, sys, urllib.parse
 ROUTES = json.loads(open("routes.json").read())
 url = urllib.parse.urlsplit(sys.argv[1])
@@ -396,7 +396,7 @@ def browser(rng: Random, level: int) -> Task:
     names = [f"{w}.html" for w in rng.sample(WORDS, n)]
     titles = [" ".join(rng.sample(WORDS, 2)) for _ in range(n)]
     files = {}
-    for i, (name, title) in enumerate(zip(names, titles)):
+    for i, (name, title) in enumerate(zip(names, titles, strict=False)):
         nxt = f'<a rel="next" href="{names[i + 1]}">next</a>' if i + 1 < n else ""
         files[f"site/{name}"] = (
             f'<html><body><a href="{names[-1]}">last</a><h2 '
@@ -411,7 +411,7 @@ def browser(rng: Random, level: int) -> Task:
         check_text,
         {"titles.txt": "\n".join(titles)},
         [
-            {"titles.txt": "\n".join(t for _, t in sorted(zip(names, titles)))},
+            {"titles.txt": "\n".join(t for _, t in sorted(zip(names, titles, strict=False)))},
             {"titles.txt": "\n".join(titles[:-1])},
         ],
     )
