@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from skillir.profiler.base import ANSWER
+from skillir.profiler.base import ANSWER, Instance
 from skillir.profiler.generators import make_instance
 from skillir.profiler.profile import Checkpoint, Plan, build, sample, to_skvm, write_json
 from skillir.profiler.runner import Outcome, evaluate, stage
@@ -55,6 +55,19 @@ def test_checker_timeout_counts_as_failure(tmp_path: Path) -> None:
     (tmp_path / "pattern.txt").write_text("(a+)+$", encoding="utf-8")
     passed, problem = evaluate(inst, tmp_path, "", timeout_s=0.01)
     assert not passed and "timed out" in problem
+
+
+def test_a_raising_generator_is_a_generator_error_not_a_failure(tmp_path: Path) -> None:
+    bogus = Instance("gen.nope", 1, 0, make_instance("gen.regex", 1, 0).task)
+    passed, problem = evaluate(bogus, tmp_path, "", timeout_s=30)
+    assert not passed and problem.startswith("checker error") and "gen.nope" in problem
+    outcomes = [
+        Outcome("gen.regex", 1, 0, False, "ok", 10, 1.0, 0.0, problem, checker_error=True),
+        Outcome("gen.regex", 1, 1, True, "ok", 10, 1.0, 0.0),
+    ]
+    data = build(outcomes, Plan(("gen.regex",), (1,), cap=1, start=1), "m/x", "bare", "json", 1)
+    assert data["primitives"]["gen.regex"]["cells"]["L1"]["runs"] == 1  # the bug is not counted
+    assert data["profiler"]["generator_errors"][0]["seed"] == 0
 
 
 def _profile(tmp_path: Path, solution_for: dict[tuple[str, int], str]) -> dict:

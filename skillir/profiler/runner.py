@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skillir.profiler.base import Instance
-from skillir.profiler.check import CHECKER_ERROR, PASS
+from skillir.profiler.check import CHECKER_ERROR, FAIL, PASS
 
 CHECK_TIMEOUT_S = 30.0
 
@@ -75,7 +75,7 @@ def evaluate(instance: Instance, work: Path, transcript: str, timeout_s: float) 
         Path(f.name).unlink(missing_ok=True)
     if proc.returncode == CHECKER_ERROR:
         return False, "checker error: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
-    if proc.returncode not in (PASS, 1):
+    if proc.returncode not in (PASS, FAIL):
         return False, f"checker exited {proc.returncode}: {proc.stderr.strip()[-300:]}"
     return proc.returncode == PASS, ""
 
