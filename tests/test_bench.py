@@ -465,3 +465,80 @@ def test_real_model_bench_two_tasks(tmp_path):
         assert r["parts"] and 0 <= r["score"] <= 1
     report = subprocess.run([*BENCH, "report", str(out), "-o", str(tmp_path / "rep")])
     assert report.returncode == 0 and (tmp_path / "rep" / "report.html").is_file()
+
+
+SB = DATA / "skillsbench"
+
+
+def test_skillsbench_layouts_import_and_stage(tmp_path):
+    tasks = {t.id: t for t in discover([SB])}
+    harbor, v11 = tasks["harbor-sum"], tasks["v11-upper"]
+    assert (harbor.format, v11.format) == ("harbor", "skillsbench-1.1")
+    assert harbor.prompt.startswith(
+        "Add up the numbers in numbers.txt and write the sum to sum.txt"
+    )
+    assert (
+        v11.prompt.strip() == "Convert words.txt to upper case and write the result to upper.txt."
+    )
+    assert [s.name for s in harbor.skills] == ["adder"] and harbor.timeout_s == 120
+    assert harbor.requirements == ("pytest",) and v11.timeout_s == 90
+    assert tasks["harbor-gpu"].not_runnable == "needs a GPU"
+    stage = new_stage(tmp_path)
+    stage_task(harbor, stage)
+    assert sorted(p.name for p in stage.work.iterdir()) == ["numbers.txt"]  # no tests, oracle
+
+
+@pytest.mark.parametrize(
+    ("name", "layout"), [("harbor-sum", "sum.txt"), ("v11-upper", "upper.txt")]
+)
+def test_skillsbench_pytest_verifier_in_work_dir(tmp_path, name, layout):
+    task = load_task(SB / name)
+    stage = new_stage(tmp_path)
+    stage_task(task, stage)
+    (part,) = grade(task, stage).parts
+    assert part.score == 0 and "failed" in part.reason
+    good = {"sum.txt": "42\n", "upper.txt": "ALPHA BETA\n"}[layout]
+    (stage.work / layout).write_text(good)
+    (part,) = grade(task, stage).parts
+    assert (part.status, part.score) == ("ok", 1.0), part.reason
+    assert sorted(p.name for p in stage.work.iterdir()) == sorted(
+        [layout, *(["numbers.txt"] if name == "harbor-sum" else ["words.txt"])]
+    )  # the verifier left nothing in the work directory
+
+
+@pytest.mark.parametrize(
+    ("toml", "docker", "reason"),
+    [
+        ("[environment]\nallow_internet = true\n", "", "needs the network"),
+        (
+            "",
+            "RUN apt-get install -y libreoffice-nonexistent-pkg gnumeric-x\n",
+            "Docker-only tooling",
+        ),
+        ("[verifier.env]\nOPENAI_API_KEY = '${OPENAI_API_KEY}'\n", "", "needs API keys"),
+    ],
+)
+def test_skillsbench_not_runnable_reasons(tmp_path, monkeypatch, toml, docker, reason):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    folder = tmp_path / "t"
+    shutil.copytree(SB / "harbor-sum", folder)
+    (folder / "task.toml").write_text(toml)
+    (folder / "environment" / "Dockerfile").write_text(docker)
+    assert reason in (load_task(folder).not_runnable or "")
+
+
+def test_skillsbench_malformed(tmp_path):
+    folder = tmp_path / "t"
+    shutil.copytree(SB / "v11-upper", folder)
+    (folder / "task.md").write_text("---\nid: [x\n---\nbody\n")
+    with pytest.raises(TaskError, match=r"task.md:\d+:\d+: error: frontmatter"):
+        load_task(folder)
+    (folder / "task.md").write_text("---\nid: x\n---\nbody\n")
+    (folder / "verifier" / "test_outputs.py").unlink()
+    with pytest.raises(TaskError, match=r"task.md: error: verifier: no verifier/test_outputs.py"):
+        load_task(folder)
+    harbor = tmp_path / "h"
+    shutil.copytree(SB / "harbor-sum", harbor)
+    (harbor / "task.toml").write_text("[agent\n")
+    with pytest.raises(TaskError, match=r"task.toml: error: "):
+        load_task(harbor)

@@ -1,0 +1,2 @@
+#!/bin/bash
+uvx --with pytest pytest /tests/test_outputs.py -rA
