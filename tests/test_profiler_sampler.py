@@ -41,6 +41,7 @@ def test_adaptive_stopping() -> None:
     assert verdict(7, CAP) is Verdict.UNCERTAIN  # cap reached, still straddling
     assert verdict(12, CAP) is Verdict.PASS
     assert verdict(1, 6, cap=6) is Verdict.FAIL  # 0.03..0.56
+    assert verdict(0, 3, start=3, cap=6) is Verdict.FAIL  # --quick: upper 0.56
 
 
 def test_effective_level_is_monotone_and_records_inversions() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from skillir.catalog import PRIMITIVE_IDS
-from skillir.profiler.sampler import CAP, QUICK_CAP
+from skillir.profiler.sampler import CAP, QUICK_CAP, QUICK_START, START
 from skillir.runtime.llm import DEFAULT_MODEL
 
 
@@ -40,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--levels", default="1,2,3")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--max-instances", type=int, help=f"cap per cell (default {CAP})")
-    run.add_argument("--quick", action="store_true", help=f"cap {QUICK_CAP}: wider intervals")
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"start {QUICK_START}, cap {QUICK_CAP}: wider intervals",
+    )
     run.add_argument("--budget-tokens", type=int)
     run.add_argument("--timeout", type=float, default=120.0, help="seconds per instance")
     run.add_argument("--max-steps", type=int, default=8)
@@ -91,7 +95,8 @@ def _run(o: argparse.Namespace) -> int:
     except ValueError as err:
         return _fail(str(err))
     cap = o.max_instances or (QUICK_CAP if o.quick else CAP)
-    plan = Plan(prims, levels, o.seed, cap, min(4, cap), o.budget_tokens)
+    start = min(QUICK_START if o.quick else START, cap)
+    plan = Plan(prims, levels, o.seed, cap, start, o.budget_tokens)
     target = Target(o.model, o.harness, o.protocol, o.api_base)
     try:
         llm, protocol = make_agent_parts(target)

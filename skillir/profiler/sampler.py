@@ -19,6 +19,7 @@ Z95 = 1.959963984540054
 START = 4
 CAP = 12
 QUICK_CAP = 6
+QUICK_START = 3  # 0/3 already has an upper bound of 0.56 < 0.6
 
 
 class Verdict(StrEnum):
