@@ -30,7 +30,10 @@ PIP_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?\Z")
 _PEP440 = r"[0-9A-Za-z](?:[0-9A-Za-z.*+!_-]{0,62})"
 _PIP_CLAUSE = rf"(?:===|==|~=|!=|<=|>=|<|>) *{_PEP440}"
 PIP_VERSION = re.compile(rf"{_PIP_CLAUSE}(?: *, *{_PIP_CLAUSE})*\Z")
-NPM_NAME = re.compile(r"(?:@[a-z0-9~][a-z0-9._~-]{0,100}/)?[a-z0-9~][a-z0-9._~-]{0,213}\Z")
+# npm reads a name ending like an archive as a local tarball (`npm install -- evil.tgz`)
+NPM_NAME = re.compile(
+    r"(?!.*\.(?:tgz|tar|tar\.gz)\Z)(?:@[a-z0-9~][a-z0-9._~-]{0,100}/)?[a-z0-9~][a-z0-9._~-]{0,213}\Z"
+)
 _PART = r"(?:0|[1-9][0-9]*|[xX*])"
 _SEMVER = rf"v?{_PART}(?:\.{_PART}){{0,2}}(?:-[0-9A-Za-z.-]{{1,40}})?(?:\+[0-9A-Za-z.-]{{1,40}})?"
 _COMPARATOR = rf"(?:[<>]=?|=|~|\^)? *{_SEMVER}"
