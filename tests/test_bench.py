@@ -417,7 +417,7 @@ def test_report_tables_and_self_contained_html(tmp_path):
         ["report.md", "report.html", "score.png", "tokens.png", "wall.png"]
     )
     md = (tmp_path / "rep" / "report.md").read_text()
-    assert "| original | 2 | 0.500 | 0.50 [0.09, 0.91] |" in md
+    assert "| original | 2 | 0.500 | – | – | 0.50 [0.09, 0.91] |" in md
     assert "| original | compiled | 2 | 0.500 [0.000, 1.000] |" in md
     assert "- c: needs bun" in md and "timeout" in md
     page = (tmp_path / "rep" / "report.html").read_text()

@@ -22,6 +22,12 @@ def _fmt(i: Interval, digits: int = 2) -> str:
     return f"{i.value:.{digits}f} [{i.low:.{digits}f}, {i.high:.{digits}f}]"
 
 
+def _mean_of(runs: list[dict[str, Any]], key: str) -> str:
+    """Mean of `key` over the runs that have it, with their count ("–" when none)."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return f"{mean(values):.3f} (n={len(values)})" if values else "–"
+
+
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-condition figures, paired differences and the speedup, from run records (runs that
     were not runnable here are counted apart; every other run counts, failures score 0)."""
@@ -41,6 +47,8 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
                 "condition": c,
                 "runs": len(runs),
                 "mean_score": mean(r["score"] for r in runs),
+                "automated": _mean_of(runs, "automated"),
+                "judged": _mean_of(runs, "judged"),
                 "pass": wilson(sum(bool(r["passed"]) for r in runs), len(runs)),
                 "tokens": mean(
                     (r.get("prompt_tokens") or 0) + (r.get("completion_tokens") or 0) for r in runs
@@ -96,14 +104,16 @@ def markdown(s: dict[str, Any]) -> str:
     out.append(f"Models: {', '.join(s['models'])}. Decoding: {'; '.join(s['decoding'])}.")
     out += ["", "## Per condition", ""]
     out.append(
-        "| condition | runs | mean score | pass rate [Wilson 95 %] | tokens/run | model calls/run "
+        "| condition | runs | mean score | automated | judged | pass rate [Wilson 95 %] "
+        "| tokens/run | model calls/run "
         "| wall s/run | judge tokens | statuses |"
     )
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in s["rows"]:
         st = ", ".join(f"{k} {v}" for k, v in r["statuses"].items())
         out.append(
-            f"| {r['condition']} | {r['runs']} | {r['mean_score']:.3f} | {_fmt(r['pass'])} | "
+            f"| {r['condition']} | {r['runs']} | {r['mean_score']:.3f} | {r['automated']} | "
+            f"{r['judged']} | {_fmt(r['pass'])} | "
             f"{r['tokens']:.0f} | {r['llm_calls']:.1f} | {r['wall_s']:.1f} | "
             f"{r['judge_tokens']} | {st} |"
         )
