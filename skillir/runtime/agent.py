@@ -93,10 +93,13 @@ class Agent:
         self._hook("after_tool", call, result)
         return result
 
-    async def run(self, task: str, max_calls: int | None = None, label: str = "") -> AgentResult:
+    async def run(
+        self, task: str, max_calls: int | None = None, label: str = "", scope: str = ""
+    ) -> AgentResult:
         """Work on `task` (after the tasks this agent already did) until done or a limit;
         `max_calls` successful tool calls end it too (a plan step known to be one call).
-        `label` is how the task is shown once done (its first line). The result's `answer`
+        `label` is how the task is shown once done (its first line); `scope` the part of it
+        whose commands the grammar allows (default: all of it). The result's `answer`
         is the model's own final message, empty when the runtime ended the task for it."""
         start = time.monotonic()
         deadline = start + self.limits.timeout_s
@@ -132,7 +135,7 @@ class Agent:
                     reply = await self.llm.complete(
                         messages,
                         max_tokens=self.limits.reply_tokens,
-                        **self.protocol.request(task, reply_tokens, label),
+                        **self.protocol.request(scope or task, reply_tokens, label),
                     )
             except TimeoutError:
                 return end(Status.TIMEOUT, f"over {self.limits.timeout_s:g} s (model call)")

@@ -443,7 +443,8 @@ class Executor:
         info |= {"label": step.label, "span": f"SKILL.md:{step.line}" if step.line else None}
         info |= {"tokens": step.parts, "cut": list(step.cut)}
         self._hook("node_start", agent.label, info)
-        result = await agent.run(step.text, self._calls(step.text, single), step.label)
+        calls = self._calls(step.scope, single)  # commands of the step, not of its context
+        result = await agent.run(step.text, calls, step.label, step.scope)
         end = {"node": info["node"], "kind": "step", "label": step.label}
         end |= {"status": str(result.status), "message": result.message}
         self._hook("node_end", agent.label, end | {"seconds": round(result.wall_s, 4)})
@@ -505,7 +506,14 @@ class Executor:
             if not items:
                 return await self._step(agent, step, node=region)
             mapped = [
-                StepPrompt(f"{step.label} ({item})", for_item(step.text, item), step.line, step.cut)
+                StepPrompt(
+                    f"{step.label} ({item})",
+                    for_item(step.text, item),
+                    step.line,
+                    step.cut,
+                    step.parts,
+                    for_item(step.scope, item),
+                )
                 for item in items
             ]
             jobs = [self._sub(f"{region}.{n}", m) for n, m in enumerate(mapped, 1)]

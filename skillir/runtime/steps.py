@@ -42,6 +42,11 @@ class StepPrompt:
     line: int | None = None
     cut: tuple[str, ...] = ()
     parts: dict[str, int] = field(default_factory=dict)  # part -> estimated tokens kept
+    own: str = ""  # the step's text and its notes: where its commands are taken from
+
+    @property
+    def scope(self) -> str:
+        return self.own or self.text
 
 
 def _span_line(op: Operation) -> int | None:
@@ -211,4 +216,5 @@ def _fit(label: str, parts: list[tuple[str, str]], budget: int, line: int | None
         kept["step"] = step[:most] + " [...]"
     text = "\n".join(kept[n] for n in ORDER if n in kept)
     first = label.strip().splitlines()[0] if label.strip() else label
-    return StepPrompt(first, text, line, tuple(cut), {n: tokens(t) for n, t in kept.items()})
+    own = "\n".join(kept[n] for n in ("step", "step notes") if n in kept)
+    return StepPrompt(first, text, line, tuple(cut), {n: tokens(t) for n, t in kept.items()}, own)
