@@ -74,6 +74,33 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
+def _code_paths(size: int) -> str:
+    return FM + "".join(f"`scripts/f{index}.py` " for index in range(size // 18)) + "\n"
+
+
+# Shapes that were slow in the compile passes (infer-capabilities), not in parsing: timed by
+# `compile_cpu_time`.
+COMPILE_SHAPES: dict[str, Callable[[int], str]] = {
+    "inline paths to missing files": _code_paths,
+}
+PROFILE = Path(__file__).resolve().parents[1] / "lit_tests/golden-targets/Inputs/strong.json"
+
+
+def compile_cpu_time(text: str, folder: Path) -> float:
+    """CPU seconds of `skill-translate FOLDER --target=claude-code --profile strong.json` on
+    `text` as `FOLDER/SKILL.md`, in-process, the parse caches emptied first."""
+    from skillir.frontend import clear_caches
+    from skillir.tools.skill_translate import main
+
+    (folder / "SKILL.md").write_text(text, encoding="utf-8")
+    clear_caches()
+    argv = [str(folder), "--target=claude-code", "--profile", str(PROFILE)]
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        start = time.process_time()
+        main(argv)  # the compiled SKILL.md goes to the captured stdout
+        return time.process_time() - start
+
+
 def cpu_time(text: str, folder: Path) -> float:
     """CPU seconds of `skill-opt FOLDER -p validate-skill -o /dev/null` on `text` as
     `FOLDER/SKILL.md`, in-process, the parse caches emptied first."""
@@ -98,6 +125,11 @@ def measure(runs: int, sizes: tuple[int, ...] = SIZES) -> dict[str, list[float]]
         for name, shape in SHAPES.items():
             table[name] = [
                 statistics.median(cpu_time(shape(size), folder) for _ in range(runs))
+                for size in sizes
+            ]
+        for name, shape in COMPILE_SHAPES.items():
+            table[f"{name} (compile)"] = [
+                statistics.median(compile_cpu_time(shape(size), folder) for _ in range(runs))
                 for size in sizes
             ]
     return table

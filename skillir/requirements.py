@@ -1391,25 +1391,38 @@ def detect_resource_refs(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
     also: Patterns | None = rule.get("also")
     in_code = rule.get("in_code", False)
     holders: dict[int, tuple[Operation, list[str]]] = {}
+    judged: dict[int, bool] = {}  # a holder's text is searched once, however many refs it has
     for op in facts.by_name.get("skill.resource_ref", ()):
         if not isinstance(op, skill.ResourceRefOp) or op.kind.data not in kinds:
             continue
         holder = op.parent_op()
         if holder is None:
             continue
-        text = facts.unit_of[id(holder)].masked if id(holder) in facts.unit_of else ""
-        if isinstance(holder, skill.CodeOp):
-            parent = holder.parent_op()
-            if parent is not None and id(parent) in facts.unit_of:
-                text += " " + facts.unit_of[id(parent)].masked
-        in_run_code = in_code and isinstance(holder, skill.CodeOp)
-        if context is not None and not in_run_code and not context.regex.search(text):
-            continue
-        if also is not None and not also.regex.search(text):
-            continue
-        holders.setdefault(id(holder), (holder, []))[1].append(op.path.data)
+        if id(holder) not in judged:
+            judged[id(holder)] = _refs_count_in(facts, holder, context, also, in_code)
+        if judged[id(holder)]:
+            holders.setdefault(id(holder), (holder, []))[1].append(op.path.data)
     for holder, paths in holders.values():
         yield holder, _names(paths, 3)
+
+
+def _refs_count_in(
+    facts: SkillFacts,
+    holder: Operation,
+    context: Patterns | None,
+    also: Patterns | None,
+    in_code: bool,
+) -> bool:
+    """Whether references held by `holder` count for a resource-ref rule (see below)."""
+    text = facts.unit_of[id(holder)].masked if id(holder) in facts.unit_of else ""
+    if isinstance(holder, skill.CodeOp):
+        parent = holder.parent_op()
+        if parent is not None and id(parent) in facts.unit_of:
+            text += " " + facts.unit_of[id(parent)].masked
+    in_run_code = in_code and isinstance(holder, skill.CodeOp)
+    if context is not None and not in_run_code and not context.regex.search(text):
+        return False
+    return also is None or also.regex.search(text) is not None
 
 
 @detector("constraints", required=("min_count",), min_count="int", modalities="strings")

@@ -49,6 +49,22 @@ def test_doubling_a_hostile_input_at_most_about_doubles_its_time(
     assert ratio < 3.5, f"{shape}: {min(times['small']):.3f} s, then {min(times['large']):.3f} s"
 
 
+@pytest.mark.parametrize("shape", list(hostile.COMPILE_SHAPES))
+def test_doubling_a_hostile_input_at_most_about_doubles_its_compile_time(
+    shape: str, tmp_path: Path
+) -> None:
+    build = hostile.COMPILE_SHAPES[shape]
+    small, large = build(10_000), build(20_000)
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    times: dict[str, list[float]] = {"small": [], "large": []}
+    for _ in range(3):
+        times["small"].append(hostile.compile_cpu_time(small, folder))
+        times["large"].append(hostile.compile_cpu_time(large, folder))
+    ratio = min(times["large"]) / min(times["small"])
+    assert ratio < 3.5, f"{shape}: {min(times['small']):.3f} s, then {min(times['large']):.3f} s"
+
+
 def _cpu(pattern: re.Pattern[str], text: str) -> float:
     best = float("inf")
     for _ in range(3):
