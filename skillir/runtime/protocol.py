@@ -188,12 +188,15 @@ class JsonProtocol:
         """Constrained decoding: one call of the union, no string longer than `reply_tokens`
         can hold; when the task quotes commands, the command is one of them (a weak model
         copies a quoted command badly: it drops arguments or invents a program name), and a
-        task whose first line (`label`, else the task) says "Run `...`" is a command."""
+        task whose first line (`label`, else the task) says "Run `...`" (at its start, or
+        "..., run `...`" in it) is a command."""
         if not self.constrained:
             return {}
         commands = quoted_commands(task)
         words = re.sub(r"^\W+", "", label or task).split(None, 1)
-        run_only = bool(commands) and bool(words) and words[0].lower() in RUN_VERBS
+        says_run = bool(words) and words[0].lower() in RUN_VERBS
+        says_run = says_run or bool(re.search(r"\b(?:run|execute)\s+`", label, re.IGNORECASE))
+        run_only = bool(commands) and says_run
         schema = {
             "name": "tool_call",
             "schema": self.schema(commands, run_only, reply_tokens),
