@@ -128,7 +128,9 @@ def _user_files(destination: Path) -> list[str]:
     except FileNotFoundError:
         return []
     if not stat.S_ISDIR(info.st_mode):
-        raise ValueError(f"'{destination}' exists and is not a folder; refusing to replace it")
+        raise ValueError(
+            f"'{destination}' exists and is not a skill folder; refusing to replace it"
+        )
     existing = _existing_files(destination)
     if not existing:
         return []
@@ -169,17 +171,17 @@ def write_folder(
     `source` skill folder, one that is not a folder, or bundled files over `BUNDLE_BUDGET`;
     OSError when the file system refuses. Returns warnings (a folder not named `name`)."""
     destination = destination.absolute()
+    keep = _user_files(destination)  # first: refuses links before anything resolves them
     if source is not None and _overlaps(destination, source):
         raise ValueError(
             f"'{destination}' is or overlaps the skill folder being compiled ('{source}'); "
             "write the compiled folder elsewhere"
         )
-    keep = _user_files(destination)
     if keep and not force:
         shown = ", ".join(keep[:5]) + (", ..." if len(keep) > 5 else "")
         raise ValueError(
-            f"'{destination}' holds files no earlier compile wrote ({shown}); "
-            "refusing to replace it (--force keeps them and replaces the compiled files)"
+            f"'{destination}' holds files no earlier compile wrote ({shown}), so it is not a skill "
+            "folder; refusing to replace it (--force keeps them and replaces the compiled files)"
         )
     total = sum(item.source[1].size for item in files.values() if item.source is not None)
     if total > BUNDLE_BUDGET:

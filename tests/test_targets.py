@@ -173,19 +173,18 @@ def test_folder_is_replaced_atomically(
     skill_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "SKILL.md").write_text("an earlier compile")
-    (out / "stale.txt").write_text("old")
     args = [str(skill_dir), "--target=opencode", "--profile", str(profile(tmp_path, 2))]
     assert translate([*args, "-o", str(out)]) == 0
-    assert not (out / "stale.txt").exists() and (out / "SKILL.md").read_text() != "an earlier"
+    (out / "SKILL.md").write_text("an earlier compile")
+    assert translate([*args, "-o", str(out)]) == 0  # files an earlier compile wrote: replaced
+    assert (out / "SKILL.md").read_text() != "an earlier compile"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["all-L2.json", "out", "src"])
     # a folder that is not a skill folder is never replaced
     project = tmp_path / "project"
     project.mkdir()
     (project / "main.c").write_text("int main;")
     assert translate([*args, "-o", str(project)]) == 1
-    assert "is not a skill folder; refusing to replace it" in capsys.readouterr().err
+    assert "holds files no earlier compile wrote (main.c)" in capsys.readouterr().err
     assert sorted(p.name for p in project.iterdir()) == ["main.c"]
     # a parent that is a file: a clear error, not a traceback
     (tmp_path / "afile").write_text("")
