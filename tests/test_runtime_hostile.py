@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -143,9 +144,82 @@ def test_staging_skips_links_that_leave_the_skill(tmp_path: Path) -> None:
     work.mkdir()
     staged = stage_files(load_skill(skill, planned=False), work)
     assert staged == ["data/alias.txt", "data/real.txt"]
-    assert (work / "data" / "alias.txt").is_symlink()
-    assert os.readlink(work / "data" / "alias.txt") == "real.txt"
+    alias = work / "data" / "alias.txt"  # a link inside the skill: staged as the file it names
+    assert not alias.is_symlink() and alias.read_text() == "real"
     assert not (work / "data" / "leak.txt").exists() and not (work / "up").exists()
+
+
+def test_staging_copies_no_hard_link_and_stays_within_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("HOST-SECRET")
+    skill = make_skill(tmp_path / "skill")
+    os.link(secret, skill / "notes.txt")  # another name of a host file
+    (skill / "big.bin").write_bytes(b"x" * 2000)
+    (skill / "small.txt").write_text("ok")
+    with open(skill / "sparse.bin", "wb") as sparse:
+        sparse.truncate(1 << 40)  # 1 TB of holes: never read
+    (skill / "data").mkdir()
+    (skill / "data" / "s").symlink_to("..")
+    (skill / "x").symlink_to("data/s/../..")  # resolves outside the skill
+    monkeypatch.setattr("skillir.runtime.execute.STAGE_BUDGET", 1000)
+    work = tmp_path / "work"
+    work.mkdir()
+    staged = stage_files(load_skill(skill, planned=False), work)
+    assert staged == ["small.txt"]
+    assert not (work / "notes.txt").exists() and not (work / "x").exists()
+
+
+def test_a_huge_plan_is_checked_in_linear_time(tmp_path: Path) -> None:
+    from skillir.runtime.execute import _plan_problem
+
+    def plan(n: int) -> dict:
+        tasks = [
+            {
+                "id": str(i),
+                "kind": "act",
+                "text": "t",
+                "line": 1,
+                "reads": [],
+                "writes": [],
+                "after": [],
+                "over": None,
+                "items": None,
+            }
+            for i in range(n)
+        ]
+        graph = {
+            "title": "t",
+            "line": 1,
+            "work": n,
+            "critical": n,
+            "speedup": 1.0,
+            "tasks": tasks,
+            "schedule": [{"task": t["id"]} for t in tasks],
+        }
+        return {
+            "format": "skillir-plan",
+            "version": 1,
+            "skills": [
+                {
+                    "skill": "s",
+                    "source": "SKILL.md",
+                    "work": n,
+                    "critical": n,
+                    "speedup": 1.0,
+                    "graphs": [graph],
+                }
+            ],
+        }
+
+    times = []
+    for n in (4000, 8000):
+        big = plan(n)
+        start = time.process_time()
+        assert _plan_problem(big) is None
+        times.append(time.process_time() - start)
+    assert times[1] < 3.5 * times[0] + 0.05, times
 
 
 def test_staging_never_writes_through_a_link_in_a_reused_work_directory(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from skillir.runtime.sandbox import NO_SANDBOX as NO_SANDBOX_MESSAGE
 from skillir.runtime.sandbox import Sandbox, SandboxError, open_directory
 from skillir.runtime.steps import CHARS_PER_TOKEN, DEFAULT_BUDGET, SkillDoc, StepPrompt, tokens
 from skillir.runtime.trace import Hooks, Trace, write_json_atomic
+from skillir.skill_files import list_files, open_file
 
 RUNTIME_FILES = ("plan.json", "env-setup.sh", MANIFEST)
 ENV_TIMEOUT_S = 600
@@ -211,10 +212,14 @@ def _plan_problem(plan: dict[str, Any]) -> str | None:
     for s, skill in enumerate(plan["skills"]):
         for g, graph in enumerate(skill["graphs"]):
             where = f"skills/{s}/graphs/{g}"
-            ids = [t["id"] for t in graph["tasks"]]
-            twice = sorted({i for i in ids if ids.count(i) > 1})
-            if twice:
-                return f"at {where}/tasks: task id {json.dumps(twice[0])} is used twice"
+            ids: set[str] = set()
+            twice = None
+            for task in graph["tasks"]:
+                if task["id"] in ids and twice is None:
+                    twice = task["id"]
+                ids.add(task["id"])
+            if twice is not None:
+                return f"at {where}/tasks: task id {json.dumps(twice)[:80]} is used twice"
             unknown = [i for i in _task_ids(graph["schedule"]) if i not in ids]
             if unknown:
                 return f"at {where}/schedule: unknown task id {json.dumps(unknown[0])[:80]}"
@@ -295,62 +300,56 @@ def _clipped(body: str, budget: int | None) -> tuple[str, str | None]:
     )
 
 
+STAGE_BUDGET = 50_000_000  # bytes of bundled files copied into a work directory, in all
+
+
 def stage_files(skill: Skill, workdir: Path, inject: str = "full") -> list[str]:
     """Copy the skill's bundled files into the work directory, and its SKILL.md to
-    `.skill/SLUG/` when the prompt only lists the skill. Never over an entry already there,
-    never through a symlink in the work directory, never a symlink or special file of the
-    skill (a link is recreated only when it is relative and stays inside the skill)."""
+    `.skill/SLUG/` when the prompt only lists the skill. The files are those the one walk policy
+    lists (`skillir.skill_files`: a link only when it names a regular file inside the skill,
+    copied as that file's content); hidden ones, hard-linked ones (another name may lie outside
+    the skill) and what would pass `STAGE_BUDGET` are left out. Never over an entry already
+    there, never through a symlink in the work directory."""
     copied: list[str] = []
     if skill is NO_SKILL:
         return copied
+    budget = [STAGE_BUDGET]
     if inject == "list":
         listed = f"{SKILL_COPY}/{skill.slug}/SKILL.md"
-        if _stage_file(skill.folder / "SKILL.md", workdir, listed):
+        if _stage_file(skill.folder, "SKILL.md", workdir, listed, budget):
             copied.append(listed)
-    root = skill.folder
-    for current, dirs, files in os.walk(root, followlinks=False):
-        base = Path(current)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        linked = [d for d in dirs if (base / d).is_symlink()]
-        dirs[:] = [d for d in dirs if d not in linked]
-        for name in sorted([*files, *linked]):
-            source = base / name
-            relative = source.relative_to(root).as_posix()
-            if name.startswith(".") or relative in ("SKILL.md", *RUNTIME_FILES):
-                continue
-            if _stage_file(source, workdir, relative, root):
-                copied.append(relative)
+    for found in list_files(skill.folder).files:
+        parts = found.rel.split("/")
+        if any(p.startswith(".") for p in parts) or found.rel in ("SKILL.md", *RUNTIME_FILES):
+            continue
+        if _stage_file(skill.folder, found.real, workdir, found.rel, budget):
+            copied.append(found.rel)
     return copied
 
 
-def _stage_file(source: Path, workdir: Path, relative: str, skill: Path | None = None) -> bool:
-    """Copy one regular file (or an inside relative link) to `workdir/relative`; False when
-    it is skipped: a link leaving the skill, a special file, a name already there, a symlink
-    on the way in the work directory."""
+def _stage_file(folder: Path, real: str, workdir: Path, relative: str, budget: list[int]) -> bool:
+    """Copy the regular file `folder/real` to `workdir/relative`; False when it is skipped: not
+    a regular file, hard-linked, over what is left of `budget`, a name already there, a
+    symlink on the way in the work directory."""
     parts = relative.split("/")
     try:
-        info = source.lstat()
-        if stat.S_ISLNK(info.st_mode):
-            target = os.readlink(source)
-            inside = posixpath.normpath(posixpath.join(posixpath.dirname(relative), target))
-            if skill is None or target.startswith("/") or not _inside(inside):
-                return False
-            with open_directory(workdir, parts[:-1], create=True) as parent:
-                os.symlink(target, parts[-1], dir_fd=parent)
-            return True
-        if not stat.S_ISREG(info.st_mode):
-            return False
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        src = os.open(source, flags)
+        src = open_file(folder, real)
         try:
-            if not stat.S_ISREG(os.fstat(src).st_mode):
+            info = os.fstat(src)
+            if info.st_nlink > 1 or info.st_size > budget[0]:
                 return False
             with open_directory(workdir, parts[:-1], create=True) as parent:
                 create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
                 dst = os.open(parts[-1], create, stat.S_IMODE(info.st_mode) & 0o755, dir_fd=parent)
                 with os.fdopen(dst, "wb") as out, os.fdopen(os.dup(src), "rb") as data:
-                    while chunk := data.read(1 << 20):
+                    left = budget[0]
+                    while chunk := data.read(min(1 << 20, left + 1)):
+                        left -= len(chunk)
+                        if left < 0:  # it grew since fstat: keep nothing of it
+                            out.truncate(0)
+                            return False
                         out.write(chunk)
+                    budget[0] = left
         finally:
             os.close(src)
     except (OSError, SandboxError):
