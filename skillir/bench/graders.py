@@ -290,7 +290,7 @@ def _judge(grader: Grader, task: Task, stage: Stage, judge: str | None) -> tuple
         reply = asyncio.run(
             LLM(judge).complete([{"role": "user", "content": prompt}], max_tokens=400)
         )
-    except (ModelError, TypeError) as err:
+    except ModelError as err:
         part.status, part.reason = "error", f"judge failed: {err}"
         return part, 0, 0
     found = re.search(r"\{.*\}", reply.content, re.DOTALL)
