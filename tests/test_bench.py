@@ -542,3 +542,17 @@ def test_skillsbench_malformed(tmp_path):
     (harbor / "task.toml").write_text("[agent\n")
     with pytest.raises(TaskError, match=r"task.toml: error: "):
         load_task(harbor)
+
+
+@pytest.mark.slow
+def test_judge_model_tokens_are_counted_apart(tmp_path):
+    task, stage = _graded_stage(tmp_path)
+    (stage.work / "out.txt").write_text("done\n")
+    result = grade(task, stage, judge="local/smollm2-135m")
+    judge = next(p for p in result.parts if p.kind == "llm-judge")
+    assert judge.status in ("ok", "error") and judge.status != "not-judged"
+    assert result.judge_prompt_tokens > 0 and result.judge_completion_tokens > 0
+    if judge.status == "ok":
+        assert result.judged == judge.score and result.basis in ("all", "automated only")
+    else:
+        assert "judge reply has no score" in judge.reason and result.judged is None
