@@ -935,11 +935,15 @@ _SOURCE_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts")
 def _bundled_files(skill_dir: Path) -> list[SkillFile]:
     """The bundled files that can name dependencies (scripts, `requirements.txt`,
     `package.json`), in path order, under the walk policy of `skillir.skill_files`; none in
-    hidden folders or tool caches."""
+    hidden folders or tool caches, nor what an earlier compile generated there
+    (`skillir.recompile.generated_names`: its env-setup.sh is no script of the skill)."""
+    from skillir.recompile import generated_names
+
+    generated = generated_names(skill_dir)
     found: list[SkillFile] = []
     for file in list_files(skill_dir).files:
         parts = file.rel.split("/")
-        if any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1]):
+        if any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1]) or file.rel in generated:
             continue
         name = parts[-1]
         if name == "SKILL.md":
