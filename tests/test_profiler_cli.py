@@ -148,7 +148,8 @@ def test_bad_input_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.slow
 def test_real_run_on_the_embedded_model_and_resume_after_ctrl_c(tmp_path: Path) -> None:
-    """A few instances on local/smollm2-135m; Ctrl-C keeps the checkpoint, --resume finishes."""
+    """A few instances on local/smollm2-135m; Ctrl-C keeps the checkpoint, --resume finishes;
+    a second run with the same seed gives the same profile."""
     out = tmp_path / "p.json"
     argv = [
         sys.executable,
@@ -197,3 +198,8 @@ def test_real_run_on_the_embedded_model_and_resume_after_ctrl_c(tmp_path: Path) 
     assert cell["runs"] == 2 and sorted(cell["seeds"]) == [0, 1]
     assert data["profiler"]["tokens"] > 0 and not partial.exists()
     assert load_profile(out).model == "local/smollm2-135m"
+    # the same seed again (greedy decoding): the same profile, as `diff` judges it
+    again = tmp_path / "again.json"
+    argv[argv.index(str(out))] = str(again)
+    subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=400, check=True)
+    assert main(["diff", str(out), str(again)]) == 0
