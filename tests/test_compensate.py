@@ -227,7 +227,7 @@ def test_hands_over_guide_becomes_a_warning_when_the_steps_need_it(tmp_path: Pat
     assert not [w for w in warnings if "cannot run this skill well" in w]
 
 
-CHAINS = HEAD.replace("# T\n\n", "# T\n\n{rule}## Notes\n\n") + (
+CHAINS = HEAD.replace("# T\n\n", "# T\n\n{rule}## Steps\n\n") + (
     "1. Write the api summary to `notes/api.md`.\n"
     "2. Convert `notes/api.md` to `notes/api.html`.\n"
     "3. Write the web summary to `notes/web.md`.\n"
