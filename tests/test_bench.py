@@ -294,6 +294,8 @@ def test_wilson_hand_computed():
     assert (i.value, round(i.low, 4), round(i.high, 4)) == (0.8, 0.4902, 0.9433)
     assert (round(wilson(0, 5).low, 6), round(wilson(0, 5).high, 4)) == (0.0, 0.4345)
     assert math.isnan(wilson(0, 0).value)
+    for n in range(1, 60):  # the interval always holds the rate (plots draw value - low)
+        assert wilson(0, n).low == 0.0 and wilson(n, n).high == 1.0
 
 
 def test_paired_bootstrap_hand_computed():
@@ -407,6 +409,7 @@ def test_report_tables_and_self_contained_html(tmp_path):
         _record("b", "compiled", 1.0, 4),
         _record("b", "compiled-serial", 1.0, 8),
         {**_record("c", "original", 0.0, 0), "status": "not-runnable", "message": "needs bun"},
+        *[_record(t, "no-skill", 0.0, 3) for t in ("a", "b", "d", "e", "f", "g")],
     ]
     s = summarize(records)
     rows = {r["condition"]: r for r in s["rows"]}

@@ -25,7 +25,8 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval:
     denom = 1 + z * z / n
     center = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Interval(p, max(0.0, center - half), min(1.0, center + half))
+    # rounding can put centre - half a hair above 0 when p = 0 (and likewise at 1)
+    return Interval(p, min(p, max(0.0, center - half)), max(p, min(1.0, center + half)))
 
 
 def paired_bootstrap(
