@@ -479,7 +479,7 @@ def test_template_slots_are_not_environment_variables():
 
 
 def test_variables_read_from_the_environment_are_env_dependencies():
-    """"Set X in your environment", `${X:?}`, a credential or connection name (`*_TOKEN`,
+    """ "Set X in your environment", `${X:?}`, a credential or connection name (`*_TOKEN`,
     `*_URL`), `os.environ`: each is read from the environment."""
     deps, _ = skill_deps(root_of(ENVIRONMENT), None)
     assert sorted(names(deps, "env")) == [
