@@ -205,7 +205,7 @@ def test_a_compiled_folder_runs_its_plan_and_env_checks(tmp_path: Path) -> None:
     assert not (tmp_path / "work" / "env-setup.sh").exists()  # runtime files are not staged
 
 
-def test_missing_dependencies_end_with_env_error(tmp_path: Path) -> None:
+def test_missing_dependencies_end_with_env_error_when_required(tmp_path: Path) -> None:
     folder = make_skill(tmp_path / "skill", ["Run `ls`.", "Run `pwd`."])
     script = """\
         #!/usr/bin/env bash
@@ -220,13 +220,13 @@ def test_missing_dependencies_end_with_env_error(tmp_path: Path) -> None:
     data = textwrap.dedent(script).encode()
     (folder / "env-setup.sh").write_bytes(data)
     (folder / MANIFEST).write_bytes(manifest_bytes({"env-setup.sh": data}))  # as compiled
-    summary = run(tmp_path, folder, "List the files.")
+    summary = run(tmp_path, folder, "List the files.", require_env=True)
     assert summary["status"] == "env-error"
     assert summary["message"] == (
         "missing dependencies: binary skillir-no-such-tool (--allow-install installs them)"
     )
     assert summary["llm_calls"] == 0 and not (tmp_path / "work" / "installed.marker").exists()
-    run(tmp_path / "again", folder, "List the files.", allow_install=True)
+    run(tmp_path / "again", folder, "List the files.", allow_install=True, require_env=True)
     # installs only when allowed, in the sandbox: the script may write only the work directory
     assert (tmp_path / "again" / "work" / "installed.marker").exists()
 

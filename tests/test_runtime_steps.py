@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from skillir.compiled_manifest import MANIFEST, manifest_bytes
 from skillir.runtime import progress
 from skillir.runtime.agent import AgentResult, Status
 from skillir.runtime.execute import RunConfig, final_answer, run_skill, wants_grounding
@@ -83,8 +84,11 @@ def test_a_step_over_budget_loses_context_first_and_says_so() -> None:
     assert tiny.cut[-1].startswith("step text after 80 of")
 
 
-def first_prompt(tmp_path: Path, skill: Path | None, request: str = "Scan the project.") -> dict:
-    """Run until the first model call is about to be made; its trace's prompt event."""
+def first_prompt(
+    tmp_path: Path, skill: Path | None, request: str = "Scan the project.", **options: object
+) -> dict:
+    """Run until the first model call is about to be made (`options` go to RunConfig); the
+    summary and the trace's events."""
 
     class Stop(Hooks):
         def before_llm(self, agent: str, messages: list) -> None:
@@ -100,12 +104,14 @@ def first_prompt(tmp_path: Path, skill: Path | None, request: str = "Scan the pr
             workdir=tmp_path / "work",
             trace_dir=trace,
             model="local/smollm2-135m",
-            hooks=[Stop()],
+            hooks=[Stop(), *options.pop("hooks", [])],  # type: ignore[misc]
             sandbox_level="none",
             unsafe_host=True,
+            **options,  # type: ignore[arg-type]
         )
     )
-    assert summary["status"] == "error" and "stopped before" in summary["message"]
+    if not options.get("require_env"):
+        assert summary["status"] == "error" and "stopped before" in summary["message"]
     events = [json.loads(line) for line in (trace / "trace.jsonl").open()]
     return {"summary": summary, "events": events}
 
@@ -292,3 +298,35 @@ def test_a_skill_without_a_plan_is_injected_whole_within_the_budget(tmp_path: Pa
     assert "Guideline 199" in whole
     clipped = system_prompt(skill, "x", "full", budget=100)
     assert "Guideline 199" not in clipped and "[... the rest of the skill is cut]" in clipped
+
+
+ENV_SCRIPT = b"""#!/usr/bin/env bash
+if [ "${1:-}" = "--check" ]; then
+  echo 'missing:   binary skillir-absent (install it by hand; not done here)'
+  echo 'not satisfied:' >&2; printf '  %s\\n' 'binary skillir-absent' >&2; exit 1
+fi
+exit 1
+"""
+
+
+def test_a_missing_dependency_warns_and_runs_unless_required(tmp_path: Path) -> None:
+    """A compiled skill whose check fails for a program the task may not need (an alternative
+    the skill falls back from) runs as the skill as written would, with a warning on stderr, in
+    the trace and the summary; `require_env` ends it env-error before any model call."""
+    folder = write_skill(tmp_path / "skill")
+    (folder / "env-setup.sh").write_bytes(ENV_SCRIPT)
+    (folder / MANIFEST).write_bytes(manifest_bytes({"env-setup.sh": ENV_SCRIPT}))  # as compiled
+    shown = io.StringIO()
+    run = first_prompt(tmp_path / "warn", folder, hooks=[Progress(shown, spinner=False)])
+    warning = (
+        "missing dependencies: binary skillir-absent (binary skillir-absent: install by hand); "
+        "running anyway (--require-env stops here)"
+    )
+    assert run["summary"]["warnings"] == [warning]
+    kinds = [e["event"] for e in run["events"]]
+    assert kinds.index("env") < kinds.index("warning") < kinds.index("prompt")  # it ran on
+    assert next(e for e in run["events"] if e["event"] == "env")["ok"] is False
+    assert f"warning: {warning}" in shown.getvalue()
+    strict = first_prompt(tmp_path / "strict", folder, require_env=True)["summary"]
+    assert strict["status"] == "env-error" and strict["llm_calls"] == 0
+    assert strict["message"] == warning.split("; running")[0]

@@ -3,7 +3,8 @@
 The model is any litellm id (`openai/gpt-4o`, `anthropic/...`, `ollama/...`, `hosted_vllm/...`
 with `--api-base`); without `--model`, the embedded SmolLM2-135M runs in-process (no key, no
 network). A compiled folder (`skill-translate --target=bare -o DIR`) has its dependency checks
-run first and its parallel plan executed; `--serial` runs the same plan one step at a time.
+run first (a missing one is a warning; `--require-env` makes it end the run) and its parallel
+plan executed; `--serial` runs the same plan one step at a time.
 Commands and setup scripts run in a sandbox (bubblewrap, else Landlock; see docs/runtime.md)
 with a cleared environment: `--pass-env NAME` hands a variable over, `--allow-network` lets
 commands reach the network, `--unsafe-host` runs them unconfined where no sandbox exists.
@@ -81,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workdir", type=Path, help="where tools act (default: a new temp dir)")
     parser.add_argument("--trace-dir", type=Path, help="trace.jsonl and summary.json go here")
     parser.add_argument("--allow-install", action="store_true", help="let env-setup.sh install")
+    parser.add_argument(
+        "--require-env",
+        action="store_true",
+        help="a missing dependency ends the run env-error (default: warn and run)",
+    )
     parser.add_argument("--serial", action="store_true", help="run the plan one step at a time")
     parser.add_argument(
         "--no-plan",
@@ -263,6 +269,7 @@ def main(args: Sequence[str] | None = None) -> int:
         api_base=options.api_base,
         profile=options.profile,
         allow_install=options.allow_install,
+        require_env=options.require_env,
         parallel=not options.serial,
         limits=Limits(
             max_steps=options.max_steps,
@@ -317,7 +324,8 @@ def _report(summary: dict, config: RunConfig, as_json: bool, removed: list[Path]
         print(json.dumps(summary, indent=2))
     else:
         print(
-            f"status: {summary['status']} ({summary['message']})\n"
+            "".join(f"warning: {w}\n" for w in summary.get("warnings", []))
+            + f"status: {summary['status']} ({summary['message']})\n"
             f"answer: {summary['answer']}\n"
             f"model: {summary['model']} via {summary.get('protocol', '?')}; "
             f"{summary['llm_calls']} model calls, "

@@ -643,7 +643,12 @@ def check_env(
     missing = [line.strip() for line in output.splitlines() if line.startswith("  ")]
     if result.ok:
         return True, "dependencies satisfied"
-    hint = "" if allow_install else " (--allow-install installs them)"
+    by_hand = {m for m in missing if f"missing:   {m} (install it by hand" in output}
+    hint = ""
+    if by_hand:
+        hint = f" ({', '.join(sorted(by_hand))}: install by hand)"
+    elif not allow_install:
+        hint = " (--allow-install installs them)"
     return False, "missing dependencies: " + (", ".join(missing) or output[-200:]) + hint
 
 
@@ -735,6 +740,7 @@ class RunConfig:
     unsafe_host: bool = False
     grounding: str = "auto"  # auto | on | off: the work directory's listing in each turn
     step_budget: int | None = None  # tokens per step prompt (default: by protocol)
+    require_env: bool = False  # a missing dependency ends the run env-error (default: a warning)
 
 
 def trace_dir_problem(workdir: Path, trace_dir: Path) -> str | None:
@@ -832,7 +838,12 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             ok, env_message = check_env(skill, config.allow_install, trace, setup)
         finally:
             setup.close()
-        if not ok:
+        if not ok and not config.require_env:  # the skill as written would run: so does this
+            warning = f"{env_message}; running anyway (--require-env stops here)"
+            summary["warnings"] = [warning]
+            for hook in [trace, *config.hooks]:
+                hook.warning(warning)
+        if not ok and config.require_env:
             status, message = Status.ENV_ERROR, env_message
         else:
             inject = config.inject or ("full" if protocol.name == "native" else "step")

@@ -52,7 +52,8 @@ def _line(event: dict[str, Any], prompts: bool) -> list[str]:
     if kind == "env":
         if not event.get("ran"):
             return [f"env-setup.sh not run: {one_line(event.get('reason', ''), 160)}"]
-        return [f"env-setup.sh {'ok' if event.get('ok') else 'failed'}"]
+        found = "" if event.get("ok") else f": {one_line(str(event.get('output', '')), 160)}"
+        return [f"env-setup.sh {'ok' if event.get('ok') else 'failed'}{found}"]
     if kind == "node_start":
         if event.get("kind") == "step":
             where = f" ({event['span']})" if event.get("span") else ""
@@ -94,6 +95,8 @@ def _line(event: dict[str, Any], prompts: bool) -> list[str]:
             f"  tool {agent}: {call_text(event.get('name', '?'), event.get('arguments') or {})}"
             f" -> {status}: {output}"
         ]
+    if kind == "warning":
+        return [f"warning: {one_line(str(event.get('message', '')), 200)}"]
     if kind == "error":
         return [f"error: {event.get('type')}: {one_line(str(event.get('message', '')), 200)}"]
     if kind == "end":

@@ -1,7 +1,8 @@
 """Progress while a run goes: one line per event on stderr, a status line during model calls.
 
 `Progress` is a `Hooks`: plan steps starting and ending (label, `SKILL.md:LINE`, status),
-each tool call (its short form and result) and each model call (tokens, seconds). On a
+each tool call (its short form and result), each model call (tokens, seconds) and warnings
+(missing dependencies the run goes on without). On a
 terminal, with `rich` installed, a spinner shows the model calls in flight; elsewhere a
 `still waiting` line is written whenever nothing was printed for `HEARTBEAT_S` seconds, so a
 run is never silent for long. `skill-run -q` leaves it out.
@@ -140,6 +141,9 @@ class Progress(Hooks):
         self.calls.pop(agent, None)
         self._spin()
         self.line(f"  model {agent} failed: {one_line(message, 160)}")
+
+    def warning(self, message: str) -> None:
+        self.line(f"warning: {one_line(message, 200)}")
 
     def after_tool(self, agent: str, call: ToolCall, result: ToolResult) -> None:
         self.line(

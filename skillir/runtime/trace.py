@@ -37,6 +37,9 @@ class Hooks:
     def llm_failed(self, agent: str, message: str) -> None:
         """When a model call fails for good (after its retries)."""
 
+    def warning(self, message: str) -> None:
+        """When the run goes on despite a problem (a dependency env-setup.sh found missing)."""
+
     def after_tool(self, agent: str, call: ToolCall, result: ToolResult) -> None:
         """After each tool call, with its result."""
 
@@ -126,6 +129,9 @@ class Trace(Hooks):
             content=reply.content,
             tool_calls=[{"name": c.name, "arguments": c.arguments} for c in reply.tool_calls],
         )
+
+    def warning(self, message: str) -> None:
+        self.event("warning", message=message)
 
     def llm_failed(self, agent: str, message: str) -> None:
         self.totals.llm_errors += 1
