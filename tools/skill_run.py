@@ -174,6 +174,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help=f"CPU seconds per process ({defaults.cpu_s})",
     )
+    parser.add_argument(
+        "--jit",
+        type=Path,
+        nargs="?",
+        const="",
+        metavar="STORE",
+        help="run a promoted solidified program of this skill before asking the model "
+        "(STORE: default $SKILLIR_JIT_STORE or ~/.local/share/skillir/jit; docs/jit.md)",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
 
@@ -294,6 +303,7 @@ def main(args: Sequence[str] | None = None) -> int:
         hooks=hooks,
         grounding=options.grounding,
         step_budget=options.step_budget,
+        jit=_jit_store(options.jit),
     )
     try:
         summary = run_skill(config)
@@ -314,6 +324,15 @@ def main(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `skill-run ... | head`: stop writing, keep the exit status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0 if summary["status"] == "ok" else 1
+
+
+def _jit_store(given: Path | str | None) -> Path | None:
+    """The JIT store of `--jit` (None without the flag; the default store for a bare flag)."""
+    if given is None:
+        return None
+    from skillir.runtime.jit.store import default_store
+
+    return Path(given) if given != "" else default_store()
 
 
 def _report(summary: dict, config: RunConfig, as_json: bool, removed: list[Path]) -> None:

@@ -740,7 +740,17 @@ class RunConfig:
     unsafe_host: bool = False
     grounding: str = "auto"  # auto | on | off: the work directory's listing in each turn
     step_budget: int | None = None  # tokens per step prompt (default: by protocol)
+    jit: Path | None = None  # a JIT store: a promoted candidate runs before the model
     require_env: bool = False  # a missing dependency ends the run env-error (default: a warning)
+
+
+def _digest(skill: Skill) -> str | None:
+    """The skill's digest (JIT candidates are keyed by it); None without a skill."""
+    if skill is NO_SKILL or not (skill.folder / "SKILL.md").is_file():
+        return None
+    from skillir.runtime.jit.digest import skill_digest
+
+    return skill_digest(skill.folder)
 
 
 def trace_dir_problem(workdir: Path, trace_dir: Path) -> str | None:
@@ -788,6 +798,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         "parallel": config.parallel,
         "plan": skill.plan is not None,
         "sandbox": "none",
+        "harness": "bare",
+        "skill_digest": _digest(skill),
     }
     status, message, answer, agents, critical, run_s = Status.OK, "", "", [], 0.0, 0.0
     sandbox: Sandbox | None = None
@@ -868,7 +880,12 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
                 budget,
             )
             began = time.monotonic()
-            timed = asyncio.run(executor.run(config.procedures))
+            fired = None
+            if config.jit is not None:  # docs/jit.md: a solidified program, else the model
+                from skillir.runtime.jit.run import solidified
+
+                fired = solidified(config.jit, summary, config.request, sandbox, trace)
+            timed = fired or asyncio.run(executor.run(config.procedures))
             run_s = time.monotonic() - began
             agents = timed.results
             critical = timed.critical_s

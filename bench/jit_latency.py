@@ -1,0 +1,282 @@
+"""JIT solidification on held-out prompts: latency, tokens and pass rate with and without it.
+
+    nice python bench/jit_latency.py OUT [--phase all] [--families count-words,head-lines,...]
+
+Each family in bench/jit_families/ is one skill, 10 training and 10 held-out prompts (other
+file names, numbers, words and phrasings) and a deterministic grader (the expected output is
+computed from the fixture by Python, never by the command under test). Phases (each resumes
+from OUT/runs.jsonl; `all` runs them in order):
+
+- `train-model`: the training prompts run by the embedded model (local/smollm2-135m), traces kept.
+- `train-scripted`: the training prompts run by a script that issues the skill's command with
+  the prompt's values (`skillir.runtime.jit.record`: the runtime's sandbox and trace writer, no
+  model); recorded so that mining, validation and execution are measured even when the model
+  seldom solves a task. Its figures are reported apart, as `scripted`.
+- `mine`: `skill-jit mine` over each source's passing training traces (one store per source).
+- `heldout`: the held-out prompts run by the model without JIT, then with `--jit` on each
+  source's store (where no candidate fires, the model runs as without JIT).
+- `report`: the table (medians per held-out task, the ratio of median latencies with a paired
+  bootstrap 95 % interval, the share where a candidate fired, grader pass rates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+FAMILIES = Path(__file__).parent / "jit_families"
+MODEL = "local/smollm2-135m"
+SOURCES = ("model", "scripted")
+
+
+def load(family: str) -> dict[str, Any]:
+    return json.loads((FAMILIES / family / "prompts.json").read_text())
+
+
+def expected(grader: str, item: dict[str, Any]) -> tuple[str, str]:
+    """(output file, its expected stripped content), computed from the fixture."""
+    p = item["params"]
+    text = item["files"][p["input"]]
+    if grader == "word-count":
+        return p["output"], str(len(text.split()))
+    if grader == "head":
+        return p["output"], "\n".join(text.splitlines()[: p["n"]])
+    if grader == "grep-count":
+        return p["output"], str(sum(p["word"] in line for line in text.splitlines()))
+    raise ValueError(grader)
+
+
+def grade(grader: str, item: dict[str, Any], work: Path) -> bool:
+    """Whether the output file holds the expected content (surrounding blanks ignored)."""
+    name, want = expected(grader, item)
+    path = work / name
+    if path.is_symlink() or not path.is_file():
+        return False
+    return path.read_text(errors="replace").strip() == want
+
+
+def stage(item: dict[str, Any], root: Path) -> tuple[Path, Path]:
+    """A fresh work directory with the item's files, and a trace directory beside it."""
+    shutil.rmtree(root, ignore_errors=True)
+    work, trace = root / "work", root / "trace"
+    work.mkdir(parents=True)
+    for name, content in item["files"].items():
+        (work / name).write_text(content)
+    return work, trace
+
+
+def command_of(family: str, item: dict[str, Any]) -> str:
+    """The skill's command with the prompt's values (what a correct agent runs)."""
+    p = item["params"]
+    if family == "count-words":
+        return f"wc -w < {p['input']} > {p['output']}"
+    if family == "head-lines":
+        return f"head -n {p['n']} {p['input']} > {p['output']}"
+    return f"grep -c {p['word']} {p['input']} > {p['output']}"
+
+
+def run_model(skill: Path, item: dict[str, Any], root: Path, jit: Path | None, limits: Any) -> dict:
+    from skillir.runtime.execute import RunConfig, run_skill
+
+    work, trace = stage(item, root)
+    return run_skill(
+        RunConfig(
+            skill_path=skill,
+            request=item["prompt"],
+            workdir=work,
+            trace_dir=trace,
+            model=MODEL,
+            limits=limits,
+            jit=jit,
+        )
+    )
+
+
+def run_scripted(family: str, skill: Path, item: dict[str, Any], root: Path) -> dict:
+    from skillir.runtime.jit.record import record_run
+
+    work, trace = stage(item, root)
+    calls = [("execute_command", {"command": command_of(family, item)})]
+    return record_run(skill, item["prompt"], work, trace, calls, MODEL)
+
+
+def done_keys(out: Path) -> set[tuple]:
+    path = out / "runs.jsonl"
+    if not path.exists():
+        return set()
+    return {tuple(json.loads(line)["key"]) for line in path.read_text().splitlines() if line}
+
+
+def append(out: Path, record: dict[str, Any]) -> None:
+    with (out / "runs.jsonl").open("a") as f:
+        f.write(json.dumps(record) + "\n")
+    print(json.dumps({k: record[k] for k in ("key", "passed", "wall_s", "fired")}), flush=True)
+
+
+def record_of(key: list, summary: dict, passed: bool, root: Path) -> dict[str, Any]:
+    tokens = summary.get("prompt_tokens", 0) + summary.get("completion_tokens", 0)
+    (root / "trace" / "grade.json").write_text(json.dumps({"passed": passed}) + "\n")
+    return {
+        "key": key,
+        "status": summary.get("status"),
+        "wall_s": summary.get("wall_s"),
+        "tokens": tokens,
+        "fired": summary.get("jit"),
+        "passed": passed,
+        "root": str(root),
+    }
+
+
+def train(out: Path, families: list[str], source: str, limits: Any, most: int) -> None:
+    seen = done_keys(out)
+    for family in families:
+        data, skill = load(family), FAMILIES / family / "skill"
+        for i, item in enumerate(data["train"][:most]):
+            key = ["train", source, family, i, False]
+            if tuple(key) in seen:
+                continue
+            root = out / source / family / "train" / str(i)
+            if source == "model":
+                summary = run_model(skill, item, root, None, limits)
+            else:
+                summary = run_scripted(family, skill, item, root)
+            passed = grade(data["grader"], item, root / "work")
+            append(out, record_of(key, summary, passed, root))
+
+
+def mine(out: Path, families: list[str]) -> None:
+    from skillir.tools.skill_jit import main as skill_jit
+
+    for source in SOURCES:
+        dirs = [
+            str(out / source / f / "train" / str(i) / "trace")
+            for f in families
+            for i in range(len(load(f)["train"]))
+            if (out / source / f / "train" / str(i) / "trace" / "summary.json").exists()
+        ]
+        if dirs:
+            skill_jit(["mine", *dirs, "-o", str(out / source / "store")])
+
+
+def heldout(out: Path, families: list[str], limits: Any) -> None:
+    seen = done_keys(out)
+    settings: list[tuple[str, Path | None]] = [("none", None)]
+    settings += [(s, out / s / "store") for s in SOURCES if (out / s / "store").exists()]
+    for family in families:
+        data, skill = load(family), FAMILIES / family / "skill"
+        for name, store in settings:
+            for i, item in enumerate(data["heldout"]):
+                key = ["heldout", name, family, i, store is not None]
+                if tuple(key) in seen:
+                    continue
+                root = out / "heldout" / name / family / str(i)
+                summary = run_model(skill, item, root, store, limits)
+                passed = grade(data["grader"], item, root / "work")
+                append(out, record_of(key, summary, passed, root))
+
+
+def _median_ratio(base: list[float], jit: list[float], resamples: int = 10_000) -> tuple:
+    """median(base) / median(jit) with a paired percentile bootstrap 95 % interval."""
+    import numpy as np
+
+    a, b = np.asarray(base), np.asarray(jit)
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, len(a), size=(resamples, len(a)))
+    ratios = np.median(a[idx], axis=1) / np.maximum(np.median(b[idx], axis=1), 1e-9)
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(np.median(a) / max(np.median(b), 1e-9)), float(low), float(high)
+
+
+def report(out: Path, families: list[str]) -> str:
+    runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines() if line]
+    by = {tuple(r["key"]): r for r in runs}
+    lines = []
+    for source in SOURCES:
+        trained = [r for r in runs if r["key"][:2] == ["train", source]]
+        if trained:
+            ok = sum(r["passed"] for r in trained)
+            lines.append(f"training runs ({source}): {ok}/{len(trained)} pass the grader")
+    head = (
+        "| store mined from | family | n | fired | median s no-JIT | median s JIT | ratio [95% CI]"
+    )
+    head += " | median s where fired (no-JIT / JIT) | tokens no-JIT | tokens JIT"
+    head += " | pass no-JIT | pass JIT |"
+    lines += ["", head, "|" + "---|" * 12]
+    for source in SOURCES:
+        for family in [*families, "all"]:
+            fams = families if family == "all" else [family]
+            pairs = [
+                (by[k0], by[k1])
+                for f in fams
+                for i in range(len(load(f)["heldout"]))
+                if (k0 := ("heldout", "none", f, i, False)) in by
+                and (k1 := ("heldout", source, f, i, True)) in by
+            ]
+            if not pairs:
+                continue
+            base = [a["wall_s"] for a, _ in pairs]
+            jit = [b["wall_s"] for _, b in pairs]
+            fired = [(a["wall_s"], b["wall_s"]) for a, b in pairs if b["fired"]]
+            ratio, low, high = _median_ratio(base, jit)
+            where = (
+                f"{statistics.median(x for x, _ in fired):.2f} / "
+                f"{statistics.median(y for _, y in fired):.3f}"
+                if fired
+                else "-"
+            )
+            lines.append(
+                f"| {source} | {family} | {len(pairs)} | {len(fired)}/{len(pairs)} "
+                f"| {statistics.median(base):.2f} | {statistics.median(jit):.3f} "
+                f"| {ratio:.1f}x [{low:.1f}, {high:.1f}] | {where} "
+                f"| {statistics.median(a['tokens'] for a, _ in pairs):.0f} "
+                f"| {statistics.median(b['tokens'] for _, b in pairs):.0f} "
+                f"| {sum(a['passed'] for a, _ in pairs)}/{len(pairs)} "
+                f"| {sum(b['passed'] for _, b in pairs)}/{len(pairs)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--phase",
+        choices=("all", "train-model", "train-scripted", "mine", "heldout", "report"),
+        default="all",
+    )
+    parser.add_argument("--families", default="count-words,head-lines,grep-count")
+    parser.add_argument("--max-steps", type=int, default=2, help="model turns per run")
+    parser.add_argument("--reply-tokens", type=int, default=128, help="tokens per model reply")
+    parser.add_argument(
+        "--train-limit", type=int, default=10, help="training prompts per family the model runs"
+    )
+    options = parser.parse_args()
+    from skillir.runtime.agent import Limits
+
+    limits = Limits(max_steps=options.max_steps, timeout_s=180.0, reply_tokens=options.reply_tokens)
+    families = options.families.split(",")
+    options.out = options.out.resolve()
+    options.out.mkdir(parents=True, exist_ok=True)
+    phase = options.phase
+    if phase in ("all", "train-model"):
+        train(options.out, families, "model", limits, options.train_limit)
+    if phase in ("all", "train-scripted"):
+        train(options.out, families, "scripted", limits, 10)
+    if phase in ("all", "mine"):
+        mine(options.out, families)
+    if phase in ("all", "heldout"):
+        heldout(options.out, families, limits)
+    if phase in ("all", "report"):
+        table = report(options.out, families)
+        (options.out / "report.md").write_text(table)
+        sys.stdout.write(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
