@@ -135,6 +135,26 @@ def test_a_failed_command_is_evidence_against_the_steps_exec_requirement(tmp_pat
     assert not any(o.passed for o in found.observations)  # a failed run gives no passes
 
 
+def test_a_command_failing_on_a_missing_file_is_unattributed(tmp_path):
+    skill = _skill(tmp_path)
+    event = _tool("execute_command", False, command="cat out.txt")
+    event["output"] = "cat: out.txt: No such file or directory"
+    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, [event], "tool-error"))
+    found = attribute(trace, skill / "SKILL.md", passed=False)
+    assert found.observations == []
+    assert found.unattributed[0].reason.startswith("missing input")
+
+
+def test_a_command_step_answered_with_another_tool_is_half_evidence_against_exec(tmp_path):
+    skill = _skill(tmp_path)
+    events = [_tool("write_file", True, path="data.txt", content="cleaned")]
+    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, events))
+    found = attribute(trace, skill / "SKILL.md", passed=False)
+    assert [(o.primitive, o.weight, o.passed) for o in found.observations] == [
+        ("tool.exec", 0.5, False)
+    ]
+
+
 def test_a_signal_about_a_primitive_the_step_does_not_require_is_unattributed(tmp_path):
     skill = _skill(tmp_path)
     events = [_tool("read_file", False, path="missing.txt")]

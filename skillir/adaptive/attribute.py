@@ -13,7 +13,11 @@ localised).
 The rule, per failure signal in a node (`_signals`), with its weight:
 
 - `execute_command` fails or times out: `tool.exec` and the command's language
-  (`gen.code.shell`, `gen.code.python`, `gen.code.javascript`), 1.0;
+  (`gen.code.shell`, `gen.code.python`, `gen.code.javascript`), 1.0 — unless it failed on a
+  missing file (`No such file or directory`), an input an earlier step should have made:
+  unattributed;
+- a step that runs a command makes other tool calls but never `execute_command`:
+  `tool.exec`, 0.5;
 - `read_file` fails: `tool.file.read`, 1.0; `write_file` fails: `tool.file.write`, 1.0;
 - `write_file` of a `.json` file that does not parse: `gen.text.structured`, 1.0;
 - the node ends with no valid tool call: `tool.call.format`, 1.0;
@@ -48,6 +52,7 @@ LANGUAGE_OF = {
     "sh": "gen.code.shell",
 }
 TOOL_PRIMITIVES = ("tool.file.", "tool.exec")
+MISSING = "No such file or directory"
 SHELL_MARKS = ("|", "&&", "||", ";", ">", "<", "$(")
 
 
@@ -163,8 +168,9 @@ def requirements_by_line(skill_md: Path) -> tuple[dict[int, dict[str, int]], dic
     return by_line, whole
 
 
-def _signals(node: _Node) -> list[tuple[tuple[str, ...], float, str]]:
-    """(primitives, weight, what happened) for each failure signal of the node."""
+def _signals(node: _Node, exec_step: bool) -> list[tuple[tuple[str, ...], float, str]]:
+    """(primitives, weight, what happened) for each failure signal of the node; `exec_step`:
+    the step's own content runs a command."""
     found: list[tuple[tuple[str, ...], float, str]] = []
     calls: Counter[str] = Counter()
     for event in node.events:
@@ -175,7 +181,10 @@ def _signals(node: _Node) -> list[tuple[tuple[str, ...], float, str]]:
         ok = bool(event.get("ok")) and not event.get("timed_out")
         if name == "execute_command" and not ok:
             command = str(args.get("command", ""))
-            found.append((_command_primitives(command), 1.0, f"command failed: {command[:80]}"))
+            if MISSING in str(event.get("output", "")):
+                found.append(((), 1.0, f"missing input (an earlier step's?): {command[:80]}"))
+            else:
+                found.append((_command_primitives(command), 1.0, f"command failed: {command[:80]}"))
         elif name == "read_file" and not ok:
             found.append((("tool.file.read",), 1.0, f"read failed: {args.get('path')}"))
         elif name == "write_file" and not ok:
@@ -185,6 +194,9 @@ def _signals(node: _Node) -> list[tuple[tuple[str, ...], float, str]]:
                 json.loads(str(args.get("content", "")))
             except json.JSONDecodeError:
                 found.append((("gen.text.structured",), 1.0, f"invalid JSON: {args.get('path')}"))
+    tools = [e.get("name") for e in node.events if e.get("event") == "tool"]
+    if exec_step and tools and "execute_command" not in tools:
+        found.append((("tool.exec",), 0.5, "the step's command was never run"))
     if node.status == "model-error" and "valid tool call" in node.message:
         found.append((("tool.call.format",), 1.0, node.message))
     repeated = [key for key, n in calls.items() if n >= REPEATS]
@@ -215,7 +227,7 @@ def attribute(trace: Path, skill_md: Path, passed: bool | None, run: str = "") -
             needs, weight = whole, WHOLE_SKILL_WEIGHT
         else:
             needs, weight = by_line.get(node.line, {}), 1.0
-        signals = _signals(node)
+        signals = _signals(node, node.line is not None and "tool.exec" in needs)
         any_signal |= bool(signals)
         for primitives, strength, what in signals:
             hit = [p for p in primitives if p in needs]
@@ -225,11 +237,12 @@ def attribute(trace: Path, skill_md: Path, passed: bool | None, run: str = "") -
                         primitive, needs[primitive], False, strength * weight, run, node.id, what
                     )
                 )
-            if not hit:
+            if not primitives:
+                out.unattributed.append(Unattributed(run, node.id, what))
+            elif not hit:
+                listed = ", ".join(primitives)
                 out.unattributed.append(
-                    Unattributed(
-                        run, node.id, f"{what} (the step requires none of {', '.join(primitives)})"
-                    )
+                    Unattributed(run, node.id, f"{what} (the step requires none of {listed})")
                 )
         if not signals and node.status not in ("ok", ""):
             out.unattributed.append(
