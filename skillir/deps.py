@@ -475,7 +475,12 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
                 out.append(("npm", parsed[0], parsed[1], o, None))
     elif name in ("npx", "bunx") or (name in ("pnpm", "yarn") and args[:1] == ["dlx"]):
         rest = rest_after(0 if name in ("npx", "bunx") else 1, ("-p", "--package"))
-        for j, a in enumerate(args):  # `npx -p PKG cmd`: the package is PKG, not cmd
+        first = 0 if name in ("npx", "bunx") else 1
+        # `npx -p PKG cmd`: the package is PKG, not cmd; options after cmd are cmd's
+        # (`npx expo export -p web`)
+        for j, a in enumerate(args[first:], first):
+            if not a.startswith("-"):
+                break
             if a in ("-p", "--package") and j + 1 < len(args):
                 rest = [(args[j + 1], offs[j + 1])]
                 break
@@ -798,6 +803,14 @@ _NEGATED = re.compile(
     r"\b(?:not|never|instead\s+of|rather\s+than|avoid(?:ing)?|don't|do\s+not|without)\b[^.\n]*\Z",
     re.IGNORECASE,
 )
+# "Prefer `gh pr view`, ... and `gh api` over unauthenticated `curl` or `wget`"
+_DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
+
+
+_STARTS_SERVER = re.compile(
+    r"\b(?:starts?|started|launch(?:es)?|serves?|serving|listens?|listening|opens?)\b[^.]*://",
+    re.IGNORECASE,
+)
 
 
 def _is_command_span(span: str) -> bool:
@@ -832,7 +845,11 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         line, col = _offset_to_pos(text, start, first_line)
         lone = " " not in span
         if _is_command_span(span) and not (
-            lone and _NEGATED.search(text[max(0, start - 80) : start])
+            lone
+            and (
+                _NEGATED.search(text[max(0, start - 80) : start])
+                or _DISPREFERRED.search(text[max(0, start - 300) : start])
+            )
         ):
             cmd = span[2:] if span.startswith("$ ") else span
             sub, _ = _shell(cmd, line, col + (2 if span.startswith("$ ") else 0))
@@ -1044,9 +1061,14 @@ def skill_deps(
                 if found or code.strip():
                     deps.append(Dependency("tool", "shell", None, first, 1, f"```{lang}"))
             elif lang in _JS_LANGS:
-                deps.extend(js_deps(code, first))
+                # application code the skill shows (an API route, a component): the variables
+                # it reads are the app's configuration, not the agent's environment
+                deps.extend(d for d in js_deps(code, first) if d.kind != "env")
         elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
-            deps.extend(text_deps(op.text.data, line))
+            found = text_deps(op.text.data, line)
+            if _in_trigger_section(op):  # the situation the skill is for, not what it runs
+                found = [d for d in found if d.kind == "tool"]
+            deps.extend(found)
         if span is not None and len(deps) > before:
             # texts are stored relative to their container's indentation: back to document columns
             shift = span.data[1] - 1 + _marker_width(op)
@@ -1063,6 +1085,10 @@ def skill_deps(
     deps = [
         d for d in deps if (d.line, d.col, d.name) not in referenced or _reads_env(d, skill_text)
     ]
+    # "This starts a local server at http://localhost:8081": the skill's own server, not one
+    # it needs running
+    started = {d.name for d in deps if d.kind == "service" and _STARTS_SERVER.search(d.evidence)}
+    deps = [d for d in deps if d.kind != "service" or d.name not in started]
     deps = _valid(deps, "", problems)
     for file, path in zip(files, paths, strict=True):
         if _TEST_FILE.match(path.name) or file.size > _MAX_BYTES:
@@ -1095,6 +1121,25 @@ def skill_deps(
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
         deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
     return _alternatives(_provided(_dedupe(deps))), problems
+
+
+_TRIGGER_TITLE = re.compile(
+    r"\s*when\s+(?:not\s+)?to\s+(?:use|invoke|trigger)\b|\s*(?:triggers?|use\s+cases?)\s*\Z",
+    re.IGNORECASE,
+)
+
+
+def _in_trigger_section(op: Any) -> bool:
+    """Whether `op` is under a heading that says when to use the skill ("When to Use", "When
+    NOT to Use", "Triggers"): its text describes the user's situation, not commands to run."""
+    from skillir.dialects.skill import SectionOp
+
+    parent = op.parent_op()
+    while parent is not None:
+        if isinstance(parent, SectionOp):
+            return _TRIGGER_TITLE.match(parent.title.data) is not None
+        parent = parent.parent_op()
+    return False
 
 
 def _program_of(package: str, manager: str) -> tuple[str, bool]:
@@ -1163,7 +1208,16 @@ def _reads_env(dep: Dependency, skill_text: str) -> bool:
         rf"|\b{name}\b[^.\n>]{{0,60}}{_ENV_WORD}",  # not `echo "K=${NAME}" >> .env`
         re.IGNORECASE,
     )
-    return evidence.search(skill_text) is not None
+    return any(
+        not _WRITES_ENV_FILE.search(
+            skill_text[skill_text.rfind("\n", 0, m.start()) + 1 : skill_text.find("\n", m.end())]
+        )
+        for m in evidence.finditer(skill_text)
+    )
+
+
+# `echo "K=${NAME}" >> .env`, `sed -i "s/^K=.*/K=${NAME}/" .env`: the skill writes NAME's value
+_WRITES_ENV_FILE = re.compile(r">>?\s*\.env\b|\bsed\s+-i\b[^\n]*\.env\b")
 
 
 def _valid(deps: list[Dependency], where: str, problems: list[Problem]) -> list[Dependency]:
