@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from skillir.catalog import PRIMITIVE_IDS
+from skillir.harnesses import ALIASES, harness_id
 
 PRIMITIVES: tuple[str, ...] = PRIMITIVE_IDS
 _KNOWN = frozenset(PRIMITIVES)
@@ -59,7 +60,6 @@ FORMAT = "skillir-profile"
 FORMAT_VERSION = 1
 GENERATOR = "skillir.profiles/1"
 
-HARNESS_ALIASES = {"bare": "bare-agent"}
 """Other names of a harness → the name profiles use (`claude-code`, `codex`, `opencode`,
 `openclaw`, `hermes` are used as is)."""
 
@@ -686,9 +686,10 @@ def save_profile(profile: Profile, path: Path | str) -> Path:
 
 
 def canonical_harness(harness: str) -> str:
-    """`bare` → `bare-agent`; other harness names compare case-insensitively, as they are."""
-    name = harness.strip().lower()
-    return HARNESS_ALIASES.get(name, name)
+    """A harness as profile stores spell it: `harnesses.harness_id`, with the bare agent
+    spelled `bare-agent` as SkVM's profiles do."""
+    name = harness_id(harness)
+    return next((alias for alias, hid in ALIASES.items() if hid == name), name)
 
 
 def canonical_model(model: str) -> str:
@@ -699,10 +700,12 @@ def canonical_model(model: str) -> str:
     return name
 
 
-def _preference(profile: Profile, model: str) -> tuple[bool, str, bool, str]:
-    """Sort key, best last: evidence, then newest, then the exact model spelling."""
+def _preference(profile: Profile, model: str) -> tuple[bool, bool, str, bool, str]:
+    """Sort key, best last: evidence, then measured under the runtime's default protocol
+    (`skill-profile` records `defaultProtocol`), then newest, then the exact model spelling."""
     exact = profile.model.strip().lower() == model.strip().lower()
-    return (profile.has_evidence, profile.profiled_at, exact, str(profile.path or ""))
+    default = profile.provenance.get("defaultProtocol", "true") == "true"
+    return (profile.has_evidence, default, profile.profiled_at, exact, str(profile.path or ""))
 
 
 def _best_per_harness(profiles: Iterable[Profile], model: str) -> list[Profile]:
@@ -713,14 +716,16 @@ def _best_per_harness(profiles: Iterable[Profile], model: str) -> list[Profile]:
         if key not in best or _preference(p, model) > _preference(best[key], model):
             best[key] = p
     by_harness = sorted(best.values(), key=lambda p: canonical_harness(p.harness))
-    return sorted(by_harness, key=lambda p: _preference(p, model)[:2], reverse=True)
+    return sorted(by_harness, key=lambda p: _preference(p, model)[:3], reverse=True)
 
 
 class ProfileStore:
-    """Every profile found in `*.json` files under `root`, scanned once on first use."""
+    """Every profile found in `*.json` files under `root`, scanned once on first use; a model
+    the store does not hold is looked up in `fallback` (the profiles shipped in the package)."""
 
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, fallback: ProfileStore | None = None):
         self.root = Path(root)
+        self.fallback = fallback
         self._profiles: tuple[Profile, ...] | None = None
         self._errors: tuple[ProfileError, ...] = ()
 
@@ -760,15 +765,21 @@ class ProfileStore:
         newest `profiledAt`; None when there is none."""
         want = canonical_harness(harness)
         found = self._matching(model, lambda p: canonical_harness(p.harness) == want)
+        if not found and self.fallback is not None:
+            return self.fallback.find(harness, model)
         return max(found, key=lambda p: _preference(p, model)) if found else None
 
     def find_model_any_harness(self, model: str) -> list[Profile]:
         """The best profile of `model` on each harness that has one, best first."""
-        return _best_per_harness(self._matching(model, lambda p: True), model)
+        found = self._matching(model, lambda p: True)
+        if not found and self.fallback is not None:
+            return self.fallback.find_model_any_harness(model)
+        return _best_per_harness(found, model)
 
     def close_models(self, model: str) -> list[str]:
         """Model ids of the store that look like `model` (for "did you mean")."""
-        return close_models(self._scan(), model)
+        shipped = self.fallback.profiles if self.fallback is not None else ()
+        return close_models((*self._scan(), *shipped), model)
 
 
 def default_profile_dir() -> Path:
@@ -782,6 +793,18 @@ def default_profile_dir() -> Path:
     return base / "skillir" / "profiles"
 
 
+SHIPPED_PROFILES = Path(__file__).parent / "data" / "profiles"
+"""Profiles measured by `skill-profile` and shipped in the package (the embedded model's)."""
+
+
 def open_store(profile_dir: str | Path | None = None) -> ProfileStore:
-    """A store over `profile_dir`, or over `default_profile_dir()` when it is None or empty."""
-    return ProfileStore(Path(profile_dir).expanduser() if profile_dir else default_profile_dir())
+    """A store over `profile_dir`; when it is None or empty, over `default_profile_dir()` with
+    the shipped profiles as its fallback, or over the shipped profiles alone when no
+    `$SKILLIR_PROFILES` is set and the user's cache holds no store."""
+    if profile_dir:
+        return ProfileStore(Path(profile_dir).expanduser())
+    shipped = ProfileStore(SHIPPED_PROFILES)
+    root = default_profile_dir()
+    if not root.is_dir() and not os.environ.get("SKILLIR_PROFILES"):
+        return shipped
+    return ProfileStore(root, fallback=shipped)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from skillir.profiler.base import ANSWER, Instance
 from skillir.profiler.generators import make_instance
@@ -20,6 +21,7 @@ from skillir.profiles import load_profile
 from skillir.tools.skill_profile import main
 
 ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "skillir" / "data" / "profile.schema.json").read_text())
 PRIMS = ("tool.file.read", "reason.logic")
 
 
@@ -84,6 +86,7 @@ def _profile(tmp_path: Path, solution_for: dict[tuple[str, int], str]) -> dict:
 
 def test_profile_format_loads_binds_and_records_inversions(tmp_path: Path) -> None:
     data = _profile(tmp_path, {("reason.logic", 2): "wrong"})
+    Draft202012Validator(SCHEMA).validate(data)  # the documented schema, skillir/data/
     path = tmp_path / "p.json"
     write_json(data, path)
     prof = load_profile(path)
@@ -119,6 +122,28 @@ def test_profile_format_loads_binds_and_records_inversions(tmp_path: Path) -> No
     assert load_profile(skvm).levels == prof.levels
 
 
+def test_quick_skips_the_levels_above_a_primitive_first_failure(tmp_path: Path) -> None:
+    """--quick: a cell stops once it cannot pass by the cap; a primitive whose L1 does not pass
+    has no L2/L3 cells (they could not raise its effective level); one that passes every level
+    is sampled at every level."""
+    plan = Plan(PRIMS, seed=0, cap=6, start=3, quick=True)
+    cp = Checkpoint.open(tmp_path / "cp.jsonl", resume=False)
+
+    def run(p: str, lvl: int, seed: int) -> Outcome:
+        solution = "wrong" if p == "reason.logic" else "reference"
+        return _solved(p, lvl, seed, solution, tmp_path / "w")
+
+    sample(plan, run, cp)
+    data = build(cp.outcomes, plan, "local/smollm2-135m", "bare", "json", 1.0)
+    logic = data["primitives"]["reason.logic"]
+    # the first failure puts a pass (6/6 at cap 6) out of reach: the cell stops there
+    assert list(logic["cells"]) == ["L1"] and logic["cells"]["L1"]["runs"] == 1
+    assert logic["cells"]["L1"]["verdict"] == "uncertain" and logic["level"] == 0
+    assert list(data["primitives"]["tool.file.read"]["cells"]) == ["L1", "L2", "L3"]
+    assert data["primitives"]["tool.file.read"]["cells"]["L3"]["runs"] == 6
+    assert data["profiler"]["quick"] is True
+
+
 def test_show_diff_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = tmp_path / "store" / "a.json"
     b = tmp_path / "store" / "b.json"
@@ -137,6 +162,8 @@ def test_bad_input_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     out = tmp_path / "p.json"
     assert main(["run", "--model", "local/nope", "-o", str(out)]) == 2
     assert "unknown local model" in capsys.readouterr().err
+    assert main(["run", "--model", "nosuchprovider/model-x", "-o", str(out)]) == 2
+    assert "no provider 'nosuchprovider'" in capsys.readouterr().err
     assert main(["run", "--primitives", "gen.code.pyton", "-o", str(out)]) == 2
     assert "did you mean gen.code.python" in capsys.readouterr().err
     bad = tmp_path / "bad.json"
@@ -144,6 +171,26 @@ def test_bad_input_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["show", str(bad)]) == 2
     assert f"{bad}:2:" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.slow  # llama.cpp's load is retried as a transient error: ~30 s
+def test_a_model_that_errors_on_every_call_stops_after_three_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A local model file llama.cpp cannot load: every call is a model error. Sampling stops
+    after the first three runs (not 26 x 3 of them), exit 3 with the model's message, no
+    profile written, the three runs kept in the checkpoint."""
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF, but not a model\n")
+    out = tmp_path / "p.json"
+    argv = ["run", "--model", f"local/{bad}", "--no-progress", "-o", str(out)]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "every run failed with a model error (3 runs, stopped)" in err
+    assert "Failed to load model" in err and "Traceback" not in err
+    assert not out.exists()
+    lines = out.with_name(out.name + ".partial.jsonl").read_text().splitlines()
+    assert [json.loads(x)["status"] for x in lines] == ["model-error"] * 3
 
 
 @pytest.mark.slow

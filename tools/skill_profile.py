@@ -8,8 +8,9 @@
     skill-profile list [DIR]
 
 Exit codes: 0 success (diff: equal), 1 diff found differences, 2 bad input (unknown model,
-primitive or file), 3 no instance could run (a model that errors on every call), 130
-interrupted (the checkpoint PROFILE.json.partial.jsonl is kept; rerun with --resume).
+primitive or file), 3 no instance could run (a model that errors on every call: sampling stops
+after its first 3 runs), 130 interrupted (the checkpoint PROFILE.json.partial.jsonl is kept;
+rerun with --resume).
 See docs/profiler.md.
 """
 
@@ -43,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quick",
         action="store_true",
-        help=f"start {QUICK_START}, cap {QUICK_CAP}: wider intervals",
+        help=f"start {QUICK_START}, cap {QUICK_CAP}; a cell stops once it cannot pass by the cap "
+        "(wider intervals); levels above a primitive's first level that does not pass are "
+        "skipped (inversions go unseen)",
     )
     run.add_argument("--budget-tokens", type=int)
     run.add_argument("--timeout", type=float, default=120.0, help="seconds per instance")
@@ -57,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="compare two profiles")
     diff.add_argument("a", type=Path)
     diff.add_argument("b", type=Path)
-    lst = sub.add_parser("list", help="the profiles of a store")
+    lst = sub.add_parser(
+        "list", help="the profiles of a store (default: the user's, then the shipped ones)"
+    )
     lst.add_argument("dir", nargs="?", type=Path)
     return parser
 
@@ -84,7 +89,13 @@ def _primitives(text: str | None) -> tuple[str, ...]:
 def _run(o: argparse.Namespace) -> int:
     from skillir.profiler.generators import make_instance
     from skillir.profiler.profile import Checkpoint, Plan, build, sample, to_skvm, write_json
-    from skillir.profiler.runner import RunnerError, Target, make_agent_parts, run_instance
+    from skillir.profiler.runner import (
+        RunnerError,
+        Target,
+        make_agent_parts,
+        protocol_names,
+        run_instance,
+    )
     from skillir.runtime.agent import Limits
 
     try:
@@ -96,19 +107,19 @@ def _run(o: argparse.Namespace) -> int:
         return _fail(str(err))
     cap = o.max_instances or (QUICK_CAP if o.quick else CAP)
     start = min(QUICK_START if o.quick else START, cap)
-    plan = Plan(prims, levels, o.seed, cap, start, o.budget_tokens)
+    plan = Plan(prims, levels, o.seed, cap, start, o.budget_tokens, o.quick)
     target = Target(o.model, o.harness, o.protocol, o.api_base)
     try:
         llm, protocol = make_agent_parts(target)
     except RunnerError as err:
         return _fail(str(err))
-    protocol_name = o.protocol if o.protocol != "auto" else type(protocol).__name__
-    if getattr(protocol, "constrained", None) is not None and o.protocol == "auto":
-        protocol_name = "json-constrained" if protocol.constrained else "json"
+    protocol_name, default_protocol = protocol_names(llm, protocol)
     limits = Limits(max_steps=o.max_steps, timeout_s=o.timeout)
     checkpoint = Checkpoint.open(o.output.with_name(o.output.name + ".partial.jsonl"), o.resume)
 
     def one(primitive: str, level: int, seed: int):  # noqa: ANN202
+        if _model_down(checkpoint.outcomes):
+            raise _ModelDown
         return run_instance(make_instance(primitive, level, seed), llm, protocol, limits)
 
     start = time.monotonic()
@@ -119,6 +130,8 @@ def _run(o: argparse.Namespace) -> int:
             sample(plan, one, checkpoint, show, stop.requested)
     except KeyboardInterrupt:
         stop.count += 1
+    except _ModelDown:
+        pass
     finally:
         signal.signal(signal.SIGINT, previous)
     if stop.count:
@@ -129,9 +142,21 @@ def _run(o: argparse.Namespace) -> int:
         )
         return 130
     outcomes = checkpoint.outcomes
-    if outcomes and all(x.status in ("model-error", "error") for x in outcomes):
-        return _fail(f"every run failed with a model error, e.g.: {outcomes[-1].message}", 3)
-    data = build(outcomes, plan, o.model, o.harness, protocol_name, time.monotonic() - start)
+    if outcomes and all(x.status in MODEL_FAILURES for x in outcomes):
+        return _fail(
+            f"every run failed with a model error ({len(outcomes)} runs, stopped), e.g.: "
+            f"{outcomes[-1].message}",
+            3,
+        )
+    data = build(
+        outcomes,
+        plan,
+        o.model,
+        o.harness,
+        protocol_name,
+        time.monotonic() - start,
+        default_protocol,
+    )
     write_json(to_skvm(data) if o.format == "skvm" else data, o.output)
     checkpoint.path.unlink(missing_ok=True)
     for err in data["profiler"]["generator_errors"]:
@@ -142,6 +167,19 @@ def _run(o: argparse.Namespace) -> int:
         )
     print(_table(data))
     return 0
+
+
+MODEL_FAILURES = ("model-error", "error")
+MODEL_DOWN_AFTER = 3
+
+
+class _ModelDown(Exception):
+    """The first runs all failed with model errors: the model cannot answer at all."""
+
+
+def _model_down(outcomes: Sequence[Any]) -> bool:
+    """Whether the first `MODEL_DOWN_AFTER` runs, and every run since, were model errors."""
+    return len(outcomes) >= MODEL_DOWN_AFTER and all(o.status in MODEL_FAILURES for o in outcomes)
 
 
 class _Stop:
@@ -257,10 +295,13 @@ def _list(o: argparse.Namespace) -> int:
     from skillir.profiles import open_store
 
     store = open_store(o.dir)
-    for p in store.profiles:
-        print(f"{p.model}\t{p.harness}\t{p.provenance.get('format', '')}\t{p.path}")
-    for err in store.errors:
-        print(err, file=sys.stderr)
+    stores = [store, *([store.fallback] if store.fallback is not None else [])]
+    for one in stores:
+        for p in one.profiles:
+            protocol = p.provenance.get("protocol", "")
+            print(f"{p.model}\t{p.harness}\t{p.provenance.get('format', '')}\t{protocol}\t{p.path}")
+        for err in one.errors:
+            print(err, file=sys.stderr)
     return 0
 
 

@@ -25,6 +25,7 @@ from skillir.profiler.sampler import (
     THRESHOLD,
     Verdict,
     effective_level,
+    pass_reachable,
     verdict,
     wilson,
 )
@@ -35,7 +36,10 @@ CATALOG_VERSION = "skillir-catalog/1"
 
 @dataclass
 class Plan:
-    """What to measure: primitives, levels, the first seed, the cap, a token budget."""
+    """What to measure: primitives, levels, the first seed, the cap, a token budget, and
+    `quick`: a cell stops as soon as a pass is out of reach within the cap (its verdict is
+    then `uncertain`, its interval wide), and a primitive's levels above its first level that
+    does not pass are skipped (they cannot raise the effective level; inversions go unseen)."""
 
     primitives: tuple[str, ...]
     levels: tuple[int, ...] = (1, 2, 3)
@@ -43,6 +47,7 @@ class Plan:
     cap: int = CAP
     start: int = START
     budget_tokens: int | None = None
+    quick: bool = False
 
 
 @dataclass
@@ -95,7 +100,10 @@ def sample(
                 done = cell_outcomes(checkpoint.outcomes, primitive, level)
                 passes = sum(o.passed for o in done)
                 progress(primitive, level, passes, len(done))
-                if verdict(passes, len(done), THRESHOLD, plan.start, plan.cap) is not Verdict.MORE:
+                found = verdict(passes, len(done), THRESHOLD, plan.start, plan.cap)
+                if found is not Verdict.MORE:
+                    break
+                if plan.quick and not pass_reachable(passes, len(done), plan.cap):
                     break
                 if stopped() or (
                     plan.budget_tokens is not None and spent(checkpoint) >= plan.budget_tokens
@@ -111,6 +119,8 @@ def sample(
                 if seed >= plan.seed + 3 * plan.cap:  # only checker errors left: give up the cell
                     break
                 checkpoint.add(run(primitive, level, seed))
+            if plan.quick and found is not Verdict.PASS:
+                break
 
 
 def spent(checkpoint: Checkpoint) -> int:
@@ -124,8 +134,10 @@ def build(
     harness: str,
     protocol: str,
     wall_s: float,
+    default_protocol: bool = True,
 ) -> dict[str, Any]:
-    """The profile JSON of `outcomes`."""
+    """The profile JSON of `outcomes`, measured under `protocol` (`default_protocol`: the one
+    the runtime picks for the model unless told otherwise; the store prefers such profiles)."""
     prims: dict[str, Any] = {}
     generator_errors = [
         {"primitive": o.primitive, "level": o.level, "seed": o.seed, "message": o.message}
@@ -189,6 +201,8 @@ def build(
             "profiledAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "format": FORMAT,
             "generator": GENERATOR_VERSION,
+            "protocol": protocol,
+            "defaultProtocol": "true" if default_protocol else "false",
         },
         "profiler": {
             "generator_version": GENERATOR_VERSION,
@@ -196,10 +210,12 @@ def build(
             "interval": "wilson-95",
             "start": plan.start,
             "cap": plan.cap,
+            "quick": plan.quick,
             "seed": plan.seed,
             "protocol": protocol,
             "decoding": "greedy (temperature 0)",
             "wall_s": round(wall_s, 1),
+            "instances_wall_s": round(sum(o.wall_s for o in outcomes), 1),
             "tokens": sum(o.tokens for o in outcomes),
             "cost_usd": None
             if any(o.cost_usd is None for o in outcomes)

@@ -95,6 +95,14 @@ def make_agent_parts(target: Target):  # noqa: ANN201 - runtime objects
     return llm, choose(llm, None, target.protocol)
 
 
+def protocol_names(llm, protocol) -> tuple[str, bool]:  # noqa: ANN001 - runtime objects
+    """The name of `protocol` (`native`, `json`, `json-constrained`) and whether it is the one
+    the runtime picks for `llm` by default (`skill-run --protocol auto`, no profile)."""
+    from skillir.runtime.protocol import choose
+
+    return protocol.name, protocol.name == choose(llm, None, "auto").name
+
+
 def run_instance(
     instance: Instance,
     llm,  # noqa: ANN001 - skillir.runtime.llm.LLM

@@ -56,6 +56,12 @@ def verdict(
     return Verdict.UNCERTAIN if runs >= cap else Verdict.MORE
 
 
+def pass_reachable(passes: int, runs: int, cap: int, threshold: float = THRESHOLD) -> bool:
+    """Whether the cell could still pass by the cap, were every remaining run to pass."""
+    best = passes + max(0, cap - runs)
+    return wilson(best, max(runs, cap))[0] >= threshold
+
+
 @dataclass(frozen=True)
 class Effective:
     level: int
