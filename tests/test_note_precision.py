@@ -1,10 +1,7 @@
 """The notes a compile adds, measured on the labelled set (`bench/note_precision.py`,
-`tests/data/note_precision/`): every note of the passes this set judges is labelled, at least
-90 % are useful, and none is harmful. Skips when ../shared is absent.
-
-The environment note (`lower-env`) is reported by the bench but not held to these targets
-here: its dependency list is extract-deps' (per-platform alternatives, template slots read as
-variables), measured by `tests/data/deps_accuracy`.
+`tests/data/note_precision/`): for every pass that adds notes, including the environment note
+of `lower-env-to-target`, every note is labelled, at least 90 % are useful, and none is
+harmful. Skips when ../shared is absent.
 """
 
 from __future__ import annotations
@@ -16,7 +13,23 @@ import pytest
 
 from .conftest import CORPUS, REPO
 
-JUDGED = ("substitute", "degrade", "lower-par")
+# every pass that adds notes; a pass still short of the targets is an expected failure that
+# names what is left (strict: reaching the targets fails it, so the mark must go)
+PASSES = ("substitute", "degrade", "lower-par", "lower-env")
+SHORT: dict[str, str] = {
+    "degrade": (
+        "12 of 14 useful (0.86): pr-writer's 'review the whole branch diff' (read before writing "
+        "a PR description) is taken for defect finding (requirement rule analysis-find-defects), "
+        "so the function-by-function guide lands where no function is judged"
+    ),
+    "lower-env": (
+        "7 skills' environment notes still demand what the skill does not need: per-language or "
+        "per-project alternatives demanded together (audit-prep-assistant, commit), programs "
+        "named only in example text (goal-prompt, expo-dom), per-device or per-OS lines outside "
+        "a package manager (expo-dev-client, libfuzzer's nix-env, add-parallel's launchctl), a "
+        "sourced shell function read as a program (add-parallel)"
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +56,29 @@ def test_the_set_is_large_enough(bench) -> None:
     assert labels and all(v["label"] in bench.LABELS for v in labels.values())
 
 
-def test_note_precision_and_no_harmful_note(bench) -> None:
-    report = bench.evaluate()
-    judged = sum((report.counts.get(origin, bench.Counter()) for origin in JUDGED), bench.Counter())
-    unlabelled = [n.key for n in report.unlabelled if n.origin.split()[0] in JUDGED]
+@pytest.fixture(scope="module")
+def report(bench):
+    return bench.evaluate()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=SHORT[p])) if p in SHORT else p
+        for p in PASSES
+    ],
+)
+def test_note_precision_and_no_harmful_note(bench, report, origin: str) -> None:
+    counts = report.counts.get(origin, bench.Counter())
+    unlabelled = [n.key for n in report.unlabelled if n.origin.split()[0] == origin]
     assert not unlabelled, f"label these notes (bench/note_precision.py --unlabelled): {unlabelled}"
-    assert judged["harmful"] == 0, judged
-    assert bench.Report.precision(judged) >= 0.9, judged
+    assert sum(counts.values()) > 0, f"the set holds no note of {origin}"
+    assert counts["harmful"] == 0, counts
+    assert bench.Report.precision(counts) >= 0.9, counts
+
+
+def test_every_pass_that_adds_notes_is_judged(report) -> None:
+    assert set(report.counts) <= set(PASSES), sorted(report.counts)
 
 
 def test_a_changed_note_reads_as_unlabelled(bench) -> None:
