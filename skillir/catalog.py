@@ -14,9 +14,10 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
+
+from skillir.data import load
 
 LEVELS = (0, 1, 2, 3)
 CATALOG_VERSION = "skillir-catalog/1"
@@ -282,9 +283,8 @@ def parse_catalog(data: Mapping[str, Any]) -> Catalog:
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalog shipped in `skillir/data/catalog.toml`, read and checked once."""
-    text = resources.files("skillir.data").joinpath("catalog.toml").read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(text)
+        data = load("catalog.toml")
     except tomllib.TOMLDecodeError as err:
         raise CatalogError(f"skillir/data/catalog.toml: {err}") from err
     return parse_catalog(data)

@@ -14,13 +14,12 @@ installs, scripts, handing work to the user, running commands) are data, in
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from xdsl.ir import Operation
 
+from skillir.data import load
 from skillir.dialects import skill
 
 CONFLICTS_VERSION = "skillir-note-conflicts/1"
@@ -59,8 +58,7 @@ def _join(patterns: list[str]) -> re.Pattern[str]:
 @cache
 def concepts() -> tuple[Concept, ...]:
     """The concepts of `skillir/data/note_conflicts.toml`, read once."""
-    text = resources.files("skillir.data").joinpath("note_conflicts.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = load("note_conflicts.toml")
     if data.get("version") != CONFLICTS_VERSION:
         raise ValueError(f"note_conflicts.toml: version {data.get('version')!r}")
     return tuple(

@@ -32,12 +32,12 @@ from typing import NamedTuple
 from xdsl.ir import Block, Operation
 
 from skillir import plan_rule
-from skillir.deps import _INLINE, _is_command_span
+from skillir.deps import is_command_span
 from skillir.dialects import skill
 from skillir.effects import EVERYTHING, path_resource, python_effects, rules, shell_effects
+from skillir.inline import INLINE_CODE
+from skillir.languages import canonical
 
-_SH = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal", ""}
-_PY = {"python", "py", "python3"}
 _STEP_TITLE = re.compile(r"(?:step|phase|stage|part)\s*(\d+)\b|(\d+)[.):]\s", re.IGNORECASE)
 _PROCEDURE_TITLE = re.compile(
     r"\b(?:steps?|workflow|procedure|process|how to|instructions|usage|quick ?start|phases?)\b"
@@ -271,7 +271,7 @@ def _has_word(text: str, words: tuple[str, ...]) -> str | None:
 
 def _code_spans(text: str) -> Iterator[tuple[int, str]]:
     if "`" in text:
-        for m in _INLINE.finditer(text):
+        for m in INLINE_CODE.finditer(text):
             yield m.start(), m.group(2).strip()
 
 
@@ -294,7 +294,7 @@ def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
     says ("Read `a.csv` and write the totals to `b.csv`" reads a.csv, writes b.csv)."""
     verbs = rules().verbs
     for at, span in _code_spans(text):
-        if _is_command_span(span):
+        if is_command_span(span):
             r, w = shell_effects(span[2:] if span.startswith("$ ") else span, skill_dir)
             task.reads.update(r)
             task.writes.update(w)
@@ -406,13 +406,13 @@ def make_task(
     texts = [head]
     for op in body:
         if type(op) is skill.CodeOp:
-            lang = op.lang.data.strip().lower()
+            lang = canonical(op.lang.data) if op.lang.data.strip() else "shell"
             code = op.text.data
             effects = (
                 shell_effects(code, skill_dir)
-                if lang in _SH
+                if lang == "shell"
                 else python_effects(code)
-                if lang in _PY
+                if lang == "python"
                 else None
             )
             if effects is not None:

@@ -17,18 +17,18 @@ import ast
 import json
 import os
 import re
-import shlex
 import sys
-import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from skillir import shell_words
+from skillir import shell
+from skillir.data import load
 from skillir.env_values import MANAGERS, dep_problem, path_problem
+from skillir.inline import INLINE_CODE
+from skillir.languages import canonical, is_session
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 from skillir.skill_files import SkillFile, list_files, read_bytes
 
@@ -74,8 +74,7 @@ class Tables:
 @cache
 def tables() -> Tables:
     """The dependency tables, loaded once."""
-    text = resources.files("skillir.data").joinpath(TABLES_FILE).read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = load(TABLES_FILE)
     lists = data["lists"]
     return Tables(
         import_to_dist=dict(data["python_import_to_dist"]),
@@ -312,28 +311,6 @@ def _python_deps(
 # ---------------------------------------------------------------------------------------------
 # shell
 
-_WRAPPERS = {
-    "sudo",
-    "env",
-    "nohup",
-    "time",
-    "exec",
-    "command",
-    "xargs",
-    "timeout",
-    "nice",
-    "watch",
-    "builtin",
-    "then",
-    "do",
-    "else",
-    "elif",
-    "if",
-    "while",
-    "until",
-    "!",
-    "{",
-}
 _ASSIGN = re.compile(
     r"(?:^|[\s;&|(`])(?:(?:export|local|readonly|declare|typeset)\s+(?:-\w+\s+)*)?"
     r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?="
@@ -380,18 +357,7 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
     """(kind, name, version, offset, manager) for one simple command given as (word, offset)
     pairs; `manager` names the package manager of a `system` package, else None."""
     out: list[_WORD] = []
-    i = 0
-    while i < len(words) and re.match(r"[A-Za-z_]\w*=", words[i][0]):
-        i += 1
-    while i < len(words) and words[i][0] in _WRAPPERS:
-        w = words[i][0]
-        i += 1
-        while i < len(words) and (
-            words[i][0].startswith("-")
-            or re.match(r"[A-Za-z_]\w*=", words[i][0])
-            or (w in ("timeout", "nice") and re.fullmatch(r"[\d.]+[smhd]?", words[i][0]))
-        ):
-            i += 1
+    i = shell.program([w for w, _ in words], shell.EVERY)
     if i >= len(words):
         return out
     cmd, off = words[i]
@@ -513,124 +479,17 @@ def _assigned(code: str) -> set[str]:
     return names
 
 
-_SEP = {"|", "||", "&&", ";", "&", "(", ")", "|&", ";;", "\n"}
-_REDIR = {">", ">>", "<", "<<", "<<<", "&>", ">&", "<&", "&>>", ">|"}
-
-
-_ARITH = re.compile(r"\$\(\(.*?\)\)")
-
-
-def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
-    """Line-wise fallback: split on shell operators with `shlex`, approximate offsets."""
-    code = _ARITH.sub(lambda m: " " * len(m.group()), code)
-    commands: list[list[tuple[str, int]]] = []
-    offset = 0
-    logical: list[tuple[str, int]] = []
-    buf, buf_off = "", 0
-    for raw in code.splitlines(True):
-        line = raw.rstrip("\n")
-        if not buf:
-            buf_off = offset
-        if line.endswith("\\"):
-            buf += line[:-1] + " "
-        else:
-            logical.append((buf + line, buf_off))
-            buf = ""
-        offset += len(raw)
-    if buf:
-        logical.append((buf, buf_off))
-    in_case = False
-    for line, base in logical:
-        try:
-            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-            lexer.whitespace_split = True
-            tokens = list(lexer)
-        except ValueError:
-            tokens = line.split("#", 1)[0].split()
-        cursor, current, skip_next, skipping = 0, [], False, False
-        for tok in tokens:
-            found = line.find(tok, cursor)
-            pos = found if found >= 0 else cursor
-            cursor = pos + len(tok) if found >= 0 else cursor
-            if tok in _SEP or (tok and set(tok) <= set("|&;()")):
-                # inside `case ... esac`, `PATTERN)` is a pattern, not a command
-                if current and not (in_case and tok == ")" and len(current) == 1):
-                    commands.append(current)
-                current, skipping = [], False
-                continue
-            if tok == "esac":
-                in_case = False
-                continue
-            if tok in _REDIR or (tok and set(tok) <= set("<>&")):
-                skip_next = True
-                continue
-            if skip_next or skipping:
-                skip_next = False
-                continue
-            if not current and tok in ("for", "case", "select", "function"):
-                skipping = True
-                in_case = in_case or tok == "case"
-                continue
-            current.append((tok, base + pos))
-        if current:
-            commands.append(current)
-    return commands
-
-
-_HEREDOC = re.compile(r"""(?<!<)<<-?(?!<)\s*(['"]?)([A-Za-z_][\w.-]*)\1""")
-
-
-def _blank_heredocs(code: str) -> str:
-    """Replace here-document operators and bodies with spaces, keeping offsets (bashlex
-    mishandles quoted delimiters and the bodies are data, not commands)."""
-    lines = code.split("\n")
-    out: list[str] = []
-    end: str | None = None
-    for ln in lines:
-        if end is not None:
-            if ln.strip() == end:
-                end = None
-            out.append(" " * len(ln))
-            continue
-        m = _HEREDOC.search(ln)
-        if m:
-            end = m.group(2)
-            ln = ln[: m.start()] + " " * (m.end() - m.start()) + ln[m.end() :]
-        out.append(ln)
-    return "\n".join(out)
-
-
-def _error_pos(code: str, err: Exception, first_line: int, first_col: int) -> tuple[int, int]:
-    """Where bashlex failed: its position counts from the start of the failing line, so the
-    line is the first one holding the unexpected token there."""
-    pos = getattr(err, "position", 0) or 0
-    token = re.search(r"unexpected token '(.+?)'", str(err))
-    if token:
-        for i, text in enumerate(code.split("\n")):
-            if text[pos : pos + len(token.group(1))] == token.group(1):
-                return first_line + i, pos + 1 + (first_col - 1 if i == 0 else 0)
-    return _offset_to_pos(code, pos, first_line, first_col)
-
-
 @lru_cache(maxsize=_CACHED_TEXTS)
 def _shell(
     code: str, first_line: int, first_col: int
 ) -> tuple[tuple[Dependency, ...], tuple[Problem, ...]]:
+    code = shell.blank_heredocs(code)
+    script = shell.read(code, "exact")
     problems: list[Problem] = []
-    code = _blank_heredocs(code)
-    try:
-        simple = shell_words.read(code)
-        if simple is not None:
-            commands: Sequence[Sequence[tuple[str, int]]] = simple.commands
-        elif any(ln.strip() and not ln.lstrip().startswith("#") for ln in code.split("\n")):
-            commands = shell_words.bashlex_walk(code).commands
-        else:
-            commands = []
-    except Exception as err:  # bashlex raises assorted errors on unsupported syntax
-        line, col = _error_pos(code, err, first_line, first_col)
-        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
-        problems.append((line, col, f"shell: {msg}; used line-wise fallback [shell-parse]"))
-        commands = _shlex_commands(code)
+    for p in script.problems:
+        line, col = p.line + first_line - 1, p.col + (first_col - 1 if p.line == 1 else 0)
+        problems.append((line, col, f"shell: {p.message}; used line-wise fallback [shell-parse]"))
+    commands = [tuple(zip(c.argv, c.offsets, strict=True)) for c in script.commands]
     deps: list[Dependency] = []
     for words in commands:
         for kind, name, version, off, manager in _words_deps(words):
@@ -745,7 +604,6 @@ class _Phrases:
         return self.regex.finditer(text)
 
 
-_INLINE = re.compile(r"(`+)([^`\n]+?)\1")
 _INSTALLERS = {
     "pip",
     "pip3",
@@ -813,7 +671,9 @@ _STARTS_SERVER = re.compile(
 )
 
 
-def _is_command_span(span: str) -> bool:
+def is_command_span(span: str) -> bool:
+    """Whether inline code `span` is a command line (`$ cmd`, `pip install x`, `rg -n x`)
+    rather than a name or a path."""
     if span.startswith("$ "):
         return True
     words = span.split()
@@ -839,12 +699,12 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
     deps: list[Dependency] = []
     standard = tables().standard_env
     shell_at: int | None = None
-    for m in _INLINE.finditer(text) if "`" in text else ():
+    for m in INLINE_CODE.finditer(text) if "`" in text else ():
         span = m.group(2).strip()
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
         lone = " " not in span
-        if _is_command_span(span) and not (
+        if is_command_span(span) and not (
             lone
             and (
                 _NEGATED.search(text[max(0, start - 80) : start])
@@ -898,9 +758,6 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
 # whole skill
 
 _TEST_FILE = re.compile(r"test_.*\.py\Z|.*_test\.py\Z|conftest\.py\Z")
-_PY_LANGS = {"python", "py", "python3"}
-_SH_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "terminal"}
-_JS_LANGS = {"js", "javascript", "ts", "typescript", "mjs", "cjs", "jsx", "tsx", "node"}
 _SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", ".git"}
 _MAX_FILES = 200
 _MAX_BYTES = 1_000_000
@@ -916,7 +773,7 @@ def _strip_prompts(code: str, lang: str) -> str:
         if stripped.startswith("$ "):
             indent = len(ln) - len(stripped)
             out.append(" " * (indent + 2) + stripped[2:])
-        elif lang in ("console", "shell-session", "terminal") and prompted:
+        elif is_session(lang) and prompted:
             out.append("")
         else:
             out.append(ln)
@@ -1050,17 +907,17 @@ def skill_deps(
             fence = op.fence.data if op.fence is not None else "```"
             first = line if fence == "" else line + 1
             code = op.text.data
-            if lang in _PY_LANGS:
+            if canonical(lang) == "python":
                 found, probs = python_deps(code, first, local)
                 deps.extend(found)
                 problems.extend(probs)
-            elif lang in _SH_LANGS:
+            elif canonical(lang) == "shell":
                 found, probs = shell_deps(_strip_prompts(code, lang), first)
                 deps.extend(found)
                 problems.extend(probs)
                 if found or code.strip():
                     deps.append(Dependency("tool", "shell", None, first, 1, f"```{lang}"))
-            elif lang in _JS_LANGS:
+            elif canonical(lang) == "javascript":
                 # application code the skill shows (an API route, a component): the variables
                 # it reads are the app's configuration, not the agent's environment
                 deps.extend(d for d in js_deps(code, first) if d.kind != "env")
@@ -1073,12 +930,12 @@ def skill_deps(
             # texts are stored relative to their container's indentation: back to document columns
             shift = span.data[1] - 1 + _marker_width(op)
             deps[before:] = [replace(d, col=d.col + shift) for d in deps[before:]]
-        if not isinstance(op, CodeOp) or op.lang.data.strip().lower() in _SH_LANGS:
+        if not isinstance(op, CodeOp) or canonical(op.lang.data) == "shell":
             # a `$NAME` of SKILL.md shell or prose: maybe a template slot, not the environment
             referenced |= {(d.line, d.col, d.name) for d in deps[before:] if d.kind == "env"}
     assigned: set[str] = set()
     for op in ops:
-        if isinstance(op, CodeOp) and op.lang.data.strip().lower() in _SH_LANGS:
+        if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
             assigned |= _assigned(op.text.data)
     deps = [d for d in deps if d.kind != "env" or d.name not in assigned]
     skill_text = "\n".join(op.text.data for op in ops if hasattr(op, "text"))

@@ -14,14 +14,13 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import cache
 from pathlib import Path
 
-from skillir.deps import _blank_heredocs
+from skillir import shell
+from skillir.data import load
 
 RULES_FILE = "dataflow_rules.toml"
 EVERYTHING = ("dir:.", "value:*", "effect:*")
@@ -50,10 +49,9 @@ class Rules:
 @cache
 def rules() -> Rules:
     """The dataflow rules, loaded once."""
-    text = resources.files("skillir.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    guideline = data["verbs"].pop("guideline")
-    verbs = {v: kind for kind, words in data["verbs"].items() for v in words}
+    data = load(RULES_FILE)
+    guideline = data["verbs"]["guideline"]
+    verbs = {v: kind for kind, words in data["verbs"].items() if kind != "guideline" for v in words}
     words, cmds = data["words"], data["commands"]
     return Rules(
         verbs=verbs,
@@ -100,90 +98,12 @@ def path_resource(word: str) -> str | None:
     return ("glob:" if _GLOB.search(word) else "file:") + word
 
 
-def _shlex(line: str) -> list[str]:
-    """Shell words, with each run of `|&;()<>` a word of its own; plain words when quotes
-    do not match. What `shlex_words` reads, found without `shlex` for a line without escapes."""
-    return _unescaped_words(line) if "\\" not in line else shlex_words(line)
-
-
-def shlex_words(line: str) -> list[str]:
-    """`_shlex` by `shlex` itself."""
-    try:
-        lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()<>")
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
-        return list(lexer)
-    except ValueError:
-        return line.split()
-
-
-# what shlex (posix, whitespace_split, punctuation_chars) reads on a line without escapes:
-# blanks, a comment, a run of punctuation, a word (of bare and quoted parts), a lone quote
-_SHELL_TOKEN = re.compile(
-    r"""[ \t\r\n]+|#.*|[|&;()<>]+|(?:[^ \t\r\n|&;()<>'"#]+|'[^']*'|"[^"]*")+|.""", re.S
-)
-_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
-
-
-def _unquote(quoted: re.Match[str]) -> str:
-    return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
-
-
-def _unescaped_words(line: str) -> list[str]:
-    """`_shlex` for a line without backslashes, a few times faster than shlex."""
-    words = []
-    for m in _SHELL_TOKEN.finditer(line):
-        token = m.group()
-        if token[0] in " \t\r\n":
-            continue
-        if token[0] == "#":
-            break
-        if token in ("'", '"'):
-            return line.split()  # no closing quotation
-        if "'" in token or '"' in token:
-            token = _QUOTED.sub(_unquote, token)
-        words.append(token)
-    return words
-
-
-@lru_cache(maxsize=8192)
-def _split_commands(code: str) -> tuple[tuple[str, ...], ...]:
-    """Simple commands as word lists; redirections stay as words (`>`, then the target)."""
-    code = _blank_heredocs(code)
-    logical = code.replace("\\\n", " ")
-    out: list[tuple[str, ...]] = []
-    for line in logical.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("$ "):
-            line = line[2:]
-        tokens = _shlex(line)
-        current: list[str] = []
-        for tok in tokens:
-            if tok in ("|", "||", "&&", ";", "&", "(", ")", ";;", "|&"):
-                if current:
-                    out.append(tuple(current))
-                current = []
-            else:
-                current.append(tok)
-        if current:
-            out.append(tuple(current))
-    return tuple(out)
-
-
 _REDIRECT = re.compile(r"\d?(>>?|&>|>\|)")
-_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=")
 _PYTHON = re.compile(r"python3?(\.\d+)?")
 _PATTERN_FIRST = {"jq", "yq", "grep", "egrep", "fgrep", "rg", "ag", "awk"}
 _BUILTINS = {
     "cd", "echo", "export", "set", "source", ".", "printf", "pwd", "test", "[", "true", "false",
     "type", "command", "which", "unset", "alias", "read", "exit", "return", "sleep",
-}  # fmt: skip
-# programs that run another program: (program, its leading sub-command words)
-_RUNNERS = {
-    "uv": ("run",), "poetry": ("run",), "pipx": ("run",), "uvx": (), "npx": (), "bunx": (),
-    "pnpm": ("exec",), "conda": ("run",), "hatch": ("run",), "pdm": ("run",),
 }  # fmt: skip
 _GIT_TREE_WRITERS = {
     "checkout", "switch", "reset", "merge", "rebase", "pull", "stash", "restore", "clean",
@@ -214,15 +134,12 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
             continue
         args.append(w)
         i += 1
-    while args and _ASSIGNMENT.match(args[0]):
-        args.pop(0)
-    while args and args[0] in ("sudo", "time", "env", "nohup", "exec", "command", "xargs"):
-        args.pop(0)
+    args = args[shell.program(args, shell.RUN_REST_AND_XARGS) :]
     if not args:
         return reads, writes
     prog = args[0].rsplit("/", 1)[-1]
     rest = args[1:]
-    runner = _RUNNERS.get(prog)
+    runner = shell.RUNNERS.get(prog)
     if runner is not None and rest[: len(runner)] == list(runner) and len(rest) > len(runner):
         # `uv run pytest`, `npx eslint .`: what matters is the program run
         inner = [a for a in rest[len(runner) :]]
@@ -313,8 +230,8 @@ def shell_effects(code: str, skill_dir: Path | None = None) -> tuple[list[str], 
     from `skill_dir`)."""
     reads: set[str] = set()
     writes: set[str] = set()
-    for words in _split_commands(code):
-        r, w = _command_effects(words, skill_dir)
+    for command in shell.read(code, "lines").commands:
+        r, w = _command_effects(command.argv, skill_dir)
         reads |= r
         writes |= w
     return sorted(reads), sorted(writes)

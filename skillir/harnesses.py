@@ -9,10 +9,10 @@ and what it can run concurrently. Each row is a `skill-translate --target`.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from skillir.data import load
 
 HARNESSES_FILE = "harnesses.toml"
 ROLES = (
@@ -96,8 +96,7 @@ class Harness:
 @cache
 def harnesses() -> dict[str, Harness]:
     """Every harness of the table, by id."""
-    text = resources.files("skillir.data").joinpath(HARNESSES_FILE).read_text(encoding="utf-8")
-    table = tomllib.loads(text)["harness"]
+    table = load(HARNESSES_FILE)["harness"]
     out = {}
     for key, row in table.items():
         out[key] = Harness(
@@ -120,10 +119,20 @@ def harnesses() -> dict[str, Harness]:
     return out
 
 
+# other spellings of a harness's id: SkVM's profiles call the bare agent `bare-agent`
+ALIASES = {"bare-agent": "bare"}
+
+
+def harness_id(name: str) -> str:
+    """The table id of a harness name: lower-cased, stripped, aliases resolved
+    (`Bare-Agent` is `bare`)."""
+    lowered = name.strip().lower()
+    return ALIASES.get(lowered, lowered)
+
+
 def harness(name: str) -> Harness:
     """A harness by id (`bare-agent` is `bare`); LookupError names the known ones."""
-    key = "bare" if name.strip().lower() in ("bare", "bare-agent") else name.strip().lower()
-    found = harnesses().get(key)
+    found = harnesses().get(harness_id(name))
     if found is None:
         raise LookupError(f"unknown harness '{name}' (known: {', '.join(sorted(harnesses()))})")
     return found

@@ -26,6 +26,8 @@ MODALITY = {
 }
 KEYWORD_WORDS = tuple(dict.fromkeys(keyword.split()[0] for keyword in MODALITY))
 RESOURCE_DIRS = ("scripts", "references", "assets")
+# an inline code span: its backticks (group 1) and its text (group 2)
+INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ it. Deterministic: no model and no network; the same IR gives the same list in t
 Text rules search one concatenation of the skill's text ops: each pattern's leading literal is
 looked up with `str.find` first and the full regular expression runs only on the ops holding it,
 which keeps inference over a typical skill near a millisecond. Code is analysed by language:
-Python with `ast`, shell with `bashlex` (imported on first use; `shlex` when it cannot parse),
+Python with `ast`, shell by `skillir.shell` (its `sniff` reading),
 SQL, JavaScript and HTML with patterns over the code without comments.
 """
 
@@ -22,22 +22,22 @@ import dataclasses
 import functools
 import json
 import re
-import shlex
 import sys
 import textwrap
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 from xdsl.ir import Operation
 
-from skillir import shell_words
+from skillir import shell
 from skillir.catalog import PRIMITIVE_IDS
+from skillir.data import load
 from skillir.dialects import skill
+from skillir.languages import canonical
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 
 RULES_FILE = "requirement_rules.toml"
@@ -106,7 +106,6 @@ class RuleBook:
 
     version: str
     rules: tuple[Rule, ...]
-    languages: Mapping[str, str]
     shell_commands: frozenset[str]
     ignore_modules: frozenset[str]
     local_modules: frozenset[str]
@@ -263,9 +262,6 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
         if rule.id in seen:
             raise RuleError(f"rule id {rule.id!r} is used twice")
         seen.add(rule.id)
-    languages = {
-        alias: name for name, aliases in data.get("languages", {}).items() for alias in aliases
-    }
     sniff, python = data.get("sniff", {}), data.get("python", {})
     structure = data.get("structure", {})
     triggers: dict[bool, set[str]] = {True: set(), False: set()}
@@ -278,7 +274,6 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
     return RuleBook(
         version=RULES_VERSION,
         rules=rules,
-        languages=MappingProxyType(languages),
         shell_commands=frozenset(sniff.get("shell_commands", ())),
         ignore_modules=frozenset(python.get("ignore_modules", ())),
         local_modules=frozenset(python.get("local_modules", ())),
@@ -292,9 +287,8 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
 @functools.cache
 def load_rules() -> RuleBook:
     """The rules shipped in `skillir/data/requirement_rules.toml`, read and checked once."""
-    text = resources.files("skillir.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(text)
+        data = load(RULES_FILE)
     except tomllib.TOMLDecodeError as err:
         raise RuleError(f"skillir/data/{RULES_FILE}: {err}") from err
     return parse_rules(data)
@@ -357,16 +351,6 @@ class PythonInfo:
     lines: int
 
 
-@dataclass(frozen=True)
-class ShellInfo:
-    commands: tuple[tuple[str, ...], ...]  # words of each simple command
-    features: frozenset[str]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(_command_name(words) for words in self.commands))
-
-
 def _kind(op: Operation) -> str:
     """`prose` for `skill.prose`; "" for ops of other dialects (passes may have added some)."""
     dialect, _, kind = op.name.partition(".")
@@ -385,7 +369,7 @@ class SkillFacts:
         for op in self.ops:
             self.by_name.setdefault(op.name, []).append(op)
         self._python: dict[int, PythonInfo] = {}
-        self._shell: dict[int, ShellInfo] = {}
+        self._shell: dict[int, shell.Script] = {}
         self.step_runs: list[StepRun] | None = None
         self._run_text: dict[int, str] = {}
         self._clean: dict[int, str] = {}
@@ -433,11 +417,7 @@ class SkillFacts:
             if isinstance(op, skill.CodeOp):
                 text = op.text.data
                 fence = op.lang.data.strip().lower()
-                lang = (
-                    self.book.languages.get(fence, fence)
-                    if fence
-                    else sniff_language(text, self.book)
-                )
+                lang = canonical(fence) if fence else sniff_language(text, self.book)
                 blocks.append(CodeBlock(op, lang, text))
         return blocks
 
@@ -461,10 +441,10 @@ class SkillFacts:
             self._python[key] = python_info(block.text, self.book.io_calls)
         return self._python[key]
 
-    def shell(self, block: CodeBlock) -> ShellInfo:
+    def shell(self, block: CodeBlock) -> shell.Script:
         key = id(block.op)
         if key not in self._shell:
-            self._shell[key] = shell_info(block.text, block.op.lang.data.strip().lower())
+            self._shell[key] = shell.read(block.text, "sniff")
         return self._shell[key]
 
     @functools.cached_property
@@ -698,176 +678,6 @@ def _python_by_pattern(source: str, count: int) -> PythonInfo:
     return PythonInfo(tuple(dict.fromkeys(modules)), tuple(file_io), tuple(regexes), count)
 
 
-_PLACEHOLDER = re.compile(r"<[A-Za-z][\w.:/-]*(?: [\w.:/-]+)*>")
-_SHELL_SPECIAL = re.compile(
-    r"[|&;<>()`]|\$\(|^\s*(for|while|until|if|case|select|function)\b|\b(sed|awk|gawk|xargs)\b",
-    re.M,
-)
-_SHELL_KEYWORDS = frozenset(
-    ("do", "done", "then", "else", "elif", "fi", "esac", "{", "}", "!", "in", "time")
-)
-_WRAPPERS = frozenset(("sudo", "env", "time", "nohup", "exec", "command", "builtin"))
-
-
-def _command_name(words: tuple[str, ...]) -> str:
-    index = 0
-    while index < len(words) - 1 and (words[index] in _WRAPPERS or "=" in words[index]):
-        index += 1
-    return words[index].rsplit("/", 1)[-1] if words else ""
-
-
-def _shell_source(text: str, fence: str) -> str:
-    """Commands only: prompts stripped (output lines dropped), placeholders made words."""
-    lines = text.splitlines()
-    prompted = [ln for ln in lines if ln.lstrip().startswith("$ ")]
-    if prompted:
-        kept: list[str] = []
-        continuing = False
-        for line in lines:
-            stripped = line.lstrip()
-            if stripped.startswith("$ "):
-                kept.append(stripped[2:])
-                continuing = stripped.endswith("\\")
-            elif continuing:
-                kept.append(line)
-                continuing = line.endswith("\\")
-        lines = kept
-    source = "\n".join(ln for ln in lines if ln.strip() not in ("...", "…"))
-    return _PLACEHOLDER.sub("PLACEHOLDER", source)
-
-
-_QUOTED = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"")
-_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*")
-
-
-def _needs_parse(source: str) -> bool:
-    """Whether anything besides plain commands may be there: operators, keywords, expansions
-    or text tools outside quotes and comments."""
-    if "$(" in source or "`" in source:
-        return True
-    if not _SHELL_SPECIAL.search(source):
-        return False
-    return _SHELL_SPECIAL.search(_COMMENT.sub("", _QUOTED.sub("''", source))) is not None
-
-
-def _logical_lines(source: str) -> list[str]:
-    return [ln for ln in source.replace("\\\n", " ").splitlines() if ln.strip()]
-
-
-# text-processing programs, and line filters: a pipe into one of the first, or into three of
-# the second (`git log | grep x | head`), is a text pipeline (`text-pipeline`); `cmd | grep x`
-# alone is not
-_TEXT_PROGRAMS = frozenset(("sed", "awk", "gawk", "mawk", "sort", "uniq", "cut", "tr", "wc"))
-_LINE_FILTERS = frozenset(("grep", "egrep", "fgrep", "rg", "head", "tail", "jq"))
-
-
-@functools.lru_cache(maxsize=1024)
-def shell_info(text: str, fence: str = "") -> ShellInfo:
-    """Commands and constructs of a shell block: plain splitting when there is nothing to parse,
-    `shell_words` for simple scripts, else bashlex, and `shlex` for lines bashlex rejects."""
-    source = _shell_source(text, fence)
-    commands: list[tuple[str, ...]] = []
-    features: set[str] = set()
-    if not _needs_parse(source):
-        for line in _logical_lines(source):
-            words = _split_words(line)
-            if words:
-                commands.append(words)
-    else:
-        try:
-            _bash_walk_all(source, commands, features)
-        except Exception:  # bashlex raises many kinds of errors on shell it does not support
-            commands.clear()
-            features.clear()
-            for line in _logical_lines(source):
-                try:
-                    _bash_walk_all(line, commands, features)
-                except Exception:
-                    _shlex_line(line, commands, features)
-    filters = 0
-    for words in commands:
-        name = _command_name(words)
-        if name in ("sed", "awk", "gawk", "mawk", "xargs"):
-            features.add("awk" if name.endswith("awk") else name)
-        elif name == "find" and any(w in ("-exec", "-execdir", "-ok") for w in words):
-            features.add("find-exec")
-        if name in _TEXT_PROGRAMS:
-            filters += 3
-        elif name in _LINE_FILTERS:
-            filters += 1
-    if "pipe" in features and filters >= 3:
-        features.add("text-pipeline")
-    if commands:
-        features.add("command")
-    return ShellInfo(tuple(commands), frozenset(features))
-
-
-def _split_words(line: str) -> tuple[str, ...]:
-    try:
-        return tuple(shlex.split(line, comments=True))
-    except ValueError:
-        return tuple(line.split("#", 1)[0].split())
-
-
-def _bash_walk_all(source: str, commands: list[tuple[str, ...]], features: set[str]) -> None:
-    """Add the commands and features of `source` (bashlex raises on what it cannot parse)."""
-    script = shell_words.parse(source)
-    commands.extend(tuple(word for word, _ in words) for words in script.commands if words)
-    features.update(script.features)
-
-
-_SHLEX_FEATURES = {
-    "|": "pipe",
-    "|&": "pipe",
-    "&&": "and-or",
-    "||": "and-or",
-    ">": "redirect",
-    ">>": "redirect",
-    "<": "redirect",
-    "&>": "redirect",
-    ">&": "redirect",
-    "<<": "heredoc",
-    "<<-": "heredoc",
-}
-
-
-def _shlex_line(line: str, commands: list[tuple[str, ...]], features: set[str]) -> None:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    try:
-        tokens = list(lexer)
-    except ValueError:
-        tokens = line.split("#", 1)[0].split()
-    current: list[str] = []
-    expect_target = False
-    for token in tokens:
-        if token and set(token) <= set("|&;<>()"):
-            if token in _SHLEX_FEATURES:
-                features.add(_SHLEX_FEATURES[token])
-            expect_target = token in (">", ">>", "<", "&>", ">&", "<<", "<<-")
-            if not expect_target and current:
-                commands.append(tuple(current))
-                current = []
-            continue
-        if expect_target:
-            expect_target = False
-            continue
-        if not current and token in ("for", "while", "until"):
-            features.add("loop")
-            continue
-        if not current and token in ("if", "elif"):
-            features.add("if")
-            continue
-        if not current and token in _SHELL_KEYWORDS:
-            continue
-        if "$(" in token or "`" in token:
-            features.add("subst")
-        current.append(token)
-    if current:
-        commands.append(tuple(current))
-
-
 _COMMENTS = {
     "sql": re.compile(r"--[^\n]*|/\*.*?\*/", re.S),
     "javascript": re.compile(r"/\*.*?\*/|(?:^|(?<=\s))//[^\n]*", re.S),
@@ -905,11 +715,12 @@ def regex_grade(pattern: str) -> int:
     return 2 if _RE_L2.search(pattern) else 1
 
 
-def _shell_regexes(info: ShellInfo) -> list[tuple[str, bool]]:
+def _shell_regexes(info: shell.Script) -> list[tuple[str, bool]]:
     """(pattern, explicit) for grep-like and sed commands; explicit: a regex option or tool."""
     found = []
-    for words in info.commands:
-        name = _command_name(words)
+    for command in info.commands:
+        words = command.argv
+        name = shell.command_name(words)
         if name not in ("grep", "egrep", "rg", "sed", "ag", "ack"):
             continue
         args = list(words[words.index(name) + 1 :] if name in words else words[1:])
@@ -1168,15 +979,16 @@ def detect_shell(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
         if block.lang != "shell":
             continue
         info = facts.shell(block)
+        programs = tuple(dict.fromkeys(shell.command_name(c.argv) for c in info.commands))
         if commands:
-            names = [n for n in info.names if n in commands]
+            names = [n for n in programs if n in commands]
             if names:
                 yield block.op, _names(names)
             continue
         if wanted == {"command"}:
             if "command" in info.features:
                 count = len(info.commands)
-                shown = _names(info.names, 3)
+                shown = _names(programs, 3)
                 yield block.op, f"{count} command{'s' if count != 1 else ''}: {shown}"
             continue
         hits = sorted(info.features & wanted)

@@ -15,12 +15,12 @@ from xdsl.context import Context
 from skillir.dataflow import Task, conflicts, dependencies, overlaps
 from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import par
-from skillir.effects import _shlex, shlex_words
 from skillir.frontend import parse_skill
 from skillir.parallelism import plan_regions
 from skillir.passes.build_dataflow import BuildDataflow
 from skillir.passes.extract_parallelism import ExtractParallelism
 from skillir.plan import plan
+from skillir.shell import line_words, shlex_words
 
 HEAD = "---\nname: t\ndescription: A test skill. Use when testing.\n---\n\n# T\n\n## Workflow\n\n"
 
@@ -297,7 +297,7 @@ def test_graph_verifies_and_prints_tasks_in_document_order():
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab1 -./*=\t|&;()<>#'\"`$é\u3000"), max_size=30))
 def test_shell_words_are_what_shlex_reads(line):
-    assert _shlex(line) == shlex_words(line)
+    assert line_words(line) == shlex_words(line)
 
 
 graphs = st.tuples(st.integers(0, 9), st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8))))

@@ -31,10 +31,11 @@ from skillir.requirements import (
     parse_rules,
     python_info,
     regex_grade,
-    shell_info,
     sniff_language,
     structure_depth,
 )
+from skillir.shell import command_name
+from skillir.shell import read as read_shell
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 HEAD = "---\nname: probe\ndescription: A skill used to test requirement inference.\n---\n\n"
@@ -538,31 +539,31 @@ def test_python_local_and_bundled_modules_are_not_third_party() -> None:
 
 
 def test_shell_placeholders_are_words_not_redirections() -> None:
-    info = shell_info("git checkout <branch-name>")
+    info = read_shell("git checkout <branch-name>", "sniff")
     assert info.features == frozenset({"command"})
-    assert info.commands == (("git", "checkout", "PLACEHOLDER"),)
+    assert [c.argv for c in info.commands] == [("git", "checkout", "PLACEHOLDER")]
 
 
 def test_shell_falls_back_to_shlex_when_bashlex_fails() -> None:
-    info = shell_info("[[ -n $x ]] && echo y\nx=$((1+2))")
+    info = read_shell("[[ -n $x ]] && echo y\nx=$((1+2))", "sniff")
     assert "and-or" in info.features and "command" in info.features
 
 
 def test_shell_quotes_and_comments_hide_operators() -> None:
-    info = shell_info('git commit -m "fix: a | b > c"  # see docs (x)')
+    info = read_shell('git commit -m "fix: a | b > c"  # see docs (x)', "sniff")
     assert info.features == frozenset({"command"})
 
 
 def test_shell_console_prompts() -> None:
-    info = shell_info("$ npm test\n> ok 3 tests\n$ npm run lint", "console")
-    assert info.names == ("npm",) and len(info.commands) == 2
+    info = read_shell("$ npm test\n> ok 3 tests\n$ npm run lint", "sniff")
+    assert {command_name(c.argv) for c in info.commands} == {"npm"} and len(info.commands) == 2
 
 
 def test_shell_features() -> None:
-    assert "loop" in shell_info("for f in *.txt; do wc -l $f; done").features
-    assert "heredoc" in shell_info("cat <<EOF > x\nhi\nEOF").features
-    assert "find-exec" in shell_info("find . -name '*.tmp' -exec rm {} \\;").features
-    assert "subst" in shell_info("echo $(date)").features
+    assert "loop" in read_shell("for f in *.txt; do wc -l $f; done", "sniff").features
+    assert "heredoc" in read_shell("cat <<EOF > x\nhi\nEOF", "sniff").features
+    assert "find-exec" in read_shell("find . -name '*.tmp' -exec rm {} \\;", "sniff").features
+    assert "subst" in read_shell("echo $(date)", "sniff").features
 
 
 def test_regex_grades() -> None:

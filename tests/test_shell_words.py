@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skillir import shell_words
-from skillir.deps import _blank_heredocs
-from skillir.requirements import _shell_source
+from skillir.shell import blank_heredocs, sniff_source
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -122,7 +121,7 @@ def test_corpus_shell_blocks_agree_with_bashlex() -> None:
             continue
         for op in skill.walk_ops(module):
             if isinstance(op, skill.CodeOp) and op.lang.data in ("bash", "sh", "shell", ""):
-                for code in (_shell_source(op.text.data, "bash"), _blank_heredocs(op.text.data)):
+                for code in (sniff_source(op.text.data), blank_heredocs(op.text.data)):
                     scripts.add(code)
                     scripts.update(code.split("\n"))
     read = [code for code in scripts if shell_words.read(code) is not None]
