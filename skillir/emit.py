@@ -270,3 +270,20 @@ def prompt_text(module: ModuleOp) -> str:
             bodies.append(f'<skill name="{escape(name)}">\n{render_skill(root)}</skill>')
     out.append("</available_skills>")
     return "\n".join(out + bodies) + "\n"
+
+
+def compiled_files(module: ModuleOp, harness_id: str, source: bytes) -> dict[str, Emitted]:
+    """The files of the folder `skill-translate --target=HARNESS -o DIR` writes for a module
+    compiled for `harness_id`: `folder_files`, Codex's sidecar, and the manifest recording
+    the reverse patch to `source` (the SKILL.md compiled), so a recompile starts from it.
+    Raises ValueError as `folder_files` does."""
+    from skillir.recompile import record_source
+    from skillir.sidecars import add_codex_sidecar
+
+    files = folder_files(module)
+    if harness_id == "codex":
+        add_codex_sidecar(module, files)
+    files[MANIFEST] = Emitted(
+        record_source(files[MANIFEST].data, source, files["SKILL.md"].data)
+    )
+    return files

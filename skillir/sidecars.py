@@ -24,3 +24,26 @@ def codex_sidecar(frontmatter: Mapping[str, object]) -> bytes | None:
         b"policy:\n"
         b"  allow_implicit_invocation: false\n"
     )
+
+
+def add_codex_sidecar(module: object, files: dict) -> None:
+    """Add Codex's `agents/openai.yaml` to `files` (a compiled folder's, from
+    `emit.folder_files`), listed as generated in its manifest, when the skill of `module`
+    declares what Codex reads there, unless the skill bundles its own."""
+    from skillir.compiled_manifest import MANIFEST
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.dialects import cap
+    from skillir.emit import Emitted
+    from skillir.frontmatter import load_frontmatter, split_frontmatter
+    from skillir.recompile import add_generated
+
+    if CODEX_SIDECAR in files:
+        return
+    (root,) = cap.skills(module)
+    raw = root.field("frontmatter")
+    block = split_frontmatter(raw.splitlines(True)) if isinstance(raw, str) else None
+    data = load_frontmatter(block, DiagnosticSink()).data if block is not None else None
+    sidecar = codex_sidecar(data) if isinstance(data, dict) else None
+    if sidecar is not None:
+        files[CODEX_SIDECAR] = Emitted(sidecar)
+        files[MANIFEST] = Emitted(add_generated(files[MANIFEST].data, CODEX_SIDECAR, sidecar))
