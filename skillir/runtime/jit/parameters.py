@@ -98,7 +98,7 @@ def sources(task: Task, value: str) -> list[dict[str, Any]]:
                 )
     for m in _TOKEN.finditer(task.request):
         if m.group(0).rstrip(".") == value:
-            before = task.request[: m.start()].split()[-2:]
+            before = _words_before(task.request, m.start())[-2:]
             if before:
                 found.append({"from": "prompt", "after": " ".join(before)})
                 found.append({"from": "prompt", "after": before[-1]})
@@ -111,6 +111,11 @@ def sources(task: Task, value: str) -> list[dict[str, Any]]:
             if line == value:
                 found.append({"from": "result", "step": step, "line": n})
     return found
+
+
+def _words_before(text: str, at: int) -> list[str]:
+    """The words of `text` before offset `at`, quotes stripped (a quoted value's context)."""
+    return [w for w in (w.strip("\"'`") for w in text[:at].split()) if w]
 
 
 def learn(tasks: list[Task], values: list[str]) -> dict[str, Any] | None:
@@ -151,7 +156,7 @@ def extract(extractor: dict[str, Any], task: Task) -> str:
         found = [
             m.group(0).rstrip(".")
             for m in _TOKEN.finditer(task.request)
-            if " ".join(task.request[: m.start()].split()[-len(phrase.split()) :]) == phrase
+            if " ".join(_words_before(task.request, m.start())[-len(phrase.split()) :]) == phrase
         ]
         if len(found) != 1:
             raise Unbound(f"{len(found)} tokens after {phrase!r} in the prompt, not one")
