@@ -163,6 +163,17 @@ def mine(out: Path, families: list[str]) -> None:
             skill_jit(["mine", *dirs, "-o", str(out / source / "store")])
 
 
+def promoted(store: Path, family: str) -> bool:
+    """Whether the store holds a promoted candidate of the family's skill."""
+    from skillir.runtime.jit.store import files, read
+
+    return any(
+        c["status"] == "promoted" and c["key"]["skill"] == family
+        for path in files(store)
+        for c in read(path)["candidates"]
+    )
+
+
 def heldout(out: Path, families: list[str], limits: Any) -> None:
     seen = done_keys(out)
     settings: list[tuple[str, Path | None]] = [("none", None)]
@@ -170,6 +181,8 @@ def heldout(out: Path, families: list[str], limits: Any) -> None:
     for family in families:
         data, skill = load(family), FAMILIES / family / "skill"
         for name, store in settings:
+            if store is not None and not promoted(store, family):
+                continue  # nothing can fire: the run would repeat the no-JIT one (greedy)
             for i, item in enumerate(data["heldout"]):
                 key = ["heldout", name, family, i, store is not None]
                 if tuple(key) in seen:
@@ -201,6 +214,13 @@ def report(out: Path, families: list[str]) -> str:
         if trained:
             ok = sum(r["passed"] for r in trained)
             lines.append(f"training runs ({source}): {ok}/{len(trained)} pass the grader")
+        store = out / source / "store"
+        for family in families:
+            if store.exists() and not promoted(store, family):
+                lines.append(
+                    f"  {family}: no promoted candidate mined from {source} runs; with JIT the "
+                    "model does every held-out task as without it (not rerun)"
+                )
     head = (
         "| store mined from | family | n | fired | median s no-JIT | median s JIT | ratio [95% CI]"
     )

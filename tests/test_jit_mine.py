@@ -169,3 +169,37 @@ def test_failed_and_ungraded_runs_are_skipped_with_their_reason(tmp_path: Path) 
     assert reasons[:2] == ["2 aligned run(s), 3 needed", "2 aligned run(s), 3 needed"]
     assert "ended max-steps" in reasons and "failed its grader" in reasons
     assert candidates == []
+
+
+def test_file_contents_become_templates_with_parameters_from_the_prompt(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "s", "greet", "write a greeting")
+    names = [("Ann", "ann.txt"), ("Bob", "bob.md"), ("Cy", "cy.txt")]
+    traces = []
+    for n, (name, out) in enumerate(names):
+        work, trace = tmp_path / f"r{n}" / "work", tmp_path / f"r{n}" / "trace"
+        work.mkdir(parents=True)
+        calls = [("write_file", {"path": out, "content": f"Hello, {name}!\nBye.\n"})]
+        record_run(skill, f'Greet "{name}" in {out}.', work, trace, calls, MODEL)
+        traces.append(trace)
+    [program], _ = mine_dirs(traces)
+    assert program["status"] == "promoted", program["evidence"]
+    [step] = program["steps"]
+    assert step["path"] == [{"param": "p1"}]
+    assert step["content"] == ["Hello, ", {"param": "p2"}, "!\nBye.\n"]
+    assert program["postcondition"]["files"] == [{"path": [{"param": "p1"}], "kind": "text"}]
+
+
+def test_a_value_from_an_earlier_command_output_is_traced_to_it(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "s", "follow", "cat ptr.txt, then count that file")
+    traces = []
+    for n, (target, extra) in enumerate([("alpha.csv", 0), ("beta.csv", 2), ("gamma.csv", 1)]):
+        files = {"ptr.txt": f"{target}\n", target: "a\nb\nc\n"[: 2 * (n + 1)]}
+        files |= {f"other{k}.txt": "x" for k in range(extra)}
+        prompt = "Count the lines of the file named in ptr.txt into n.txt."
+        commands = ["cat ptr.txt", f"wc -l < {target} > n.txt"]
+        traces.append(record(skill, tmp_path / f"r{n}", prompt, files, commands))
+    [program], _ = mine_dirs(traces)
+    assert program["status"] == "promoted", program["evidence"]
+    [param] = program["parameters"]
+    assert param["extractor"] == {"from": "result", "step": 0, "line": 0}
+    assert program["postcondition"]["stdout"] == ["line", "empty"]
