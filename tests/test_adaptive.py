@@ -135,6 +135,14 @@ def test_a_failed_command_is_evidence_against_the_steps_exec_requirement(tmp_pat
     assert not any(o.passed for o in found.observations)  # a failed run gives no passes
 
 
+def test_a_node_is_one_trial_however_often_a_call_fails(tmp_path):
+    skill = _skill(tmp_path)
+    events = [_tool("execute_command", False, command="python3 scripts/clean.py")] * 4
+    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, events, "tool-error"))
+    found = attribute(trace, skill / "SKILL.md", passed=False)
+    assert [o.primitive for o in found.observations].count("tool.exec") == 1
+
+
 def test_a_command_failing_on_a_missing_file_is_unattributed(tmp_path):
     skill = _skill(tmp_path)
     event = _tool("execute_command", False, command="cat out.txt")

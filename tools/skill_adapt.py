@@ -5,7 +5,8 @@
 
 Writes OUT_DIR/skill (the kept variant), OUT_DIR/profile.json (the profile it was compiled
 with: the input profile when no candidate was kept), OUT_DIR/report.md, OUT_DIR/outcome.json,
-and every variant and revised profile under OUT_DIR/variants and OUT_DIR/profiles. Exit 0 on
+OUT_DIR/held-out/report.{md,html} (the bench's report of the held-out runs, with plots), and
+every variant and revised profile under OUT_DIR/variants and OUT_DIR/profiles. Exit 0 on
 success, 2 on bad input. See docs/adaptive.md.
 """
 
@@ -115,6 +116,16 @@ def main(args: Sequence[str] | None = None) -> int:
     from skillir.atomic import write_text_atomic
 
     write_text_atomic(out / "report.md", render(outcome, options.skill.name))
+    held = [
+        r | {"condition": f"{kind} (round {rnd.number})"}
+        for rnd in outcome.rounds
+        for kind, runs in (("current", rnd.current_runs), ("candidate", rnd.candidate_runs))
+        for r in runs
+    ]
+    if held:
+        from skillir.bench.report import write_report
+
+        write_report(held, out / "held-out")  # report.md + report.html with plots
     from skillir.adaptive.store import save
 
     stored = save(options.skill, options.model, options.harness, kept, out / "profile.json")

@@ -17,19 +17,21 @@ The rule, per failure signal in a node (`_signals`), with its weight:
   missing file (`No such file or directory`), an input an earlier step should have made:
   unattributed;
 - a step that runs a command makes other tool calls but never `execute_command`:
-  `tool.exec`, 0.5;
+  `tool.exec` and the code primitives the step requires, 0.5;
 - `read_file` fails: `tool.file.read`, 1.0; `write_file` fails: `tool.file.write`, 1.0;
 - `write_file` of a `.json` file that does not parse: `gen.text.structured`, 1.0;
 - the node ends with no valid tool call: `tool.call.format`, 1.0;
 - the node runs out of turns (`max-steps`) or repeats one call 3 times: `follow.procedure`, 0.5.
 
-A step that requires a tool primitive (`tool.file.*`, `tool.exec`) also requires
-`tool.call.format` at L1: using a tool at all takes a well-formed call. A signal counts only
-against a primitive the node requires (at the level it requires); a signal
-whose primitives the node does not require, a node that fails without any signal (a timeout,
-a model error), and a run the grader fails with no signal anywhere are `Unattributed`: recorded,
-never forced onto a primitive. When the grader passes the run, every node that ended `ok` is a
-pass for each primitive it requires (weight 1.0); a failed run gives no passes.
+A node is one trial: each primitive gets at most one failure from it (the strongest signal),
+so a call repeated four times is not four failures. A step that requires a tool primitive
+(`tool.file.*`, `tool.exec`) also requires `tool.call.format` at L1: using a tool at all takes
+a well-formed call. A signal counts only against a primitive the node requires (at the level
+it requires); a signal whose primitives the node does not require, a node that fails without
+any signal (a timeout, a model error), and a run the grader fails with no signal anywhere are
+`Unattributed`: recorded, never forced onto a primitive. When the grader passes the run, every
+node that ended `ok` is a pass for each primitive it requires (weight 1.0); a failed run gives
+no passes.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ LANGUAGE_OF = {
 }
 TOOL_PRIMITIVES = ("tool.file.", "tool.exec")
 MISSING = "No such file or directory"
+CODE = ("gen.code.shell", "gen.code.python", "gen.code.javascript")
 SHELL_MARKS = ("|", "&&", "||", ";", ">", "<", "$(")
 
 
@@ -196,7 +199,7 @@ def _signals(node: _Node, exec_step: bool) -> list[tuple[tuple[str, ...], float,
                 found.append((("gen.text.structured",), 1.0, f"invalid JSON: {args.get('path')}"))
     tools = [e.get("name") for e in node.events if e.get("event") == "tool"]
     if exec_step and tools and "execute_command" not in tools:
-        found.append((("tool.exec",), 0.5, "the step's command was never run"))
+        found.append((("tool.exec", *CODE), 0.5, "the step's command was never run"))
     if node.status == "model-error" and "valid tool call" in node.message:
         found.append((("tool.call.format",), 1.0, node.message))
     repeated = [key for key, n in calls.items() if n >= REPEATS]
@@ -229,14 +232,12 @@ def attribute(trace: Path, skill_md: Path, passed: bool | None, run: str = "") -
             needs, weight = by_line.get(node.line, {}), 1.0
         signals = _signals(node, node.line is not None and "tool.exec" in needs)
         any_signal |= bool(signals)
+        strongest: dict[str, tuple[float, str]] = {}  # one trial per node and primitive
         for primitives, strength, what in signals:
             hit = [p for p in primitives if p in needs]
             for primitive in hit:
-                out.observations.append(
-                    Observation(
-                        primitive, needs[primitive], False, strength * weight, run, node.id, what
-                    )
-                )
+                if strength > strongest.get(primitive, (0.0, ""))[0]:
+                    strongest[primitive] = (strength, what)
             if not primitives:
                 out.unattributed.append(Unattributed(run, node.id, what))
             elif not hit:
@@ -244,6 +245,10 @@ def attribute(trace: Path, skill_md: Path, passed: bool | None, run: str = "") -
                 out.unattributed.append(
                     Unattributed(run, node.id, f"{what} (the step requires none of {listed})")
                 )
+        out.observations += [
+            Observation(p, needs[p], False, strength * weight, run, node.id, what)
+            for p, (strength, what) in sorted(strongest.items())
+        ]
         if not signals and node.status not in ("ok", ""):
             out.unattributed.append(
                 Unattributed(run, node.id, f"{node.status}: {node.message}".strip(": "))

@@ -30,7 +30,7 @@ from skillir.adaptive.posterior import Cell, posterior, revised_levels
 from skillir.adaptive.revise import revise
 from skillir.adaptive.select import Verdict, split
 from skillir.adaptive.select import compare as compare_variants
-from skillir.profiles import Profile, load_profile, save_profile
+from skillir.profiles import load_profile, save_profile
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,9 @@ Progress = Callable[[str, int, int], None]
 
 
 def _specs(settings: Settings, tasks: list[Any], variant: Path, keep: Path | None) -> list:
-    from skillir.bench.runner import RunSpec
+    from skillir.bench.runner import SAMPLING_TEMPERATURE, RunSpec
 
+    temperature = SAMPLING_TEMPERATURE if settings.repeats > 1 else 0.0  # as skill-bench
     return [
         RunSpec(
             task_dir=str(task.folder),
@@ -91,6 +92,7 @@ def _specs(settings: Settings, tasks: list[Any], variant: Path, keep: Path | Non
             repeat=repeat,
             seed=settings.seed + repeat,
             model=settings.model,
+            temperature=temperature,
             harness=settings.harness,
             max_steps=settings.max_steps,
             timeout_s=settings.timeout_s,
@@ -218,6 +220,3 @@ def write_json(path: Path, data: Any) -> None:
     from skillir.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
-
-
-__all__ = ["Outcome", "Profile", "Settings", "adapt", "summary", "write_json"]
