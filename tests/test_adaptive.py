@@ -373,3 +373,27 @@ def test_cli_usage_errors_exit_2(tmp_path):
         str(skill), "--tasks", str(tmp_path), "--profile", str(STRONG), "-o", str(tmp_path / "o")
     )
     assert tasks.returncode == 2 and "--tasks" in tasks.stderr
+
+
+def test_the_report_shows_the_posterior_the_change_and_the_verdict(tmp_path):
+    from skillir.adaptive.attribute import Attribution, Unattributed
+    from skillir.adaptive.incremental import Change
+    from skillir.adaptive.loop import Outcome, Round
+    from skillir.adaptive.report import render
+
+    profile = _levels_only()
+    cells = posterior(profile, _obs("gen.code.python", 3, False, 8))
+    run = {"passed": False, "score": 0.0, "prompt_tokens": 100, "completion_tokens": 20}
+    held = [run, run | {"passed": True, "score": 1.0}]
+    verdict = compare_variants([(0.0, False), (1.0, True)], [(1.0, True), (1.0, True)])
+    lost = Attribution([], [Unattributed("r1:t:0", "t2", "timeout: over 60 s")])
+    one = Round(1, [run] * 3, lost, cells, {"gen.code.python": 2})
+    one.change = Change(["skill.code at 29:4"], 12, [], "--- a\n+++ b\n")
+    one.current_runs, one.candidate_runs, one.verdict = held, held, verdict
+    two = Round(2, [run], Attribution(), [], {}, stopped="no level withdrawn")
+    text = render(Outcome(["a", "b"], ["c", "d"], [one, two], tmp_path, tmp_path, 1), "demo")
+    assert "| gen.code.python | L3 | yes | 3.2, 0.8 | 0.0, 8.0 |" in text
+    assert "gen.code.python → L2" in text and "skill.code at 29:4" in text
+    assert "timeout: over 60 s" in text and "no significant change" in text
+    assert "Stopped: no level withdrawn." in text
+    assert "1/2 passed [" in text  # held-out pass counts with their interval
