@@ -833,7 +833,10 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         if sandbox is None:
             raise SandboxError(sandbox_error or NO_SANDBOX_MESSAGE)
         llm = LLM(config.model, api_base=config.api_base)
-        llm.check()
+        if config.jit is None:
+            llm.check()
+        else:  # litellm's import (seconds) waits until the model is needed (docs/jit.md)
+            llm.precheck()
         level = call_format_level(config.model, config.profile)
         protocol = choose(llm, level, config.protocol)
         summary["protocol"] = protocol.name
@@ -885,6 +888,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
                 from skillir.runtime.jit.run import solidified
 
                 fired = solidified(config.jit, summary, config.request, sandbox, trace)
+                if fired is None:
+                    llm.check()
             timed = fired or asyncio.run(executor.run(config.procedures))
             run_s = time.monotonic() - began
             agents = timed.results
