@@ -32,7 +32,6 @@ class Unsolidifiable(Exception):
 class _Params:
     """Parameters found so far, by their values across runs."""
 
-    runs: list[Run]
     tasks: list[list[parameters.Task]]  # per run, the task as seen before each step
     found: dict[tuple[str, ...], dict[str, Any]]
 
@@ -90,7 +89,7 @@ def _tasks(run: Run) -> list[parameters.Task]:
 
 def build(runs: list[Run]) -> dict[str, Any]:
     """The candidate program of aligned `runs` (status `candidate`); Unsolidifiable."""
-    params = _Params(runs, [_tasks(r) for r in runs], {})
+    params = _Params([_tasks(r) for r in runs], {})
     steps: list[dict[str, Any]] = []
     for n in range(len(runs[0].aligned)):
         step = [r.aligned[n] for r in runs]
@@ -121,7 +120,7 @@ def build(runs: list[Run]) -> dict[str, Any]:
     return {
         "format": "skillir-jit",
         "version": 1,
-        "id": program_id(first.skill, {k: v for k, v in body.items()}),
+        "id": program_id(first.skill, body),
         "key": dict(zip(("skill_digest", "model", "harness"), first.key, strict=True))
         | {"skill": first.skill},
         **body,
