@@ -11,7 +11,7 @@ import pytest
 from skillir.runtime.jit.align import align, read_run
 from skillir.runtime.jit.mine import build
 from skillir.runtime.jit.validate import leave_one_out, mine_dirs, replay
-from tests.test_jit_mine import grep_runs, make_skill, record
+from tests.test_jit_mine import GREP, grep_runs, make_skill, record
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
 
@@ -74,3 +74,15 @@ def test_replay_starts_from_what_the_run_started_with(tmp_path: Path) -> None:
     program = build(cluster[:3])
     assert replay(program, cluster[3]) is None
     assert runs[0].files_before == ("server.log",)  # the output file is not an input
+
+
+def test_a_constant_redirect_outside_the_work_directory_is_the_runs_own(tmp_path: Path) -> None:
+    skill = make_skill(tmp_path / "s", "grep-quiet", "grep -c WORD INPUT 2>/dev/null > OUTPUT")
+    traces = [
+        record(skill, tmp_path / f"r{n}", p, {i: t}, [f"grep -c {w} {i} 2>/dev/null > {o}"])
+        for n, (p, i, t, o, w) in enumerate(GREP)
+    ]
+    [candidate], _ = mine_dirs(traces)
+    assert candidate["status"] == "promoted", candidate["evidence"]["rejected"]
+    redirects = candidate["steps"][0]["items"][0]["pipeline"][0]["redirects"]
+    assert redirects[0] == {"fd": 2, "op": ">", "target": ["/dev/null"]}

@@ -95,8 +95,10 @@ def _render_items(items: list[dict[str, Any]], binder: _Binder) -> list[dict[str
             for r in c["redirects"]:
                 r = dict(r)
                 if "target" in r:
-                    r["target"] = binder.word(r["target"])
-                    parameters.check(r["target"], "path", False, binder.root)
+                    rendered_target = binder.word(r["target"])
+                    if params_in(r["target"]):  # a constant (`2>/dev/null`) is the run's own
+                        parameters.check(rendered_target, "path", False, binder.root)
+                    r["target"] = rendered_target
                 redirects.append(r)
             pipeline.append({"argv": argv, "redirects": redirects})
         rendered.append({"op": item["op"], "pipeline": pipeline})
@@ -124,7 +126,8 @@ def execute(program: dict[str, Any], request: str, sandbox: Sandbox) -> Outcome:
             binder.task = parameters.Task(request, task.files, tuple(outputs))
             if step["tool"] == "write_file":
                 path = binder.word(step["path"])
-                parameters.check(path, "path", False, root)
+                if params_in(step["path"]):
+                    parameters.check(path, "path", False, root)
                 call = ToolCall(
                     "write_file", {"path": path, "content": binder.word(step["content"])}
                 )
