@@ -10,9 +10,11 @@ older checkout (see docs/runtime.md, "Measured"):
 
 Prompts (no model call): every plan step's first-turn messages, built as the runtime builds
 them (the step's content from the IR where the runtime has `Executor.prompt`, its plan text
-before), counted with SmolLM2's own tokenizer. A task counts as `differs` when some step's
-prompt differs between the original and the compiled skill (`skill-translate -t bare` with the
-bare-agent profile of qwen3.5-9b, the weakest published one).
+before; a skill without a plan: its one prompt with the skill injected), counted with SmolLM2's
+own tokenizer (`--prompts-only` stops there, keeping the runs already in OUT). A task counts
+as `differs` when some step's prompt differs between the original and the compiled skill
+(`skill-translate -t bare` with the bare-agent profile of qwen3.5-9b, the weakest published
+one).
 
 Runs: each task in each mode, `--max-steps` model turns per agent, at most `--max-calls` model
 calls per run (a run stopped there ends `error` with `call budget`) and `--reply-tokens` per
@@ -88,13 +90,19 @@ def tasks(extra: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def expected_files(task_dir: Path) -> list[str]:
+    """The paths a task's `*.test.ts` checks with `existsSync("x")` or `` existsSync(`${ROOT}/x`)
+    `` (with `const ROOT = "..."`)."""
     names: list[str] = []
     for test in (task_dir / "fixtures").glob("*.test.ts"):
         text = test.read_text()
         root = re.search(r'const ROOT = "([^"]+)"', text)
         names += re.findall(r'existsSync\("([^"]+)"\)', text)
         if root:
-            names.append(root.group(1))
+            names += [
+                found.replace("${ROOT}", root.group(1))
+                for found in re.findall(r"existsSync\(`([^`]+)`\)", text)
+            ]
+            names += [root.group(1)] if re.search(r"existsSync\(ROOT\)", text) else []
     return sorted(set(names))
 
 
@@ -142,20 +150,29 @@ def step_prompts(folder: Path, request: str, vocab: Any) -> dict[str, Any]:
     protocol = JsonProtocol(constrained=True)
     executor = Executor(None, protocol, None, skill, request, inject="step")  # type: ignore[arg-type]
     agent = Agent(None, protocol, None, system_prompt(skill, request, "step"))  # type: ignore[arg-type]
-    counts: list[int] = []
-    digests: list[str] = []
+    logs: list[Any] = []
     for graph in _graphs(skill.plan):
         by_id = {t["id"]: t for t in graph["tasks"]}
         for task_id in _task_ids(graph["schedule"]):
             task = by_id[task_id]
             if hasattr(executor, "prompt"):
                 step = executor.prompt(task)
-                agent.log = [TaskLog(step.text, label=step.label)]
+                logs.append(TaskLog(step.text, label=step.label))
             else:
-                agent.log = [TaskLog(task["text"])]
-            text = json.dumps(agent.messages, sort_keys=True)
-            counts.append(len(vocab.tokenize(text.encode(), add_bos=False, special=True)))
-            digests.append(hashlib.sha256(text.encode()).hexdigest()[:16])
+                logs.append(TaskLog(task["text"]))
+    if not logs:  # no plan: one agent on the request with the skill injected whole
+        try:  # cut to the step budget where the runtime does so
+            agent.system = system_prompt(skill, request, "full", executor.budget)  # type: ignore[call-arg]
+        except (TypeError, AttributeError):
+            agent.system = system_prompt(skill, request, "full")
+        logs.append(TaskLog(request))
+    counts: list[int] = []
+    digests: list[str] = []
+    for log in logs:
+        agent.log = [log]
+        text = "".join(str(m["content"]) for m in agent.messages)
+        counts.append(len(vocab.tokenize(text.encode(), add_bos=False, special=True)))
+        digests.append(hashlib.sha256(text.encode()).hexdigest()[:16])
     return {"tokens": counts, "digests": digests}
 
 
@@ -257,9 +274,13 @@ def measure(args: Any) -> int:
         print(json.dumps({"task": task["id"], **{
             m: entry[m]["tokens"] for m in ("original", "compiled") if m in entry
         }, "differs": entry.get("differs")}), flush=True)  # fmt: skip
-    (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    if args.prompts_only:
+    saved = args.out / "results.json"
+    if args.prompts_only:  # keep the runs of an earlier measurement in OUT
+        if saved.is_file():
+            results["runs"] = json.loads(saved.read_text()).get("runs", [])
+        saved.write_text(json.dumps(results, indent=1, default=str))
         return 0
+    saved.write_text(json.dumps(results, indent=1, default=str))
     for task in chosen:
         for mode in args.modes.split(","):
             if (mode == "none" and not no_skill) or (mode != "none" and task["skill"] is None):
@@ -290,6 +311,18 @@ def _interval(values: list[float], rounds: int = 2000) -> str:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+def regrade(saved: Path) -> None:
+    """Grade again every run of `saved` (a results.json) from the work directory kept beside
+    it, with this script's graders."""
+    data = json.loads(saved.read_text())
+    found = {t["id"]: t for t in tasks(EXTRA)}
+    for record in data["runs"]:
+        work = saved.parent / "work" / f"{record['task']}-{record['mode']}"
+        if work.is_dir() and record["task"] in found:
+            record["completion"] = completion(found[record["task"]], work)
+    saved.write_text(json.dumps(data, indent=1, default=str))
 
 
 def table(before_path: Path, after_path: Path) -> int:
@@ -365,6 +398,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--table", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
     parser.add_argument("--prompts-only", action="store_true")
+    parser.add_argument("--regrade", action="store_true", help="with --table: grade again")
     parser.add_argument("--max-calls", type=int, default=3)
     parser.add_argument("--max-steps", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=120.0)
@@ -374,6 +408,8 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated task ids")
     args = parser.parse_args()
     if args.table:
+        for saved in args.table if args.regrade else ():
+            regrade(saved)
         return table(*args.table)
     if args.out is None:
         parser.error("--out or --table is required")
