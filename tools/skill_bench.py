@@ -1,7 +1,8 @@
 """`skill-bench`: run tasks × conditions × repeats with graders, report with intervals and plots.
 
     skill-bench run TASK_OR_SUITE... --conditions no-skill,original,compiled --model ID
-                    [--profile FILE] [--repeats N] [--seed S] -o RESULTS.jsonl [--resume]
+                    [--profile FILE] [--repeats N] [--seed S] [--temperature T]
+                    -o RESULTS.jsonl [--resume]
                     [--executor local|ray] [--ray-address ADDR] [--judge-model ID] [--jobs N]
     skill-bench report RESULTS.jsonl -o REPORT_DIR
     skill-bench list TASK_OR_SUITE...
@@ -22,7 +23,7 @@ from pathlib import Path
 from skillir.bench.conditions import CONDITIONS
 from skillir.bench.executors import EXECUTORS, ExecutorError, default_jobs, execute
 from skillir.bench.results import ResultsError, append, load, run_key
-from skillir.bench.runner import DECODING, RunSpec
+from skillir.bench.runner import SAMPLING_TEMPERATURE, RunSpec, decoding
 from skillir.bench.tasks import TaskError, discover
 from skillir.runtime.llm import DEFAULT_MODEL
 
@@ -38,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", type=Path, help="the model's profile (compiled conditions)")
     run.add_argument("--repeats", type=int, default=1)
     run.add_argument("--seed", type=int, default=0, help="first seed (repeat r gets S + r)")
+    run.add_argument(
+        "--temperature",
+        type=float,
+        help=f"sampling temperature (default: 0, greedy, for one repeat; "
+        f"{SAMPLING_TEMPERATURE:g} for several)",
+    )
     run.add_argument("-o", "--output", type=Path, required=True, metavar="RESULTS.jsonl")
     run.add_argument("--resume", action="store_true", help="skip runs already in RESULTS")
     run.add_argument("--executor", choices=EXECUTORS, default="local")
@@ -61,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 def _list(paths: list[Path]) -> int:
     for task in discover(paths):
         state = f"not runnable here: {task.not_runnable}" if task.not_runnable else "runnable"
+        missing = task.missing_fixtures()
+        if missing:
+            state = f"missing fixture {', '.join(missing)}: its runs fail"
         skills = ",".join(p.name for p in task.skills) or "-"
         if task.skill_problem:
             skills += " (unknown skill: runs with a skill fail)"
@@ -78,6 +88,7 @@ def _specs(options: argparse.Namespace, conditions: list[str]) -> list[RunSpec]:
             repeat=r,
             seed=options.seed + r,
             model=options.model,
+            temperature=options.temperature,
             harness=options.harness,
             profile=str(options.profile.resolve()) if options.profile else None,
             judge_model=options.judge_model,
@@ -102,6 +113,10 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         value = getattr(options, name)
         if value is not None and value <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+    if options.temperature is None:
+        options.temperature = 0.0 if options.repeats == 1 else SAMPLING_TEMPERATURE
+    elif not 0 <= options.temperature <= 2:
+        parser.error("--temperature must lie in [0, 2]")
     if options.ray_address and options.executor != "ray":
         parser.error("--ray-address needs --executor ray")
     compiled = any(c.startswith("compiled") for c in conditions)
@@ -134,7 +149,7 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
     if not options.quiet:
         print(
             f"skill-bench: {len(specs)} runs ({len(specs) - len(todo)} done already), "
-            f"decoding {DECODING}",
+            f"decoding {decoding(options.temperature)}",
             file=sys.stderr,
         )
     return _drive(todo, options)

@@ -11,12 +11,19 @@ from typing import Any
 
 from skillir.bench.conditions import CONDITIONS, ConditionError, Target
 from skillir.bench.graders import GRADER_TIMEOUT_S, grade
-from skillir.bench.staging import SETUP_TIMEOUT_S, StageError, new_stage, stage_task
+from skillir.bench.staging import SETUP_TIMEOUT_S, StageError, new_stage, stage_skill, stage_task
 from skillir.bench.tasks import TaskError, load_task
 
-# The runtime decodes greedily with seed 0 (RunConfig has no temperature or seed): repeats
-# re-run the same decoding; they measure timing noise and nondeterminism of the tools only.
-DECODING = "greedy (temperature 0, seed 0: the runtime's default)"
+# With several repeats the model samples (each repeat its own seed), so the repeats measure
+# the model's variation; one repeat decodes greedily.
+SAMPLING_TEMPERATURE = 0.7
+
+
+def decoding(temperature: float) -> str:
+    """How a run decodes, as its record says it."""
+    if temperature == 0:
+        return "greedy (temperature 0)"
+    return f"sampled (temperature {temperature:g}, the run's seed)"
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class RunSpec:
     repeat: int
     seed: int
     model: str
+    temperature: float = 0.0
     harness: str = "bare"
     profile: str | None = None
     judge_model: str | None = None
@@ -37,6 +45,7 @@ class RunSpec:
     setup_timeout_s: float = SETUP_TIMEOUT_S
     grader_timeout_s: float = GRADER_TIMEOUT_S
     keep_dir: str | None = None  # keep run directories under this folder
+    skill_dir: str | None = None  # a prepared skill folder (skill-adapt's variants), staged as is
 
     def key(self) -> tuple[str, str, str, int]:
         return (self.task, self.condition, self.model, self.repeat)
@@ -65,7 +74,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
     began = time.monotonic()
     record: dict[str, Any] = {
         **{k: v for k, v in asdict(spec).items() if k not in ("task_dir", "keep_dir")},
-        "decoding": DECODING,
+        "decoding": decoding(spec.temperature),
         "status": "error",
         "message": "",
         "score": 0.0,
@@ -80,10 +89,13 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         if task.not_runnable:
             record |= {"status": "not-runnable", "message": task.not_runnable}
             return record
-        condition = CONDITIONS[spec.condition]()
+        condition = CONDITIONS["compiled" if spec.skill_dir else spec.condition]()
         stage_task(task, stage, spec.setup_timeout_s)
         target = Target(spec.harness, spec.model, Path(spec.profile) if spec.profile else None)
-        skill = condition.skill_path(task, stage, target)
+        if spec.skill_dir:
+            skill = stage_skill(Path(spec.skill_dir), stage)
+        else:
+            skill = condition.skill_path(task, stage, target)
         limits = Limits(
             max_steps=min(task.max_steps, spec.max_steps or task.max_steps),
             timeout_s=min(task.timeout_s, spec.timeout_s or task.timeout_s),
@@ -98,6 +110,8 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
                 profile=target.profile,
                 parallel=condition.parallel,
                 limits=limits,
+                temperature=spec.temperature,
+                seed=spec.seed,
             )
         )
         record |= {

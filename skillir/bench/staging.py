@@ -96,6 +96,9 @@ def run_checked(argv: list[str], cwd: Path, timeout_s: float, what: str) -> str:
 def stage_task(task: Task, stage: Stage, setup_timeout_s: float = SETUP_TIMEOUT_S) -> None:
     """Fill `stage.work`: the task's fixtures (without its grader-only files), then its
     `_setup.sh` run there with its exit code checked."""
+    missing = task.missing_fixtures()
+    if missing:
+        raise StageError(f"{task.folder}: missing fixture {', '.join(missing)}")
     if task.fixtures is not None:
         if not task.fixtures.is_dir():
             raise StageError(f"{task.fixtures}: missing fixtures folder")

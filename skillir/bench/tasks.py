@@ -54,6 +54,7 @@ class Task:
     skills: tuple[Path, ...] = ()
     skill_problem: str | None = None  # an unknown skill: conditions with a skill fail with it
     fixture_excludes: frozenset[str] = frozenset()
+    declared_fixtures: tuple[str, ...] = ()  # task.json's `fixtures`: checked when staged
     not_runnable: str | None = None
     requirements: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -61,6 +62,11 @@ class Task:
     @property
     def methods(self) -> list[str]:
         return sorted({g.kind for g in self.graders})
+
+    def missing_fixtures(self) -> list[str]:
+        """The declared fixtures that are not in `fixtures/` (each run of the task fails)."""
+        folder = self.folder / "fixtures"
+        return [f"fixtures/{n}" for n in self.declared_fixtures if not (folder / n).exists()]
 
 
 def _fail(path: Path, where: str, why: str) -> TaskError:
@@ -199,8 +205,8 @@ def load_task_json(path: Path) -> Task:
         if not isinstance(declared, list) or not all(isinstance(x, str) for x in declared):
             raise _fail(path, "fixtures", "expected a list of file names")
         for name in declared:
-            if not (fixtures / name).exists():
-                raise _fail(path, "fixtures", f"missing fixture fixtures/{name}")
+            if Path(name).is_absolute() or ".." in Path(name).parts:
+                raise _fail(path, "fixtures", f"{name!r} is not a path inside fixtures/")
     hidden = {g.spec["payload"]["testFile"] for g in graders if g.kind == "junit-grade"}
     setup = fixtures / "_setup.sh"
     return Task(
@@ -216,6 +222,7 @@ def load_task_json(path: Path) -> Task:
         skills=skills,
         skill_problem=problems[0] if problems else None,
         fixture_excludes=frozenset(hidden | {"_setup.sh"}),
+        declared_fixtures=tuple(declared or ()),
         not_runnable=_needs(graders, prompt),
     )
 

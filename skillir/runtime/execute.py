@@ -742,6 +742,8 @@ class RunConfig:
     step_budget: int | None = None  # tokens per step prompt (default: by protocol)
     jit: Path | None = None  # a JIT store: a promoted candidate runs before the model
     require_env: bool = False  # a missing dependency ends the run env-error (default: a warning)
+    temperature: float = 0.0  # 0: greedy decoding
+    seed: int = 0  # the model's sampling seed (recorded in the summary)
 
 
 def _digest(skill: Skill) -> str | None:
@@ -796,6 +798,8 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
         "model": config.model,
         "workdir": str(config.workdir),
         "parallel": config.parallel,
+        "temperature": config.temperature,
+        "seed": config.seed,
         "plan": skill.plan is not None,
         "sandbox": "none",
         "harness": "bare",
@@ -832,7 +836,12 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             raise pending
         if sandbox is None:
             raise SandboxError(sandbox_error or NO_SANDBOX_MESSAGE)
-        llm = LLM(config.model, api_base=config.api_base)
+        llm = LLM(
+            config.model,
+            api_base=config.api_base,
+            temperature=config.temperature,
+            seed=config.seed,
+        )
         if config.jit is None:
             llm.check()
         else:  # litellm's import (seconds) waits until the model is needed (docs/jit.md)
