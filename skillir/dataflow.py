@@ -208,11 +208,6 @@ _EACH_CLAUSE = re.compile(
 )
 
 
-@cache
-def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(words, key=len, reverse=True))
-
-
 def _lead(text: str) -> tuple[str, str | None]:
     """The step's text without a bold label prefix or ordering word, and the ordering word."""
     r = rules()
@@ -227,7 +222,7 @@ def _lead(text: str) -> tuple[str, str | None]:
     if each:
         body = body[each.end() :]
     low = body.lower().lstrip()
-    for word in _longest_first(r.order):
+    for word in r.order:  # longest first
         if low.startswith(word) and not low[len(word) : len(word) + 1].isalpha():
             rest = body.lstrip()[len(word) :]
             if word == "once":  # "Once the build is done, ..." - the order word spans a clause

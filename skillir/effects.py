@@ -56,7 +56,7 @@ def rules() -> Rules:
     return Rules(
         verbs=verbs,
         guideline=frozenset(guideline),
-        order=tuple(words["order"]),
+        order=tuple(sorted(words["order"], key=len, reverse=True)),  # longest first
         anaphora=tuple(words["anaphora"]),
         conditional=tuple(words["conditional"]),
         loop=tuple(words["loop"]),

@@ -18,21 +18,20 @@ from skillir.dialects import skill
 from skillir.frontend import parse_skill
 from skillir.passes.infer_capabilities import InferCapabilities
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
-from skillir.requirements import (
+from skillir.requirement_facts import python_info, regex_grade, sniff_language, structure_depth
+from skillir.requirement_rules import (
     DETECTORS,
     Patterns,
     Requirement,
     RuleError,
+    load_rules,
+    parse_rules,
+)
+from skillir.requirements import (
     distribution,
     format_distribution,
     infer_requirements,
-    load_rules,
     no_requirement_reason,
-    parse_rules,
-    python_info,
-    regex_grade,
-    sniff_language,
-    structure_depth,
 )
 from skillir.shell import command_name
 from skillir.shell import read as read_shell
