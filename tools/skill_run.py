@@ -11,7 +11,8 @@ commands reach the network, `--unsafe-host` runs them unconfined where no sandbo
 Every run writes `trace.jsonl` and `summary.json` (default: a new temporary directory, outside
 the work directory, announced and kept unless `--clean`); `--explain TRACE_DIR` prints a run's
 timeline. Progress goes to stderr, one line per event (`-q` silences it). `--no-skill` runs the
-same loop and tools without a skill. Exit 0 when the run ends `ok`, 1 for any other status, 2
+same loop and tools without a skill; `--check-env` runs only a compiled folder's dependency checks,
+as a run would, with no model. Exit 0 when the run ends `ok`, 1 for any other status, 2
 on usage errors.
 """
 
@@ -184,6 +185,12 @@ def _parser() -> argparse.ArgumentParser:
         "(STORE: default $SKILLIR_JIT_STORE or ~/.local/share/skillir/jit; docs/jit.md)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--check-env",
+        action="store_true",
+        help="only run the compiled folder's env-setup.sh --check in the sandbox, as a run "
+        "would (no model, no --task): exit 0 when every dependency is present, else 1",
+    )
     return parser
 
 
@@ -199,6 +206,10 @@ def main(args: Sequence[str] | None = None) -> int:
             print(err, file=sys.stderr)
             return 2
         return 0
+    if options.check_env:
+        if options.skill is None:
+            parser.error("--check-env needs a SKILL path")
+        return _check_env(options)
     if options.task is None:
         parser.error("--task is required")
     if options.no_skill and options.skill is not None:
@@ -324,6 +335,45 @@ def main(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `skill-run ... | head`: stop writing, keep the exit status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0 if summary["status"] == "ok" else 1
+
+
+def _check_env(options: argparse.Namespace) -> int:
+    """`--check-env`: load the skill as a run does and run its verified env-setup.sh with
+    `--check` in the sandbox, in a throwaway work directory; print what it found."""
+    from skillir.runtime.execute import ENV_TIMEOUT_S, check_env
+    from skillir.runtime.sandbox import Sandbox, SandboxError
+    from skillir.runtime.trace import Trace
+
+    try:
+        skill = load_skill(options.skill, planned=False)
+    except SkillError as err:
+        print(err, file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="skill-run-check-") as scratch:
+        work, events = Path(scratch, "work"), Path(scratch, "trace.jsonl")
+        work.mkdir()
+        try:
+            setup = Sandbox(
+                work,
+                timeout_s=ENV_TIMEOUT_S,
+                level=None if options.sandbox == "auto" else options.sandbox,
+                unsafe_host=options.unsafe_host,
+            )
+        except SandboxError as err:
+            print(f"skill-run: error: {err}", file=sys.stderr)
+            return 1
+        trace = Trace(events)
+        try:
+            ok, message = check_env(skill, False, trace, setup)
+        finally:
+            setup.close()
+            trace.close()
+        for line in events.read_text().splitlines():
+            event = json.loads(line)
+            if event["event"] == "env":
+                print(event.get("output") or event.get("reason", ""))
+    print(f"{skill.folder}: {message}")
+    return 0 if ok else 1
 
 
 def _jit_store(given: Path | str | None) -> Path | None:
