@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -96,8 +97,25 @@ def test_malformed_task_names_path_and_field(tmp_path, data, field):
     folder = _task(tmp_path, "bad", data)
     with pytest.raises(TaskError) as err:
         load_task(folder)
-    assert str(err.value).startswith(f"{folder / 'task.json'}: error: ")
+    assert re.match(rf"{re.escape(str(folder / 'task.json'))}:\d+:\d+: error: ", str(err.value))
     assert field in str(err.value)
+
+
+def test_malformed_field_is_positioned(tmp_path):
+    text = '{\n  "prompt": "x",\n  "eval": [\n    {"method": "file-check", "path": "a"},\n'
+    text += (
+        '    {"method": "file-check", "path": "a", "mode": "size"}\n  ],\n  "timeoutMs": "soon"\n}'
+    )
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "task.json").write_text(text)
+    with pytest.raises(TaskError, match=r"task.json:5:43: error: eval\[1\].mode: unknown mode"):
+        load_task(tmp_path / "t")
+    (tmp_path / "t" / "task.json").write_text(text.replace('"mode": "size"', '"x": 1'))
+    with pytest.raises(TaskError, match=r"task.json:7:3: error: timeoutMs: expected a number"):
+        load_task(tmp_path / "t")
+    (tmp_path / "t" / "task.json").write_text('{"prompt": "x", "eval": [{"method": "script"}]}')
+    with pytest.raises(TaskError, match=r"task.json:1:26: error: eval\[0\].command"):
+        load_task(tmp_path / "t")  # a missing field: where its object starts
 
 
 def test_json_syntax_error_has_line_and_column(tmp_path):

@@ -13,13 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skillir.bench.json_positions import position
+
 TASK_FILES = ("task.json", "task.toml", "task.md")
 FILE_CHECK_MODES = ("exists", "contains", "equals", "regex", "json-schema")
 EVALUATORS = ("python-grade", "junit-grade")
 
 
 class TaskError(Exception):
-    """A task that cannot be run as written: `path: error: field: reason`."""
+    """A task that cannot be run as written: `path:line:col: error: field: reason`."""
+
+
+class _FieldError(TaskError):
+    """A TaskError about one field of a task.json; `load_task_json` adds its position."""
+
+    def __init__(self, path: Path, where: str, why: str) -> None:
+        super().__init__(f"{path}: error: {where}: {why}")
+        self.where, self.why = where, why
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ class Task:
 
 
 def _fail(path: Path, where: str, why: str) -> TaskError:
-    return TaskError(f"{path}: error: {where}: {why}")
+    return _FieldError(path, where, why)
 
 
 def _number(path: Path, data: dict, key: str, default: float, where: str = "") -> float:
@@ -178,13 +188,23 @@ def _skill_path(path: Path, folder: Path, ref: Any, where: str) -> tuple[Path | 
 
 def load_task_json(path: Path) -> Task:
     """Read a `task.json` task (the reference system's format) at `path`."""
-    folder = path.parent
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except json.JSONDecodeError as err:
         raise TaskError(f"{path}:{err.lineno}:{err.colno}: error: {err.msg}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise TaskError(f"{path}: error: cannot read: {err}") from None
+    try:
+        return _task_json(path, data)
+    except _FieldError as err:
+        line, column = position(text, err.where)
+        raise TaskError(f"{path}:{line}:{column}: error: {err.where}: {err.why}") from None
+
+
+def _task_json(path: Path, data: Any) -> Task:
+    """The task of the parsed task.json `data` (a _FieldError names the offending field)."""
+    folder = path.parent
     if not isinstance(data, dict):
         raise _fail(path, "(top level)", "expected a JSON object")
     prompt = _text(path, data, "prompt")
