@@ -290,6 +290,11 @@ def test_stage_and_skill_errors_are_counted_records(tmp_path):
     record = run_one(_spec(folder, "original"))
     assert record["status"] == "condition-error"
     assert "unknown skill '../nowhere'" in record["message"]
+    folder = _task(tmp_path, "h", {}, {"fixtures/_setup.sh": "sleep 100\n"})
+    record = run_one(_spec(folder, setup_timeout_s=1))
+    assert (
+        record["status"] == "stage-error" and "_setup.sh timed out after 1 s" in (record["message"])
+    )
     folder = _task(tmp_path, "m", {"fixtures": ["data.csv"]})
     record = run_one(_spec(folder))
     assert record["status"] == "stage-error"
