@@ -277,18 +277,3 @@ def run(
     )
     return run_skill(config)
 
-
-__all__ = [
-    "OUTPUTS",
-    "Result",
-    "apply",
-    "compile",
-    "context",
-    "emit_folder",
-    "parse",
-    "read_skill",
-    "render",
-    "run",
-    "validate",
-    "verify",
-]
