@@ -17,6 +17,7 @@ None of them prints back to Markdown.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from xdsl.dialects.builtin import IntAttr, UnitAttr
@@ -26,7 +27,15 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
-from skillir.dialects.skill import FieldOp, SkillSkillOp, TextAttr
+from skillir.dialects.skill import (
+    FieldOp,
+    SkillSkillOp,
+    SpanAttr,
+    TextAttr,
+    int_attr,
+    text_attr,
+    unit_attr,
+)
 
 LEVEL_RANGE = range(0, 4)
 GAP_KINDS = ("missing", "weak")
@@ -67,14 +76,6 @@ class TargetOp(FieldOp):
     above a failed one); `recorded` holds the levels as the profile file recorded them."""
 
     name = "cap.target"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "harness": "str",
-        "model": "str",
-        "catalog": "str",
-        "source": "str",
-        "levels": "attr",
-        "recorded": "attr",
-    }
     POSITIONAL: ClassVar[int] = 2
     harness = prop_def(TextAttr)
     model = prop_def(TextAttr)
@@ -82,6 +83,32 @@ class TargetOp(FieldOp):
     source = opt_prop_def(TextAttr)
     levels = prop_def(LevelsAttr)
     recorded = opt_prop_def(LevelsAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        harness: str,
+        model: str,
+        catalog: str,
+        source: str | None = None,
+        levels: LevelsAttr,
+        recorded: LevelsAttr | None = None,
+    ) -> TargetOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "harness": TextAttr(harness),
+                "model": TextAttr(model),
+                "catalog": TextAttr(catalog),
+                "source": text_attr(source),
+                "levels": levels,
+                "recorded": recorded,
+            },
+        )
 
     def verify_(self) -> None:
         if not isinstance(self.parent_op(), SkillSkillOp):
@@ -102,17 +129,33 @@ class RequireOp(FieldOp):
     """The enclosing op needs `primitive` at `level`; `rule` found it, `reason` says why."""
 
     name = "cap.require"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "primitive": "str",
-        "level": "int",
-        "rule": "str",
-        "reason": "str",
-    }
     POSITIONAL: ClassVar[int] = 2
     primitive = prop_def(TextAttr)
     level = prop_def(IntAttr)
     rule = prop_def(TextAttr)
     reason = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        primitive: str,
+        level: int,
+        rule: str,
+        reason: str | None = None,
+    ) -> RequireOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "primitive": TextAttr(primitive),
+                "level": IntAttr(level),
+                "rule": TextAttr(rule),
+                "reason": text_attr(reason),
+            },
+        )
 
     def verify_(self) -> None:
         _check_level(self.primitive.data, self.level.data)
@@ -126,19 +169,36 @@ class GapOp(FieldOp):
     nothing (L0), else `weak`; `uncertain` when the profile's measurement was inverted."""
 
     name = "cap.gap"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "primitive": "str",
-        "required": "int",
-        "available": "int",
-        "kind": "str",
-        "uncertain": "unit",
-    }
     POSITIONAL: ClassVar[int] = 4
     primitive = prop_def(TextAttr)
     required = prop_def(IntAttr)
     available = prop_def(IntAttr)
     kind = prop_def(TextAttr)
     uncertain = opt_prop_def(UnitAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        primitive: str,
+        required: int,
+        available: int,
+        kind: str,
+        uncertain: bool = False,
+    ) -> GapOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "primitive": TextAttr(primitive),
+                "required": IntAttr(required),
+                "available": IntAttr(available),
+                "kind": TextAttr(kind),
+                "uncertain": unit_attr(uncertain),
+            },
+        )
 
     @property
     def size(self) -> int:
@@ -162,17 +222,33 @@ class CompensateOp(FieldOp):
     """A compensation applied here: strategy, primitive, and what it did (`detail`)."""
 
     name = "cap.compensate"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "strategy": "str",
-        "primitive": "str",
-        "detail": "str",
-        "tokens": "int",
-    }
     POSITIONAL: ClassVar[int] = 2
     strategy = prop_def(TextAttr)
     primitive = prop_def(TextAttr)
     detail = opt_prop_def(TextAttr)
     tokens = opt_prop_def(IntAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        strategy: str,
+        primitive: str,
+        detail: str | None = None,
+        tokens: int | None = None,
+    ) -> CompensateOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "strategy": TextAttr(strategy),
+                "primitive": TextAttr(primitive),
+                "detail": text_attr(detail),
+                "tokens": int_attr(tokens),
+            },
+        )
 
     def verify_(self) -> None:
         if self.strategy.data not in STRATEGIES:
@@ -187,19 +263,36 @@ class BaselineOp(FieldOp):
     headings and each original code block, the original size, and the growth budget."""
 
     name = "cap.baseline"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "frontmatter": "str",
-        "headings": "str",
-        "code": "str",
-        "chars": "int",
-        "budget": "int",
-    }
     POSITIONAL: ClassVar[int] = 0
     frontmatter = prop_def(TextAttr)
     headings = prop_def(TextAttr)
     code = prop_def(TextAttr)
     chars = prop_def(IntAttr)
     budget = prop_def(IntAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        frontmatter: str,
+        headings: str,
+        code: str,
+        chars: int,
+        budget: int,
+    ) -> BaselineOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "frontmatter": TextAttr(frontmatter),
+                "headings": TextAttr(headings),
+                "code": TextAttr(code),
+                "chars": IntAttr(chars),
+                "budget": IntAttr(budget),
+            },
+        )
 
 
 def target_of(root: SkillSkillOp) -> TargetOp | None:

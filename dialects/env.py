@@ -36,13 +36,14 @@ and every command to one line, so the shell generated from this IR cannot be bro
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import ClassVar, Self
 
-from xdsl.ir import Dialect
+from xdsl.ir import Dialect, Operation
 from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
-from skillir.dialects.skill import FieldOp, TextAttr
+from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr
 from skillir.env_values import (
     MANAGERS,
     dep_problem,
@@ -61,15 +62,6 @@ class DepOp(FieldOp):
     (for binaries), and the bundled file holding the evidence when it is not SKILL.md."""
 
     name = "env.dep"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "kind": "str",
-        "dep": "str",
-        "version": "str",
-        "package": "str",
-        "file": "str",
-        "manager": "str",
-        "provides": "str",
-    }
     POSITIONAL: ClassVar[int] = 2
     kind = prop_def(TextAttr)
     dep = prop_def(TextAttr)
@@ -78,6 +70,34 @@ class DepOp(FieldOp):
     file = opt_prop_def(TextAttr)
     manager = opt_prop_def(TextAttr)
     provides = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        kind: str,
+        dep: str,
+        version: str | None = None,
+        package: str | None = None,
+        file: str | None = None,
+        manager: str | None = None,
+        provides: str | None = None,
+    ) -> DepOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "kind": TextAttr(kind),
+                "dep": TextAttr(dep),
+                "version": text_attr(version),
+                "package": text_attr(package),
+                "file": text_attr(file),
+                "manager": text_attr(manager),
+                "provides": text_attr(provides),
+            },
+        )
 
     def verify_(self) -> None:
         if self.kind.data not in DEP_KINDS:
@@ -106,10 +126,22 @@ class DepOp(FieldOp):
 class _CommandOp(FieldOp):
     """A one-line shell command built by `bind-env` from verified values."""
 
+    POSITIONAL: ClassVar[int] = 1
+    command = prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        command: str,
+    ) -> Self:
+        return cls.from_properties(span, children, {"command": TextAttr(command)})
+
     def verify_(self) -> None:
-        command = self.properties["command"]
-        assert isinstance(command, TextAttr)
-        if not command.data.strip() or has_control(command.data):
+        command = self.command.data
+        if not command.strip() or has_control(command):
             raise VerifyException(f"{self.name} needs a one-line command (no control characters)")
 
 
@@ -118,9 +150,6 @@ class CheckOp(_CommandOp):
     """A shell command that exits 0 when the enclosing dependency is present."""
 
     name = "env.check"
-    FIELDS: ClassVar[dict[str, str]] = {"command": "str"}
-    POSITIONAL: ClassVar[int] = 1
-    command = prop_def(TextAttr)
 
 
 @irdl_op_definition
@@ -128,9 +157,6 @@ class InstallOp(_CommandOp):
     """An idempotent shell command that installs the enclosing dependency."""
 
     name = "env.install"
-    FIELDS: ClassVar[dict[str, str]] = {"command": "str"}
-    POSITIONAL: ClassVar[int] = 1
-    command = prop_def(TextAttr)
 
 
 Env = Dialect("env", [DepOp, CheckOp, InstallOp], [])

@@ -22,7 +22,7 @@ and `par.dlp` bodies only reach outward, never into a sibling.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
 from xdsl.dialects.builtin import ArrayAttr, IntAttr
@@ -58,12 +58,13 @@ from skillir.dialects.skill import (
     FieldOp,
     SpanAttr,
     TextAttr,
-    _parse_span_body,
-    _span_body,
+    int_attr,
+    parse_span,
     parse_text,
     quote_text,
-    walk_ops,
+    span_text,
 )
+from skillir.dialects.xdsl_private import walk_ops
 
 TASK_KINDS = ("gather", "reason", "act", "control", "unknown")
 RESOURCE_KINDS = ("file", "dir", "glob", "value", "effect")
@@ -99,13 +100,13 @@ def _parse_list(parser: Parser) -> ArrayAttr[TextAttr]:
 def _print_tail(printer: Printer, op: Operation) -> None:
     span = op.properties.get("span")
     if isinstance(span, SpanAttr):
-        printer.print_string(" at " + _span_body(span))
+        printer.print_string(" at " + span_text(span))
     printer.print_op_attributes(op.attributes, print_keyword=True)
 
 
 def _parse_tail(parser: Parser, props: dict[str, Attribute]) -> dict[str, Attribute]:
     if parser.parse_optional_keyword("at") is not None:
-        props["span"] = SpanAttr(_parse_span_body(parser))
+        props["span"] = SpanAttr(parse_span(parser))
     attributes = parser.parse_optional_attr_dict_with_keyword()
     return {} if attributes is None else dict(attributes.data)
 
@@ -406,11 +407,26 @@ class GraphOp(FieldOp):
     task units (set by `extract-parallelism`), and its tasks and regions."""
 
     name = "par.graph"
-    FIELDS: ClassVar[dict[str, str]] = {"title": "str", "work": "int", "critical": "int"}
     POSITIONAL: ClassVar[int] = 1
     title = prop_def(TextAttr)
     work = opt_prop_def(IntAttr)
     critical = opt_prop_def(IntAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        title: str,
+        work: int | None = None,
+        critical: int | None = None,
+    ) -> GraphOp:
+        return cls.from_properties(
+            span,
+            children,
+            {"title": TextAttr(title), "work": int_attr(work), "critical": int_attr(critical)},
+        )
 
     def tasks(self) -> Iterator[TaskOp]:
         for op in walk_ops(self):

@@ -23,17 +23,14 @@ after an op's own text: printing the unmodified IR back gives the document byte 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
-from functools import cache
-from typing import ClassVar
+from collections.abc import Iterable, Iterator
+from typing import ClassVar, Self
 
-from xdsl.dialects.builtin import UNKNOWN_LOC, IntAttr, UnitAttr
-from xdsl.ir import Attribute, Block, Data, Dialect, Operation, Region, SSAValues
+from xdsl.dialects.builtin import IntAttr, UnitAttr
+from xdsl.ir import Attribute, Block, Data, Dialect, Operation, Region
 from xdsl.irdl import (
-    AttributeDef,
+    BaseAttr,
     IRDLOperation,
-    OptionalDef,
-    PropertyDef,
     irdl_attr_definition,
     irdl_op_definition,
     opt_prop_def,
@@ -45,6 +42,9 @@ from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
+
+from skillir.dialects.xdsl_private import new_field_op, verify_only
+from skillir.dialects.xdsl_private import walk_ops as walk_ops  # the walk every pass uses
 
 MODALITIES = ("must", "must-not", "never", "always", "should", "should-not")
 RESOURCE_KINDS = ("scripts", "references", "assets", "file")
@@ -70,59 +70,6 @@ def quote_text(text: str) -> str:
     return "".join(out)
 
 
-def walk_ops(node: Operation | Region) -> list[Operation]:
-    """What `node.walk()` yields (an op itself, then every op nested in it, in order), as a
-    list; it follows xDSL's linked lists of blocks and ops directly, a few times faster, and
-    with a stack instead of recursion, so any nesting depth walks."""
-    out: list[Operation] = []
-    pending: list[Operation] = []  # where to go on: the first op still to walk of each level
-    if isinstance(node, Region):
-        _push_blocks((node,), pending)
-    else:
-        out.append(node)
-        _push_blocks(node.regions, pending)
-    while pending:
-        child: Operation | None = pending.pop()
-        while child is not None:
-            out.append(child)
-            for region in child.regions:
-                first = region._first_block
-                if first is not None and (
-                    first._first_op is not None or first._next_block is not None
-                ):
-                    break
-            else:  # nothing nested: on to the next sibling
-                child = child._next_op
-                continue
-            if child._next_op is not None:
-                pending.append(child._next_op)
-            if len(child.regions) == 1 and first._next_block is None:
-                child = first._first_op  # the common case, one block: walk it now
-            else:
-                _push_blocks(child.regions, pending)
-                break
-    return out
-
-
-def _push_blocks(regions: tuple[Region, ...], pending: list[Operation]) -> None:
-    """Push the first op of every block of `regions`, the first block's last (popped first)."""
-    firsts = []
-    for region in regions:
-        block = region._first_block
-        while block is not None:
-            if block._first_op is not None:
-                firsts.append(block._first_op)
-            block = block._next_block
-    pending.extend(reversed(firsts))
-
-
-def _verify_only(self: Attribute) -> None:
-    """`Attribute.__post_init__` less its check that the class is a `Data` or a
-    `ParametrizedAttribute` (a subclass of `Data` always is): making the attribute takes
-    half the time, and the frontend makes a few per block."""
-    self.verify()
-
-
 @irdl_attr_definition
 class TextAttr(Data[str]):
     """Text that prints as raw UTF-8 in both the custom and the generic format.
@@ -132,7 +79,7 @@ class TextAttr(Data[str]):
     """
 
     name = "skill.text"
-    __post_init__ = _verify_only
+    __post_init__ = verify_only
 
     @classmethod
     def parse_parameter(cls, parser: AttrParser) -> str:
@@ -149,7 +96,7 @@ class SpanAttr(Data[tuple[int, int, int, int]]):
     """Source span: first line and column, last line and column (1-based, inclusive end)."""
 
     name = "skill.span"
-    __post_init__ = _verify_only
+    __post_init__ = verify_only
 
     @property
     def line(self) -> int:
@@ -162,19 +109,21 @@ class SpanAttr(Data[tuple[int, int, int, int]]):
     @classmethod
     def parse_parameter(cls, parser: AttrParser) -> tuple[int, int, int, int]:
         with parser.in_angle_brackets():
-            return _parse_span_body(parser)
+            return parse_span(parser)
 
     def print_parameter(self, printer: Printer) -> None:
         with printer.in_angle_brackets():
-            printer.print_string(_span_body(self))
+            printer.print_string(span_text(self))
 
 
-def _span_body(span: SpanAttr) -> str:
+def span_text(span: SpanAttr) -> str:
+    """A span as the custom syntax writes it: `L:C to L:C`."""
     line, col, end_line, end_col = span.data
     return f"{line}:{col} to {end_line}:{end_col}"
 
 
-def _parse_span_body(parser: AttrParser) -> tuple[int, int, int, int]:
+def parse_span(parser: AttrParser) -> tuple[int, int, int, int]:
+    """The four numbers of a span written `L:C to L:C`."""
     line = parser.parse_integer(allow_negative=False)
     parser.parse_punctuation(":")
     col = parser.parse_integer(allow_negative=False)
@@ -185,17 +134,38 @@ def _parse_span_body(parser: AttrParser) -> tuple[int, int, int, int]:
     return (line, col, end_line, end_col)
 
 
+_KINDS: dict[type[Attribute], str] = {TextAttr: "str", IntAttr: "int", UnitAttr: "unit"}
+
+
+class _Schema:
+    """`FieldOp.FIELDS`, read from the op's IRDL definition the first time a class asks."""
+
+    def __get__(self, op: FieldOp | None, cls: type[FieldOp]) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        for key, prop in cls.get_irdl_definition().properties.items():
+            if key == "span":
+                continue
+            base = prop.constr.attr if isinstance(prop.constr, BaseAttr) else None
+            kind = _KINDS.get(base, "attr")  # type: ignore[arg-type]
+            fields[key] = "blank" if key == "blank" and kind == "str" else kind
+        cls.FIELDS = fields  # the class's own copy from now on
+        return fields
+
+
 class FieldOp(IRDLOperation):
     """Base of the ops of skillir's dialects: one region, a span and a compact custom syntax.
 
     Syntax: `<dialect>.<op> POSITIONAL... (KEYWORD VALUE)... (at L:C to L:C)?` then
     `(attributes {...})? region?`.
-    `FIELDS` maps each property to its kind (`str`, `int`, `unit`, `blank`, or `attr` for any
-    attribute in xDSL's syntax); the first `POSITIONAL` are printed bare, the rest as keyword
-    pairs when present.
+    The op's properties are its schema: `FIELDS` lists them (but the span) in definition order
+    with the kind their syntax takes, derived from the property's attribute type (`TextAttr` is
+    `str`, `IntAttr` `int`, `UnitAttr` `unit`, any other attribute `attr`, printed in xDSL's
+    syntax); the `blank` property is `blank`, a count of newlines. The first `POSITIONAL` are
+    printed bare, the rest as keyword pairs when present. Each op's `build_op` takes the
+    properties as typed keyword parameters of the same names.
     """
 
-    FIELDS: ClassVar[dict[str, str]] = {}
+    FIELDS: ClassVar[dict[str, str]] = _Schema()  # type: ignore[assignment]
     POSITIONAL: ClassVar[int] = 0
 
     traits = traits_def(NoTerminator())
@@ -203,16 +173,19 @@ class FieldOp(IRDLOperation):
     body = region_def("single_block")
 
     @classmethod
-    def build_op(cls, span: SpanAttr | None = None, children=(), **fields) -> FieldOp:
-        """Build from plain Python values (`str`, `int`, `bool` for unit, an attribute for
-        `attr`; None = absent)."""
+    def from_properties(
+        cls,
+        span: SpanAttr | None,
+        children: Iterable[Operation],
+        properties: dict[str, Attribute | None],
+    ) -> Self:
+        """The op with `span`, the `properties` that are not None (in this order, after the
+        span) and `children` in its region."""
         props: dict[str, Attribute] = {} if span is None else {"span": span}
-        kinds = cls.FIELDS
-        for key, value in fields.items():
-            if value is None or value is False:
-                continue
-            props[key] = _to_attr(kinds[key], value)
-        op = _create_field_op(cls, props)
+        for key, value in properties.items():
+            if value is not None:
+                props[key] = value
+        op = new_field_op(cls, props)
         block = op.regions[0].first_block
         for child in children:
             block.add_op(child)  # type: ignore[union-attr]
@@ -248,7 +221,7 @@ class FieldOp(IRDLOperation):
             else:
                 printer.print_string(_format_value(kind, attr))
         if self.span is not None:
-            printer.print_string(" at " + _span_body(self.span))
+            printer.print_string(" at " + span_text(self.span))
         printer.print_op_attributes(self.attributes, print_keyword=True)
         if self.body.block.ops:
             printer.print_string(" ")
@@ -266,7 +239,7 @@ class FieldOp(IRDLOperation):
                 UnitAttr() if keywords[key] == "unit" else _parse_value(parser, keywords[key])
             )
         if parser.parse_optional_keyword("at") is not None:
-            props["span"] = SpanAttr(_parse_span_body(parser))
+            props["span"] = SpanAttr(parse_span(parser))
         attributes = parser.parse_optional_attr_dict_with_keyword()
         region = parser.parse_optional_region()
         if region is None or not region.blocks:
@@ -277,72 +250,23 @@ class FieldOp(IRDLOperation):
         return op
 
 
+def text_attr(value: str | None) -> TextAttr | None:
+    """A builder's text parameter as a property (None: absent)."""
+    return None if value is None else TextAttr(value)
+
+
+def int_attr(value: int | None) -> IntAttr | None:
+    """A builder's integer parameter as a property (None: absent)."""
+    return None if value is None else IntAttr(value)
+
+
+def unit_attr(value: bool) -> UnitAttr | None:
+    """A builder's flag as a property: present when set."""
+    return UnitAttr() if value else None
+
+
 class SkillOp(FieldOp):
     """Base of every `skill` op."""
-
-
-_NO_VALUES: SSAValues = SSAValues()
-
-
-@cache
-def _defaults(cls: type[IRDLOperation]) -> tuple[dict[str, Attribute], dict[str, Attribute]]:
-    """The properties and attributes IRDL's `__post_init__` fills in when absent."""
-    op_def = cls.get_irdl_definition()
-
-    def filled(fields: Mapping[str, PropertyDef | AttributeDef]) -> dict[str, Attribute]:
-        return {
-            name: field.default_value
-            for name, field in fields.items()
-            if not isinstance(field, OptionalDef) and field.default_value is not None
-        }
-
-    return filled(op_def.properties), filled(op_def.attributes)
-
-
-def _create_field_op(cls: type[FieldOp], properties: dict[str, Attribute]) -> FieldOp:
-    """What `cls.create(properties=properties, regions=[Region(Block())])` returns, built in
-    a fifth of the time (the parser builds some 80 ops per skill); it keeps `properties`.
-
-    `Operation.__init__` is generic: it builds use lists for zero operands and successors,
-    SSA results for zero result types, attaches the region and block through checks that a
-    fresh region and block always pass, and IRDL's `__post_init__` looks the definition up to
-    fill in defaults. A `FieldOp` has no operands, results or successors and one single-block
-    region, so this sets the fields those steps leave behind directly (defaults from a
-    per-class table). It writes xDSL's private fields (`_operands`, `_first_block`, ...) as
-    `Operation.__init__`, `Block.__init__` and `Region.add_block` of xdsl 0.74 do; the pin
-    (`xdsl>=0.74,<0.75`) keeps them, and a test compares the result with `create`'s.
-    """
-    block = Block.__new__(Block)
-    block._args = ()
-    block._first_op = block._last_op = None
-    region = Region.__new__(Region)
-    region._first_block = region._last_block = block
-    block.parent = region
-    op = cls.__new__(cls)
-    op._operands = _NO_VALUES
-    op._operand_uses = ()
-    op.results = _NO_VALUES
-    default_props, default_attrs = _defaults(cls)
-    for name, value in default_props.items():
-        properties.setdefault(name, value)
-    op.properties = properties
-    op.attributes = dict(default_attrs)
-    op.location = UNKNOWN_LOC
-    op._successors = ()
-    op._successor_uses = ()
-    op.regions = (region,)
-    region.parent = op
-    return op
-
-
-def _to_attr(kind: str, value: str | int | bool | Attribute) -> Attribute:
-    if not isinstance(value, (str, int)) and isinstance(value, Attribute):  # the ABC check is slow
-        return value
-    if kind == "int":
-        return IntAttr(int(value))
-    if kind == "unit":
-        return UnitAttr()
-    return TextAttr(str(value))
 
 
 def _format_value(kind: str, attr: Attribute | None) -> str:
@@ -382,7 +306,6 @@ def parse_text(parser: AttrParser) -> str:
         parser.raise_error("string literal is not valid UTF-8")
 
 
-_LAYOUT = {"raw": "str", "blank": "blank"}
 _PLAIN_DATA = frozenset((TextAttr, IntAttr))
 
 
@@ -391,13 +314,6 @@ class SkillSkillOp(SkillOp):
     """The document: the name from the frontmatter, the raw frontmatter block and the body."""
 
     name = "skill.skill"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "name": "str",
-        "frontmatter": "str",
-        "path": "str",
-        "eol": "str",
-        "bom": "unit",
-    } | {"blank": "blank"}
     POSITIONAL: ClassVar[int] = 1
     skill_name = prop_def(TextAttr, prop_name="name")
     frontmatter = opt_prop_def(TextAttr)
@@ -405,6 +321,32 @@ class SkillSkillOp(SkillOp):
     eol = opt_prop_def(TextAttr)
     bom = opt_prop_def(UnitAttr)
     blank = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        name: str,
+        frontmatter: str | None = None,
+        path: str | None = None,
+        eol: str | None = None,
+        bom: bool = False,
+        blank: str | None = None,
+    ) -> SkillSkillOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "name": TextAttr(name),
+                "frontmatter": text_attr(frontmatter),
+                "path": text_attr(path),
+                "eol": text_attr(eol),
+                "bom": unit_attr(bom),
+                "blank": text_attr(blank),
+            },
+        )
 
     def verify_(self) -> None:
         parent = self.parent_op()
@@ -419,12 +361,33 @@ class SectionOp(SkillOp):
     """A heading and everything up to the next heading of the same or a higher level."""
 
     name = "skill.section"
-    FIELDS: ClassVar[dict[str, str]] = {"level": "int", "title": "str"} | _LAYOUT
     POSITIONAL: ClassVar[int] = 2
     level = prop_def(IntAttr)
     title = prop_def(TextAttr)
     raw = opt_prop_def(TextAttr)
     blank = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        level: int,
+        title: str,
+        raw: str | None = None,
+        blank: str | None = None,
+    ) -> SectionOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "level": IntAttr(level),
+                "title": TextAttr(title),
+                "raw": text_attr(raw),
+                "blank": text_attr(blank),
+            },
+        )
 
     def verify_(self) -> None:
         if not 1 <= self.level.data <= 6:
@@ -437,11 +400,26 @@ class SectionOp(SkillOp):
 
 
 class _TextBlockOp(SkillOp):
-    FIELDS: ClassVar[dict[str, str]] = {"text": "str"} | _LAYOUT
     POSITIONAL: ClassVar[int] = 1
     text = prop_def(TextAttr)
     raw = opt_prop_def(TextAttr)
     blank = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        text: str,
+        raw: str | None = None,
+        blank: str | None = None,
+    ) -> Self:
+        return cls.from_properties(
+            span,
+            children,
+            {"text": TextAttr(text), "raw": text_attr(raw), "blank": text_attr(blank)},
+        )
 
 
 @irdl_op_definition
@@ -477,9 +455,21 @@ class RuleOp(SkillOp):
     """A thematic break (`---`, `***`, `___`)."""
 
     name = "skill.rule"
-    FIELDS: ClassVar[dict[str, str]] = dict(_LAYOUT)
     raw = opt_prop_def(TextAttr)
     blank = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        raw: str | None = None,
+        blank: str | None = None,
+    ) -> RuleOp:
+        return cls.from_properties(
+            span, children, {"raw": text_attr(raw), "blank": text_attr(blank)}
+        )
 
 
 @irdl_op_definition
@@ -493,12 +483,6 @@ class StepOp(SkillOp):
     """
 
     name = "skill.step"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "number": "int",
-        "text": "str",
-        "delim": "str",
-        "indent": "int",
-    } | _LAYOUT
     POSITIONAL: ClassVar[int] = 2
     number = prop_def(IntAttr)
     text = prop_def(TextAttr)
@@ -506,6 +490,32 @@ class StepOp(SkillOp):
     indent = opt_prop_def(IntAttr)
     raw = opt_prop_def(TextAttr)
     blank = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        number: int,
+        text: str,
+        delim: str | None = None,
+        indent: int | None = None,
+        raw: str | None = None,
+        blank: str | None = None,
+    ) -> StepOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "number": IntAttr(number),
+                "text": TextAttr(text),
+                "delim": text_attr(delim),
+                "indent": int_attr(indent),
+                "raw": text_attr(raw),
+                "blank": text_attr(blank),
+            },
+        )
 
     def verify_(self) -> None:
         if self.number.data < 0:
@@ -524,13 +534,36 @@ class BulletOp(SkillOp):
     """An unordered-list item; `marker` is `*` or `+` when not `-`."""
 
     name = "skill.bullet"
-    FIELDS: ClassVar[dict[str, str]] = {"text": "str", "marker": "str", "indent": "int"} | _LAYOUT
     POSITIONAL: ClassVar[int] = 1
     text = prop_def(TextAttr)
     marker = opt_prop_def(TextAttr)
     indent = opt_prop_def(IntAttr)
     raw = opt_prop_def(TextAttr)
     blank = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        text: str,
+        marker: str | None = None,
+        indent: int | None = None,
+        raw: str | None = None,
+        blank: str | None = None,
+    ) -> BulletOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "text": TextAttr(text),
+                "marker": text_attr(marker),
+                "indent": int_attr(indent),
+                "raw": text_attr(raw),
+                "blank": text_attr(blank),
+            },
+        )
 
 
 @irdl_op_definition
@@ -539,13 +572,6 @@ class CodeOp(SkillOp):
     the language, `fence` the fence when not three backticks (empty for indented code)."""
 
     name = "skill.code"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "lang": "str",
-        "text": "str",
-        "info": "str",
-        "fence": "str",
-        "unclosed": "unit",
-    } | (_LAYOUT)
     POSITIONAL: ClassVar[int] = 2
     lang = prop_def(TextAttr)
     text = prop_def(TextAttr)
@@ -555,16 +581,56 @@ class CodeOp(SkillOp):
     raw = opt_prop_def(TextAttr)
     blank = opt_prop_def(TextAttr)
 
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        lang: str,
+        text: str,
+        info: str | None = None,
+        fence: str | None = None,
+        unclosed: bool = False,
+        raw: str | None = None,
+        blank: str | None = None,
+    ) -> CodeOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "lang": TextAttr(lang),
+                "text": TextAttr(text),
+                "info": text_attr(info),
+                "fence": text_attr(fence),
+                "unclosed": unit_attr(unclosed),
+                "raw": text_attr(raw),
+                "blank": text_attr(blank),
+            },
+        )
+
 
 @irdl_op_definition
 class ConstraintOp(SkillOp):
     """A MUST / MUST NOT / NEVER / ALWAYS / SHOULD sentence found in its parent's text."""
 
     name = "skill.constraint"
-    FIELDS: ClassVar[dict[str, str]] = {"modality": "str", "text": "str"}
     POSITIONAL: ClassVar[int] = 2
     modality = prop_def(TextAttr)
     text = prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        modality: str,
+        text: str,
+    ) -> ConstraintOp:
+        return cls.from_properties(
+            span, children, {"modality": TextAttr(modality), "text": TextAttr(text)}
+        )
 
     def verify_(self) -> None:
         _require_member("modality", self.modality.data, MODALITIES)
@@ -576,11 +642,26 @@ class ResourceRefOp(SkillOp):
     `link` when it is the target of a Markdown link rather than a path named in text or code."""
 
     name = "skill.resource_ref"
-    FIELDS: ClassVar[dict[str, str]] = {"path": "str", "kind": "str", "link": "unit"}
     POSITIONAL: ClassVar[int] = 2
     path = prop_def(TextAttr)
     kind = prop_def(TextAttr)
     link = opt_prop_def(UnitAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        path: str,
+        kind: str,
+        link: bool = False,
+    ) -> ResourceRefOp:
+        return cls.from_properties(
+            span,
+            children,
+            {"path": TextAttr(path), "kind": TextAttr(kind), "link": unit_attr(link)},
+        )
 
     def verify_(self) -> None:
         path = self.path.data

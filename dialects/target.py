@@ -19,13 +19,14 @@ folder holds besides the compiled SKILL.md: bundled files copied unchanged, `env
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
-from xdsl.ir import Dialect
+from xdsl.ir import Dialect, Operation
 from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
-from skillir.dialects.skill import FieldOp, TextAttr
+from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr
 
 INJECTIONS = ("folder", "system-prompt", "instructions-file")
 FILE_KINDS = ("bundled", "env-setup", "plan")
@@ -36,14 +37,6 @@ class HarnessOp(FieldOp):
     """The harness and model compiled for, and where the skill goes."""
 
     name = "target.harness"
-    FIELDS: ClassVar[dict[str, str]] = {
-        "harness": "str",
-        "model": "str",
-        "injection": "str",
-        "folder": "str",
-        "profile": "str",
-        "borrowed": "str",
-    }
     POSITIONAL: ClassVar[int] = 1
     harness = prop_def(TextAttr)
     model = opt_prop_def(TextAttr)
@@ -51,6 +44,32 @@ class HarnessOp(FieldOp):
     folder = opt_prop_def(TextAttr)
     profile = opt_prop_def(TextAttr)
     borrowed = opt_prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        harness: str,
+        model: str | None = None,
+        injection: str,
+        folder: str | None = None,
+        profile: str | None = None,
+        borrowed: str | None = None,
+    ) -> HarnessOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "harness": TextAttr(harness),
+                "model": text_attr(model),
+                "injection": TextAttr(injection),
+                "folder": text_attr(folder),
+                "profile": text_attr(profile),
+                "borrowed": text_attr(borrowed),
+            },
+        )
 
     def verify_(self) -> None:
         if self.injection.data not in INJECTIONS:
@@ -64,10 +83,27 @@ class FileOp(FieldOp):
     """A file of the emitted folder besides SKILL.md: a relative path and what it is."""
 
     name = "target.file"
-    FIELDS: ClassVar[dict[str, str]] = {"path": "str", "kind": "str"}
     POSITIONAL: ClassVar[int] = 1
     path = prop_def(TextAttr)
     kind = prop_def(TextAttr)
+
+    @classmethod
+    def build_op(
+        cls,
+        span: SpanAttr | None = None,
+        children: Iterable[Operation] = (),
+        *,
+        path: str,
+        kind: str,
+    ) -> FileOp:
+        return cls.from_properties(
+            span,
+            children,
+            {
+                "path": TextAttr(path),
+                "kind": TextAttr(kind),
+            },
+        )
 
     def verify_(self) -> None:
         path = self.path.data

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin, IntAttr, ModuleOp
-from xdsl.ir import Block, Region
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
@@ -84,23 +83,6 @@ def test_custom_format_is_readable() -> None:
     assert 'skill.step 2 "Run `scripts/a.py`" delim ")" indent 4' in text
     assert "blank 2 at 3:1 to 4:9" in text
     assert 'skill.resource_ref "scripts/a.py" "scripts"' in text
-
-
-@pytest.mark.parametrize("cls", [skill.SkillSkillOp, *skill.BLOCK_OPS, *skill.ANNOTATION_OPS])
-def test_build_op_makes_the_op_create_makes(cls: type[skill.SkillOp]) -> None:
-    """`build_op` fills the fields of a new op itself, faster than `Operation.create`."""
-    built = cls.build_op(skill.SpanAttr((1, 2, 3, 4)), children=[skill.RuleOp.build_op()])
-    made = cls.create(
-        properties=dict(built.properties), regions=[Region(Block([skill.RuleOp.build_op()]))]
-    )
-    assert built.is_structurally_equivalent(made)
-    pairs = [(built, made), (built.regions[0], made.regions[0])]
-    pairs += [(built.regions[0].block, made.regions[0].block)]
-    for ours, theirs in pairs:
-        assert vars(ours).keys() == vars(theirs).keys()
-    for field in ("operands", "results", "successors", "attributes", "location"):
-        assert getattr(built, field) == getattr(made, field)
-    assert built.regions[0].parent is built and built.regions[0].block.first_op.parent_op() is built
 
 
 @given(st.text())
@@ -192,15 +174,6 @@ def test_walk_and_render_take_any_depth() -> None:
     rendered = render_op(root).splitlines()
     assert rendered[-1] == " " * 2 * (depth - 1) + f"- {depth - 1}"
     assert len(rendered) == depth
-
-
-def test_walk_visits_blocks_and_regions_in_order() -> None:
-    prose = [skill.ProseOp.build_op(text=str(n)) for n in range(4)]
-    first = skill.BulletOp.build_op(text="a", children=[prose[0], prose[1]])
-    module = ModuleOp([first, prose[2]])
-    module.body.add_block(Block([prose[3]]))
-    assert skill.walk_ops(module) == list(module.walk())
-    assert skill.walk_ops(module.body) == list(module.walk())[1:]
 
 
 def test_negative_child_offset_prints_and_parses_back() -> None:
