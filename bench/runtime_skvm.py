@@ -342,7 +342,7 @@ def table(before_path: Path, after_path: Path) -> int:
             if record is None:
                 values.append("n/a")
             elif field == "tokens":
-                values.append(_num(_median(record["prompt_tokens"])))
+                values.append(_num(_median(record["prompt_tokens"])) if record["calls"] else "0")
             else:
                 values.append(str(record[field]))
         return " -> ".join(values)
@@ -352,35 +352,37 @@ def table(before_path: Path, after_path: Path) -> int:
         return "/".join(str(entry[m]["plan_steps"]) for m in ("original", "compiled") if m in entry)
 
     print("Per task, before -> after (plan steps original/compiled; prompt tokens per model call,")
-    print("median; completion; status):\n")
+    print("median; completion):\n")
     print("| task | plan steps | tokens/call: none | original | compiled | completion: none | "
-          "original | compiled | status: original | compiled | prompts differ |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "original | compiled | prompts differ |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for task in ids:
         differs = [d["tasks"].get(task, {}).get("differs") for d in (before, after)]
         shown = " -> ".join("-" if d is None else ("yes" if d else "no") for d in differs)
         cells = [pair((task, m), "tokens") for m in MODES]
         cells += [pair((task, m), "completion") for m in MODES]
-        cells += [pair((task, m), "status") for m in ("original", "compiled")]
         print(f"| {task} | {steps(before, task) or '-'} -> {steps(after, task) or '-'} | "
               f"{' | '.join(cells)} | {shown} |")  # fmt: skip
     print("\nPer mode (tasks with a skill, and every task for no skill):\n")
     print("| mode | version | runs | tokens/call (median of task medians) | completion tokens "
-          "(median) | completion (mean, 95 % interval over tasks) | ok | env-error |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+          "(median) | completion (mean, 95 % interval over tasks) | ok | call budget | env-error "
+          "| other |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for mode in MODES:
         for name, found in (("before", old), ("after", new)):
             chosen = [r for (t, m), r in found.items() if m == mode]
             if not chosen:
-                print(f"| {mode} | {name} | 0 | n/a | n/a | n/a | - | - |")
+                print(f"| {mode} | {name} | 0 | n/a | n/a | n/a | - | - | - | - |")
                 continue
             medians = [_median(r["prompt_tokens"]) for r in chosen if r["prompt_tokens"]]
+            budget = sum(r["message"].startswith("CallBudget") for r in chosen)
+            ok = sum(r["status"] == "ok" for r in chosen)
+            env = sum(r["status"] == "env-error" for r in chosen)
             print(
                 f"| {mode} | {name} | {len(chosen)} | {_num(_median(medians))} | "
                 f"{_num(_median([r['completion_tokens'] for r in chosen]))} | "
                 f"{_interval([r['completion'] for r in chosen])} | "
-                f"{sum(r['status'] == 'ok' for r in chosen)} | "
-                f"{sum(r['status'] == 'env-error' for r in chosen)} |"
+                f"{ok} | {budget} | {env} | {len(chosen) - ok - budget - env} |"
             )
     for name, data in (("before", before), ("after", after)):
         entries = [e for e in data["tasks"].values() if "differs" in e]
