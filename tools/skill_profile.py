@@ -156,6 +156,7 @@ def _run(o: argparse.Namespace) -> int:
         protocol_name,
         time.monotonic() - start,
         default_protocol,
+        {"max_steps": o.max_steps, "timeout_s": o.timeout, "reply_tokens": limits.reply_tokens},
     )
     write_json(to_skvm(data) if o.format == "skvm" else data, o.output)
     checkpoint.path.unlink(missing_ok=True)

@@ -135,9 +135,11 @@ def build(
     protocol: str,
     wall_s: float,
     default_protocol: bool = True,
+    limits: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The profile JSON of `outcomes`, measured under `protocol` (`default_protocol`: the one
-    the runtime picks for the model unless told otherwise; the store prefers such profiles)."""
+    the runtime picks for the model unless told otherwise; the store prefers such profiles)
+    with the agent's `limits` per instance (max_steps, timeout_s, reply_tokens)."""
     prims: dict[str, Any] = {}
     generator_errors = [
         {"primitive": o.primitive, "level": o.level, "seed": o.seed, "message": o.message}
@@ -214,6 +216,7 @@ def build(
             "seed": plan.seed,
             "protocol": protocol,
             "decoding": "greedy (temperature 0)",
+            "limits": limits or {},
             "wall_s": round(wall_s, 1),
             "instances_wall_s": round(sum(o.wall_s for o in outcomes), 1),
             "tokens": sum(o.tokens for o in outcomes),
