@@ -16,7 +16,9 @@ from OUT/runs.jsonl; `all` runs them in order):
 - `heldout`: the held-out prompts run by the model without JIT, then with `--jit` on each
   source's store (where no candidate fires, the model runs as without JIT).
 - `report`: the table (medians per held-out task, the ratio of median latencies with a paired
-  bootstrap 95 % interval, the share where a candidate fired, grader pass rates).
+  bootstrap 95 % interval, the share where a candidate fired, grader pass rates), then the
+  scripted candidates on probe prompts outside the families' phrasings (run directly, no
+  model): which bind, and whether what they write is right.
 """
 
 from __future__ import annotations
@@ -193,6 +195,74 @@ def heldout(out: Path, families: list[str], limits: Any) -> None:
                 append(out, record_of(key, summary, passed, root))
 
 
+TEXT = "".join(f"word{n} and more words\n" for n in range(1, 9))
+LOG = "ERROR a\nok\nERROR b\nWARN c\nERROR WARN d\nfine\nok again\n"
+# Prompts outside the families' phrasings: (family, prompt, files, output file, expected content)
+PROBES = [
+    ("count-words", "Count the words in data/notes.txt and write the number to out.txt.",
+     {"data/notes.txt": TEXT}, "out.txt", str(len(TEXT.split()))),
+    ("count-words", "Count the words in notes.txt and write the number to a.txt and b.txt.",
+     {"notes.txt": TEXT}, "a.txt", str(len(TEXT.split()))),
+    ("count-words", "How many words are in the notes file? Answer in out.txt.",
+     {"notes.txt": TEXT}, "out.txt", str(len(TEXT.split()))),
+    ("count-words", "Count the words in NOTES.TXT and write the number to out.txt.",
+     {"notes.txt": TEXT}, "out.txt", str(len(TEXT.split()))),
+    ("head-lines", "Copy the first 3 lines of list.txt into top3.txt.",
+     {"list.txt": TEXT}, "top3.txt", "\n".join(TEXT.splitlines()[:3])),
+    ("head-lines", "Copy the first five lines of list.txt into top.txt.",
+     {"list.txt": TEXT}, "top.txt", "\n".join(TEXT.splitlines()[:5])),
+    ("head-lines", "Copy lines 2 to 4 of list.txt into top.txt.",
+     {"list.txt": TEXT}, "top.txt", "\n".join(TEXT.splitlines()[1:4])),
+    ("head-lines", "Skip the first 2 lines of list.txt and write the rest to rest.txt.",
+     {"list.txt": TEXT}, "rest.txt", "\n".join(TEXT.splitlines()[2:])),
+    ("grep-count", "Count the lines of app.log that contain 'WARN' and write it to w.txt.",
+     {"app.log": LOG}, "w.txt", "2"),
+    ("grep-count", "Count the lines of app.log that contain ERROR and write it to e.txt.",
+     {"app.log": LOG}, "e.txt", "3"),
+    ("grep-count", 'Count the lines of app.log with "ERROR" or "WARN" into e.txt.',
+     {"app.log": LOG}, "e.txt", "4"),
+    ("grep-count", 'Count the lines of app.log that do not contain "ERROR" into e.txt.',
+     {"app.log": LOG}, "e.txt", "4"),
+]  # fmt: skip
+
+
+def probe(out: Path, families: list[str]) -> str:
+    """The scripted store's candidates on the probe prompts, run directly (no model): whether
+    each binds, and whether what it writes is right."""
+    from skillir.runtime.jit.digest import skill_digest
+    from skillir.runtime.jit.run import execute
+    from skillir.runtime.jit.store import load
+    from skillir.runtime.sandbox import Sandbox
+
+    lines = ["", "| probe prompt (scripted store) | binds | right output | why not |"]
+    lines.append("|---|---|---|---|")
+    for family, prompt, files, name, want in PROBES:
+        if family not in families:
+            continue
+        skill = FAMILIES / family / "skill"
+        key = {"skill": family, "skill_digest": skill_digest(skill), "model": MODEL}
+        data = load(out / "scripted" / "store", key | {"harness": "bare"})
+        if data is None:
+            continue
+        [program] = [c for c in data["candidates"] if c["status"] == "promoted"]
+        work, _ = stage({"files": {}}, out / "probe" / str(len(lines)))
+        for rel, content in files.items():
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            (work / rel).write_text(content)
+        sandbox = Sandbox(work)
+        try:
+            outcome = execute(program, prompt, sandbox)
+        finally:
+            sandbox.close()
+        target = work / name
+        right = target.is_file() and target.read_text().strip() == want
+        why = (outcome.reason or "").replace("|", "/")
+        lines.append(
+            f"| {prompt} | {'yes' if outcome.ran else 'no'} | {'yes' if right else 'no'} | {why} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _median_ratio(base: list[float], jit: list[float], resamples: int = 10_000) -> tuple:
     """median(base) / median(jit) with a paired percentile bootstrap 95 % interval."""
     import numpy as np
@@ -216,7 +286,7 @@ def report(out: Path, families: list[str]) -> str:
             lines.append(f"training runs ({source}): {ok}/{len(trained)} pass the grader")
         store = out / source / "store"
         for family in families:
-            if store.exists() and not promoted(store, family):
+            if trained and not promoted(store, family):
                 lines.append(
                     f"  {family}: no promoted candidate mined from {source} runs; with JIT the "
                     "model does every held-out task as without it (not rerun)"
@@ -292,7 +362,7 @@ def main() -> int:
     if phase in ("all", "heldout"):
         heldout(options.out, families, limits)
     if phase in ("all", "report"):
-        table = report(options.out, families)
+        table = report(options.out, families) + probe(options.out, families)
         (options.out / "report.md").write_text(table)
         sys.stdout.write(table)
     return 0
