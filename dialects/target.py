@@ -15,6 +15,14 @@ folder holds besides the compiled SKILL.md: bundled files copied unchanged, `env
         folder ".claude/skills/pdf-report" profile "bare-agent__openai--gpt-5.4.json"
     target.file "scripts/extract.py" kind "bundled"
     target.file "env-setup.sh" kind "env-setup"
+
+The level contract (docs/architecture.md): after `lower-cap-to-target`, `lower-env-to-target`
+and `lower-par-to-target`, a skill holds everything the emitter needs, and `unlowered` lists
+what it would ignore instead. The emitter writes the SKILL.md from the `skill` block ops, one
+file per `target.file`, and reads the `env` and `par` ops at the head of the skill region only
+through the `target.file` that lowers them (`env-setup.sh`, `plan.json`). The `cap` ops and
+the `skill` annotations are records it ignores by design (kept for `--stats`, the runtime and
+recompilation).
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ from xdsl.ir import Dialect, Operation
 from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
-from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr
+from skillir.dialects import env, par
+from skillir.dialects.skill import FieldOp, SkillSkillOp, SpanAttr, TextAttr, text_attr
+from skillir.dialects.xdsl_private import walk_ops
 
 INJECTIONS = ("folder", "system-prompt", "instructions-file")
 FILE_KINDS = ("bundled", "env-setup", "plan")
@@ -114,3 +124,43 @@ class FileOp(FieldOp):
 
 
 Target = Dialect("target", [HarnessOp, FileOp], [])
+
+# the levels the emitter reads only through a file: the head op, the file kind and the lowering
+LOWERED_THROUGH_FILES: tuple[tuple[type[FieldOp], str, str], ...] = (
+    (env.DepOp, "env-setup", "lower-env-to-target"),
+    (par.GraphOp, "plan", "lower-par-to-target"),
+)
+# records the emitter ignores by design (the `skill` annotations print nothing)
+RECORD_DIALECTS = ("cap",)
+_READ_AT_HEAD = (HarnessOp, FileOp, env.DepOp, par.GraphOp)
+
+
+def unlowered(root: SkillSkillOp) -> list[tuple[Operation, str]]:
+    """Each op of a skill the emitter would ignore, with why; empty when the skill is lowered
+    to the target level: one `target.harness`, a `target.file` for each lowered level present
+    (`env.dep` → `env-setup`, `par.graph` → `plan`), those ops and the `target` ops at the head
+    of the skill region, and no op of a dialect the emitter does not read."""
+    head = list(root.body.block.ops)
+    problems: list[tuple[Operation, str]] = []
+    harnesses = [op for op in head if isinstance(op, HarnessOp)]
+    if not harnesses:
+        why = "no target.harness: the skill is not lowered to a target (run lower-cap-to-target)"
+        problems.append((root, why))
+    for extra in harnesses[1:]:
+        problems.append((extra, "a second target.harness: a skill is lowered for one harness"))
+    kinds = {op.kind.data for op in head if isinstance(op, FileOp)}
+    for cls, kind, lowering in LOWERED_THROUGH_FILES:
+        first = next((op for op in head if isinstance(op, cls)), None)
+        if first is not None and kind not in kinds:
+            why = f"no target.file of kind '{kind}' emits it (run {lowering})"
+            problems.append((first, f"{first.name} is left behind: {why}"))
+    known = {"skill", "target", "env", "par", *RECORD_DIALECTS}
+    for op in walk_ops(root)[1:]:
+        parent = op.parent_op()
+        if op.name.partition(".")[0] not in known:
+            problems.append((op, f"{op.name} is not an op the emitter reads"))
+        elif isinstance(op, _READ_AT_HEAD) and parent is not root:
+            where = parent.name if parent is not None else "nothing"
+            why = "the emitter reads it only at the head of the skill region"
+            problems.append((op, f"{op.name} is nested in {where}: {why}"))
+    return problems

@@ -56,11 +56,15 @@ def folder_files(module: ModuleOp) -> dict[str, Emitted]:
     keep their bytes and permission bits (read only when the folder is written); paths inside
     generated files name the folder's own `SKILL.md`, not where it was compiled from; the
     manifest (`skillir.compiled_manifest`) lists the generated files with their digests.
-    Raises ValueError when a bundled file is no longer a regular file of the skill folder."""
+    Raises ValueError when a bundled file is no longer a regular file of the skill folder, or
+    when the skill is not lowered to the target level (`target.unlowered`: an op it would
+    ignore)."""
     from skillir.env_setup import script
     from skillir.plan import dumps, plan
 
     root = _root(module)
+    if problems := target.unlowered(root):
+        raise ValueError(f"the skill is not lowered to the target level: {problems[0][1]}")
     source = root.field("path")
     folder = Path(source).parent if isinstance(source, str) else None
     files = {"SKILL.md": Emitted(render_skill(root).encode("utf-8"))}

@@ -79,6 +79,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-cap-to-target": _pass("lower_to_target", "LowerCapToTarget"),
     "lower-env-to-target": _pass("lower_to_target", "LowerEnvToTarget"),
     "lower-par-to-target": _pass("lower_to_target", "LowerParToTarget"),
+    "verify-target": _pass("verify_target", "VerifyTarget"),
     "compile": _pass("compile", "Compile"),
 }
 
@@ -99,6 +100,7 @@ DESCRIPTIONS: dict[str, str] = {
     "lower-cap-to-target": "the harness head, the bundled files and the harness's tool names",
     "lower-env-to-target": "env-setup.sh and a note saying to run it",
     "lower-par-to-target": "plan.json and a note per region the harness can run at once",
+    "verify-target": "fail when the emitter would ignore an op (the level contract)",
     "compile": "the whole pipeline from a SKILL.md to what one harness and model load",
 }
 """One line per pass, for `skill-opt --list-passes`."""
