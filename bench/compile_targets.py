@@ -1,7 +1,9 @@
 """The full pipeline (`compile` + emitting the folder) over ../shared/corpus.
 
 Prints, per harness × reference profile, the median prompt tokens (o200k_base) of the original
-and compiled SKILL.md and their ratio; p50/p99 ms per skill in-process (parse → emit; over all
+and compiled SKILL.md, the median change per skill (compiled − original), their ratio and how
+many skills got longer, then the same per profile over every harness (`--tokens-only` stops
+there); p50/p99 ms per skill in-process (parse → emit; over all
 compiles, and over each skill's first compile, with the caches kept by text emptied: the
 fastest of `--rounds` rounds and the first round alone) and through the CLI
 (`skill-translate --target=claude-code`, a process per skill); and the cold start of
@@ -34,6 +36,38 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+Notes = dict[str, int]
+
+
+def note_tokens(module, count) -> Notes:  # noqa: ANN001 - a ModuleOp, count_tokens
+    """Tokens of the `**Note:**` quotes (with the blank line after each) each kind of pass
+    added: compensation, env, par."""
+    from skillir.dialects import skill
+    from skillir.passes.compensate import ORIGIN
+
+    out: Notes = {}
+    for op in skill.walk_ops(module):
+        if isinstance(op, skill.QuoteOp) and ORIGIN in op.attributes:
+            origin = op.attributes[ORIGIN].data  # type: ignore[attr-defined]
+            kind = {"lower-env": "env", "lower-par": "par"}.get(origin.split()[0], "compensation")
+            out[kind] = out.get(kind, 0) + count(f"> {op.text.data}\n\n")  # and its blank line
+    return out
+
+
+def token_row(pairs: list[tuple[int, int]]) -> str:
+    """Median original and compiled tokens, median change and ratio, the skills that got longer
+    and the largest growth, of (original, compiled) token counts."""
+    changes = [a - b for b, a in pairs]
+    longer = sum(c > 0 for c in changes)
+    return (
+        f"{statistics.median(b for b, _ in pairs):>9.0f}"
+        f"{statistics.median(a for _, a in pairs):>9.0f}"
+        f"{statistics.median(changes):>+8.0f}"
+        f"{statistics.median(a / b for b, a in pairs if b):>7.3f}"
+        f"{f'{longer}/{len(pairs)}':>11}{max(changes):>+6d}"
+    )
+
+
 def clear_text_caches() -> None:
     """Empty the caches skillir keeps by input text (the bounded `lru_cache`s), so that the next
     compile of a skill is its first again."""
@@ -51,6 +85,7 @@ def main() -> int:
     parser.add_argument("--cli-skills", type=int, default=20, help="skills timed via the CLI")
     parser.add_argument("--cold-runs", type=int, default=9)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of first compiles")
+    parser.add_argument("--tokens-only", action="store_true", help="no timings")
     args = parser.parse_args()
     if not (SHARED / "corpus").is_dir():
         print(f"corpus not found at {SHARED / 'corpus'}", file=sys.stderr)
@@ -65,8 +100,9 @@ def main() -> int:
 
     files = sorted((SHARED / "corpus").rglob("SKILL.md"))
 
-    def compile_once(skill: Path, harness: str, profile: str) -> tuple[float, str] | None:
-        """(ms, compiled SKILL.md) of parse → compile → folder, or None for a refused skill."""
+    def compile_once(skill: Path, harness: str, profile: str) -> tuple[float, str, Notes] | None:
+        """(ms, compiled SKILL.md, its notes' tokens by kind) of parse → compile → folder, or
+        None for a refused skill."""
         sink = DiagnosticSink(str(skill))
         token = ACTIVE.set(sink)
         try:
@@ -77,7 +113,8 @@ def main() -> int:
             for step in passes_for(harness, profile):
                 step.apply(Context(), module)
             compiled = folder_files(module)["SKILL.md"].data.decode()
-            return (time.perf_counter() - start) * 1000, compiled
+            ms = (time.perf_counter() - start) * 1000
+            return ms, compiled, note_tokens(module, count_tokens)
         except DiagnosticError:
             return None
         finally:
@@ -87,16 +124,15 @@ def main() -> int:
     # the fastest round per skill (the others measure the machine's noise, not the compiler)
     weak = str(SHARED / "profiles" / "skvm" / PROFILES["weak"])
     first: dict[Path, list[float]] = {}
-    for _ in range(args.rounds):
+    for _ in range(0 if args.tokens_only else args.rounds):
         clear_text_caches()
         for skill in files:
             if (result := compile_once(skill, HARNESSES[0], weak)) is not None:
                 first.setdefault(skill, []).append(result[0])
-    single = [runs[0] for runs in first.values()]
-    best = [min(runs) for runs in first.values()]
     clear_text_caches()
     times: list[float] = []
     compiled: dict[tuple[str, str], list[tuple[Path, str]]] = {}
+    notes: dict[str, list[Notes]] = {}
     for name in HARNESSES:
         for level, profile in PROFILES.items():
             path = str(SHARED / "profiles" / "skvm" / profile)
@@ -104,18 +140,50 @@ def main() -> int:
                 if (result := compile_once(skill, name, path)) is not None:
                     times.append(result[0])
                     compiled.setdefault((name, level), []).append((skill, result[1]))
+                    notes.setdefault(level, []).append(result[2])
     print(f"{len(files)} skills × {len(HARNESSES)} harnesses × {len(PROFILES)} profiles\n")
-    print("prompt tokens (o200k_base), median per skill")
-    print(f"{'harness':<13}{'profile':<8}{'original':>10}{'compiled':>10}{'ratio':>8}")
+    print("prompt tokens (o200k_base), median per skill; change = compiled − original")
+    header = f"{'original':>9}{'compiled':>9}{'change':>8}{'ratio':>7}{'longer':>11}{'max':>6}"
+    print(f"{'harness':<13}{'profile':<8}{header}")
+    per_profile: dict[str, list[tuple[int, int]]] = {}
     for (name, level), outputs in compiled.items():
         pairs = [
             (count_tokens(skill.read_bytes().decode("utf-8", "replace")), count_tokens(text))
             for skill, text in outputs
         ]
-        before = statistics.median(b for b, _ in pairs)
-        after = statistics.median(a for _, a in pairs)
-        ratio = statistics.median(a / b for b, a in pairs if b)
-        print(f"{name:<13}{level:<8}{before:>10.0f}{after:>10.0f}{ratio:>8.3f}")
+        per_profile.setdefault(level, []).extend(pairs)
+        print(f"{name:<13}{level:<8}{token_row(pairs)}")
+    print(f"\nper profile, over the {len(HARNESSES)} harnesses")
+    print(f"{'profile':<8}{header}")
+    for level, pairs in per_profile.items():
+        print(f"{level:<8}{token_row(pairs)}")
+    print(
+        "\nwhere the change comes from, per profile: median tokens per compile of each kind of "
+        "note (compiles with one); rest = change minus notes (what eliminate removed, negative, "
+        "and the indentation of notes inside list items); compensated = compensation notes + rest "
+        "(compiles where it is positive)"
+    )
+    kinds = ("compensation", "env", "par")
+    print(f"{'profile':<8}" + "".join(f"{k:>13}" for k in (*kinds, "rest", "compensated")))
+    for level, pairs in per_profile.items():
+        rows = notes[level]
+        rest = [a - b - sum(n.values()) for (b, a), n in zip(pairs, rows, strict=True)]
+        comp = [n.get("compensation", 0) + r for n, r in zip(rows, rest, strict=True)]
+        cells = [
+            f"{statistics.median(n.get(k, 0) for n in rows):.0f} ({sum(k in n for n in rows)})"
+            for k in kinds
+        ]
+        grew = sum(c > 0 for c in comp)
+        print(
+            f"{level:<8}"
+            + "".join(f"{c:>13}" for c in cells)
+            + f"{statistics.median(rest):>+13.0f}"
+            + f"{f'{statistics.median(comp):+.0f} ({grew} > 0)':>18}"
+        )
+    if args.tokens_only:
+        return 0
+    single = [runs[0] for runs in first.values()]
+    best = [min(runs) for runs in first.values()]
     print(
         f"\nin-process, parse → compile → folder: p50 {statistics.median(times):.2f} ms, "
         f"p99 {percentile(times, 0.99):.2f} ms ({len(times)} compiles, a skill's later "
