@@ -397,3 +397,27 @@ def test_the_report_shows_the_posterior_the_change_and_the_verdict(tmp_path):
     assert "timeout: over 60 s" in text and "no significant change" in text
     assert "Stopped: no level withdrawn." in text
     assert "1/2 passed [" in text  # held-out pass counts with their interval
+
+
+def test_the_adaptive_condition_stages_the_variant_skill_adapt_kept(tmp_path, monkeypatch):
+    from skillir.adaptive.store import save
+    from skillir.bench.conditions import CONDITIONS, ConditionError, Target
+    from skillir.bench.staging import new_stage
+    from skillir.bench.tasks import load_task
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    task = load_task(ROOT / "bench" / "adaptive_tasks" / "sum-00")
+    target = Target("bare", "local/smollm2-135m", None)
+    condition = CONDITIONS["adaptive"]()
+    with pytest.raises(ConditionError, match="run skill-adapt first"):
+        condition.skill_path(task, new_stage(tmp_path), target)
+    variant = tmp_path / "variant"
+    variant.mkdir()
+    (variant / "SKILL.md").write_text(SKILL.replace("tidy-data", "number-stats"), "utf-8")
+    save(task.skills[0], target.model, target.harness, variant, STRONG)
+    staged = condition.skill_path(task, new_stage(tmp_path), target)
+    assert staged.name == "number-stats"
+    assert (staged / "SKILL.md").read_text("utf-8") == (variant / "SKILL.md").read_text("utf-8")
+    other = Target("bare", "openai/gpt-5.4", None)  # another model has no variant
+    with pytest.raises(ConditionError):
+        condition.skill_path(task, new_stage(tmp_path), other)

@@ -1,9 +1,9 @@
 """Where `skill-adapt` keeps the variant it selected, for the bench's `adaptive` condition.
 
 One folder per (skill digest, model, harness) under `$XDG_CACHE_HOME/skillir/adapted` (else
-`~/.cache/skillir/adapted`): `skill/` (the variant) and `profile.json` (the profile it was
-compiled with). A changed skill has another digest, so it never gets an old variant. Entries
-are replaced atomically (a new folder beside, then a rename).
+`~/.cache/skillir/adapted`): the variant, in a folder named like the skill, and
+`profile.json` (the profile it was compiled with). A changed skill has another digest, so it
+never gets an old variant. Entries are replaced atomically (a new folder beside, a rename).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def skill_digest(folder: Path) -> str:
 
 
 def entry(skill: Path, model: str, harness: str) -> Path:
-    """The store folder of (skill, model, harness)."""
+    """The store folder of (skill, model, harness); the variant is `entry / skill's name`."""
     key = hashlib.sha256(f"{skill_digest(skill)}\0{model}\0{harness}".encode()).hexdigest()
     return store_root() / key[:32]
 
@@ -46,7 +46,7 @@ def save(skill: Path, model: str, harness: str, variant: Path, profile: Path) ->
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(dir=target.parent, prefix=".new-"))
     try:
-        shutil.copytree(variant, fresh / "skill", symlinks=True)
+        shutil.copytree(variant, fresh / skill.resolve().name, symlinks=True)
         shutil.copyfile(profile, fresh / "profile.json")
         old = target.with_name(f".old-{target.name}")
         if target.exists():

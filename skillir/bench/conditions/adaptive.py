@@ -15,8 +15,10 @@ class Adaptive(Condition):
     def skill_path(self, task: Task, stage: Stage, target: Target) -> Path | None:
         from skillir.adaptive.store import entry
 
-        source = self.staged_skill(task, stage)
-        found = entry(source, target.model, target.harness) / "skill"
+        if task.skill_problem or not task.skills:
+            raise ConditionError(task.skill_problem or f"task {task.id} names no skill")
+        source = task.skills[0]
+        found = entry(source, target.model, target.harness) / source.resolve().name
         if not (found / "SKILL.md").is_file():
             raise ConditionError(
                 f"no adapted variant of {source.name} for {target.model} on {target.harness}: "
