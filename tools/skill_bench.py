@@ -2,7 +2,7 @@
 
     skill-bench run TASK_OR_SUITE... --conditions no-skill,original,compiled --model ID
                     [--profile FILE] [--repeats N] [--seed S] [--temperature T]
-                    -o RESULTS.jsonl [--resume]
+                    [--jit-store STORE] -o RESULTS.jsonl [--resume]
                     [--executor local|ray] [--ray-address ADDR] [--judge-model ID] [--jobs N]
     skill-bench report RESULTS.jsonl -o REPORT_DIR
     skill-bench list TASK_OR_SUITE...
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skillir.bench.conditions import CONDITIONS
+from skillir.bench.conditions.compiled import Compiled
 from skillir.bench.executors import EXECUTORS, ExecutorError, default_jobs, execute
 from skillir.bench.results import ResultsError, append, load, run_key
 from skillir.bench.runner import SAMPLING_TEMPERATURE, RunSpec, decoding
@@ -56,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--setup-timeout", type=float, default=120.0, help="seconds for _setup.sh")
     run.add_argument("--grader-timeout", type=float, default=60.0, help="seconds per grader")
     run.add_argument("--keep", type=Path, metavar="DIR", help="keep run directories under DIR")
+    run.add_argument(
+        "--jit-store", type=Path, metavar="STORE", help="the jit condition's store (skill-jit mine)"
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     report = sub.add_parser("report", help="write report.md and report.html")
     report.add_argument("results", type=Path, metavar="RESULTS.jsonl")
@@ -97,6 +101,7 @@ def _specs(options: argparse.Namespace, conditions: list[str]) -> list[RunSpec]:
             setup_timeout_s=options.setup_timeout,
             grader_timeout_s=options.grader_timeout,
             keep_dir=str(options.keep.resolve()) if options.keep else None,
+            jit_store=str(options.jit_store.resolve()) if options.jit_store else None,
         )
         for r in range(options.repeats)
         for task in tasks
@@ -119,7 +124,13 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error("--temperature must lie in [0, 2]")
     if options.ray_address and options.executor != "ray":
         parser.error("--ray-address needs --executor ray")
-    compiled = any(c.startswith("compiled") for c in conditions)
+    if "jit" in conditions and options.jit_store is None:
+        parser.error("the jit condition needs --jit-store STORE (made by skill-jit mine)")
+    if options.jit_store is not None and "jit" not in conditions:
+        parser.error("--jit-store is used by the jit condition only")
+    if options.jit_store is not None and not options.jit_store.is_dir():
+        parser.error(f"--jit-store {options.jit_store}: no such directory")
+    compiled = any(issubclass(CONDITIONS[c], Compiled) for c in conditions)
     if compiled and options.profile is None and not os.environ.get("SKILLIR_PROFILES"):
         parser.error("compiled conditions need --profile FILE (or $SKILLIR_PROFILES)")
     if options.profile is not None and not options.profile.is_file():

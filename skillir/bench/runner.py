@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from skillir.bench.conditions import CONDITIONS, ConditionError, Target
+from skillir.bench.conditions.jit import Jit
 from skillir.bench.graders import GRADER_TIMEOUT_S, grade
 from skillir.bench.staging import SETUP_TIMEOUT_S, StageError, new_stage, stage_skill, stage_task
 from skillir.bench.tasks import TaskError, load_task
+from skillir.runtime.trace import write_json_atomic
 
 # With several repeats the model samples (each repeat its own seed), so the repeats measure
 # the model's variation; one repeat decodes greedily.
@@ -46,6 +48,7 @@ class RunSpec:
     grader_timeout_s: float = GRADER_TIMEOUT_S
     keep_dir: str | None = None  # keep run directories under this folder
     skill_dir: str | None = None  # a prepared skill folder (skill-adapt's variants), staged as is
+    jit_store: str | None = None  # the `jit` condition's JIT store (docs/jit.md)
 
     def key(self) -> tuple[str, str, str, int]:
         return (self.task, self.condition, self.model, self.repeat)
@@ -90,6 +93,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
             record |= {"status": "not-runnable", "message": task.not_runnable}
             return record
         condition = CONDITIONS["compiled" if spec.skill_dir else spec.condition]()
+        jit = Jit.store(spec.jit_store) if isinstance(condition, Jit) else None
         stage_task(task, stage, spec.setup_timeout_s)
         target = Target(spec.harness, spec.model, Path(spec.profile) if spec.profile else None)
         if spec.skill_dir:
@@ -112,6 +116,7 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
                 limits=limits,
                 temperature=spec.temperature,
                 seed=spec.seed,
+                jit=jit,
             )
         )
         record |= {
@@ -123,10 +128,18 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
                 + ("completion_tokens", "tool_calls", "tool_failures", "protocol", "sandbox")
             },
         }
+        if jit is not None:  # which candidate did the task, or which failed and gave it back
+            record |= {
+                "jit": summary.get("jit"),
+                "jit_fired": int(summary.get("jit") is not None),
+                "jit_fallback": summary.get("jit_fallback"),
+            }
         record["cost_usd"] = _cost(
             spec.model, summary["prompt_tokens"], summary["completion_tokens"]
         )
         result = grade(task, stage, spec.judge_model, spec.grader_timeout_s)
+        # beside the trace, so `skill-jit mine KEEP/*/trace` leaves out runs that failed it
+        write_json_atomic(stage.trace / "grade.json", {"passed": result.score >= 1.0 - 1e-9})
         record |= {
             "score": round(result.score, 6),
             "automated": result.automated,
