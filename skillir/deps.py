@@ -923,7 +923,8 @@ def skill_deps(
                 deps.extend(d for d in js_deps(code, first) if d.kind != "env")
         elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
             found = text_deps(op.text.data, line)
-            if _in_trigger_section(op):  # the situation the skill is for, not what it runs
+            if _in_trigger_section(op) or (isinstance(op, TableOp) and _per_case(op.text.data)):
+                # the situation the skill is for, or one row per case: not what it runs
                 found = [d for d in found if d.kind == "tool"]
             deps.extend(found)
         if span is not None and len(deps) > before:
@@ -984,6 +985,16 @@ _TRIGGER_TITLE = re.compile(
     r"\s*when\s+(?:not\s+)?to\s+(?:use|invoke|trigger)\b|\s*(?:triggers?|use\s+cases?)\s*\Z",
     re.IGNORECASE,
 )
+
+
+# a table whose first column is the case a row applies to ("If Detected", "When", "Condition")
+_CASE_HEADER = re.compile(r"\s*\|?\s*(?:if|when|condition|detected|project type)\b", re.IGNORECASE)
+
+
+def _per_case(table: str) -> bool:
+    """Whether a Markdown table's rows are cases ("| If Detected | Add These Commands |"): the
+    commands of one row apply only to projects of that case, so none is required."""
+    return _CASE_HEADER.match(table.split("\n", 1)[0]) is not None
 
 
 def _in_trigger_section(op: Any) -> bool:
