@@ -330,3 +330,23 @@ def test_a_missing_dependency_warns_and_runs_unless_required(tmp_path: Path) -> 
     strict = first_prompt(tmp_path / "strict", folder, require_env=True)["summary"]
     assert strict["status"] == "env-error" and strict["llm_calls"] == 0
     assert strict["message"] == warning.split("; running")[0]
+
+
+def test_cli_require_env_ends_the_run_before_the_model(tmp_path: Path) -> None:
+    folder = write_skill(tmp_path / "skill")
+    (folder / "env-setup.sh").write_bytes(ENV_SCRIPT)
+    (folder / MANIFEST).write_bytes(manifest_bytes({"env-setup.sh": ENV_SCRIPT}))
+    if importlib.util.find_spec("litellm") is None:
+        pytest.skip("needs litellm")
+    cli = subprocess.run(
+        [sys.executable, "-m", "skillir.tools.skill_run", str(folder), "--task", "Scan.",
+         "--require-env", "--workdir", str(tmp_path / "w"), "--trace-dir", str(tmp_path / "t"),
+         "-q"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert cli.returncode == 1, cli.stderr
+    assert cli.stdout.startswith(
+        "status: env-error (missing dependencies: binary skillir-absent (binary skillir-absent: "
+        "install by hand))\n"
+    )
+    assert "0 model calls" in cli.stdout
