@@ -4,7 +4,9 @@ are procedures (`skillir.plan_rule`), measured on `../shared/corpus`.
     python bench/plan_procedures.py [--list N]
 
 Prints the number of skills, those with at least one procedure, the steps per planned skill
-(median, max) and the N largest plans with their section titles and first steps.
+(median, max) and the N largest plans with their section titles and first steps. With
+`PYTHONPATH` naming an older checkout's package (docs/runtime.md, "Measured") it measures that
+checkout's rule.
 """
 
 from __future__ import annotations
