@@ -33,17 +33,25 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
 
 from skillir.diagnostics import active_sink
-from skillir.dialects import cap, env, skill
+from skillir.dialects import env, skill
 from skillir.env_values import MANAGERS, dep_problem, name_problem
 
 PLATFORMS = ("debian", "macos")
+Platform = Literal["debian", "macos", "auto"]
 
 
 @cache
@@ -127,31 +135,40 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
 
 
 @dataclass(frozen=True)
+class BindDep(RewritePattern):
+    """A skill's `env.dep` gets the check, install step and package of `platform` (its
+    earlier binding replaced); a value off its grammar is an error at the dependency."""
+
+    platform: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: env.DepOp, rewriter: PatternRewriter) -> None:
+        if not isinstance(op.parent_op(), skill.SkillSkillOp):
+            return
+        for old in list(op.body.block.ops):
+            rewriter.erase(old)
+        try:
+            check, install, package = lower(op, self.platform)
+        except ValueError as err:
+            line, col = op.span.data[:2] if op.span else (1, 1)
+            active_sink().error(line, col, f"bind-env: {err}")
+            return
+        if package:
+            op.properties["package"] = skill.TextAttr(package)
+            rewriter.notify_op_modified(op)
+        end = InsertPoint.at_end(op.body.block)
+        if check:
+            rewriter.insert(env.CheckOp.build_op(command=check), end)
+        if install:
+            rewriter.insert(env.InstallOp.build_op(command=install), end)
+
+
+@dataclass(frozen=True)
 class BindEnv(ModulePass):
     name = "bind-env"
 
-    platform: str = "auto"
+    platform: Platform = "auto"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.platform not in (*PLATFORMS, "auto"):
-            active_sink().error(
-                1, 1, f"bind-env: unknown platform '{self.platform}' (debian, macos or auto)"
-            )
-            return
-        platform = resolve_platform(self.platform)
-        for root in cap.skills(op):
-            for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
-                for old in list(dep.body.block.ops):
-                    Rewriter.erase_op(old)
-                try:
-                    check, install, package = lower(dep, platform)
-                except ValueError as err:
-                    line, col = dep.span.data[:2] if dep.span else (1, 1)
-                    active_sink().error(line, col, f"bind-env: {err}")
-                    continue
-                if package:
-                    dep.properties["package"] = skill.TextAttr(package)
-                if check:
-                    dep.body.block.add_op(env.CheckOp.build_op(command=check))
-                if install:
-                    dep.body.block.add_op(env.InstallOp.build_op(command=install))
+        pattern = BindDep(resolve_platform(self.platform))
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

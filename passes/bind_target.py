@@ -17,11 +17,17 @@ from pathlib import Path
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
 
 from skillir.catalog import load_catalog
 from skillir.diagnostics import Severity, active_sink
-from skillir.dialects import cap
+from skillir.dialects import cap, skill
 from skillir.profiles import Profile, ProfileError, load_profile, open_store
 
 
@@ -73,6 +79,20 @@ def target_op(profile: Profile) -> cap.TargetOp:
 
 
 @dataclass(frozen=True)
+class BindProfile(RewritePattern):
+    """Each skill gets `cap.target` of `profile` at the head of its region, replacing the one
+    bound before."""
+
+    profile: Profile
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        if (old := cap.target_of(op)) is not None:
+            rewriter.erase(old)
+        rewriter.insert(target_op(self.profile), InsertPoint.at_start(op.body.block))
+
+
+@dataclass(frozen=True)
 class BindTarget(ModulePass):
     """Attach a target capability profile: `{harness=bare model="qwen/qwen3.5-9b"}`
     resolves from the store, `{profile="path.json"}` reads one file."""
@@ -95,7 +115,4 @@ class BindTarget(ModulePass):
             sink.error(1, 1, str(err))
             return
         report_warnings(profile)
-        for root in cap.skills(op):
-            if (old := cap.target_of(root)) is not None:
-                Rewriter.erase_op(old)
-            Rewriter.insert_op(target_op(profile), InsertPoint.at_start(root.body.block))
+        PatternRewriteWalker(BindProfile(profile), apply_recursively=False).rewrite_module(op)

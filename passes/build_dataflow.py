@@ -9,16 +9,22 @@ ops of the `skill.skill` region; old graphs are replaced, so running it twice ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
 
-from skillir.dataflow import ASSUMPTIONS, Procedure, dependencies, procedures
-from skillir.diagnostics import active_sink
-from skillir.dialects import cap, par, skill
+from skillir.dataflow import Procedure, dependencies, procedures
+from skillir.dialects import par, skill
 from skillir.passes.validate_skill import skill_folder
 
 
@@ -46,7 +52,9 @@ def graph_op(proc: Procedure) -> par.GraphOp:
     return graph
 
 
-def insert_after_head(root: skill.SkillSkillOp, ops: list[Operation]) -> None:
+def insert_after_head(
+    rewriter: PatternRewriter, root: skill.SkillSkillOp, ops: list[Operation]
+) -> None:
     """Insert after the leading non-`skill` ops (cap, env, par) of the skill's region."""
     block = root.body.block
     head = None
@@ -55,7 +63,22 @@ def insert_after_head(root: skill.SkillSkillOp, ops: list[Operation]) -> None:
             break
         head = child
     point = InsertPoint.after(head) if head is not None else InsertPoint.at_start(block)
-    Rewriter.insert_op(ops, point)
+    rewriter.insert(ops, point)
+
+
+@dataclass(frozen=True)
+class ProcedureGraphs(RewritePattern):
+    """A skill's procedures become `par.graph` ops after its head (earlier graphs replaced)."""
+
+    assume: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        for old in [o for o in op.body.block.ops if isinstance(o, par.GraphOp)]:
+            rewriter.erase(old)
+        graphs = [graph_op(p) for p in procedures(op, skill_folder(op), self.assume)]
+        if graphs:
+            insert_after_head(rewriter, op, graphs)
 
 
 @dataclass(frozen=True)
@@ -66,18 +89,8 @@ class BuildDataflow(ModulePass):
 
     name = "build-dataflow"
 
-    assume: str = "conservative"
+    assume: Literal["conservative", "stated"] = "conservative"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.assume not in ASSUMPTIONS:
-            active_sink().error(
-                1, 1, f"build-dataflow: unknown assume '{self.assume}' ({', '.join(ASSUMPTIONS)})"
-            )
-            return
-        for root in cap.skills(op):
-            for old in [o for o in root.body.block.ops if isinstance(o, par.GraphOp)]:
-                Rewriter.erase_op(old)
-            found = procedures(root, skill_folder(root), self.assume)
-            graphs = [graph_op(p) for p in found]
-            if graphs:
-                insert_after_head(root, graphs)
+        pattern = ProcedureGraphs(self.assume)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

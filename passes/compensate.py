@@ -55,7 +55,13 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
 
 from skillir.catalog import Primitive, load_catalog
 from skillir.constraints import conflict
@@ -87,7 +93,9 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def baseline_of(root: skill.SkillSkillOp, chars: int | None = None) -> cap.BaselineOp:
+def baseline_of(
+    rewriter: PatternRewriter, root: skill.SkillSkillOp, chars: int | None = None
+) -> cap.BaselineOp:
     """The skill's `cap.baseline`, recorded now (before any rewrite) when absent; `chars` is
     the length of the rendered skill when the caller has measured it."""
     for op in root.body.block.ops:
@@ -107,7 +115,7 @@ def baseline_of(root: skill.SkillSkillOp, chars: int | None = None) -> cap.Basel
     )
     target = cap.target_of(root)
     point = InsertPoint.after(target) if target else InsertPoint.at_start(root.body.block)
-    Rewriter.insert_op(baseline, point)
+    rewriter.insert(baseline, point)
     return baseline
 
 
@@ -117,15 +125,18 @@ def note_op(text: str, origin: str) -> skill.QuoteOp:
     return note
 
 
-def place_note(anchor: Operation, note: skill.QuoteOp) -> bool:
+def place_note(
+    anchor: Operation, note: skill.QuoteOp, rewriter: PatternRewriter | None = None
+) -> bool:
     """Put a note right after the anchor's own text (see the module docstring), unless it names
-    something the skill forbids: then warn, leave the note out and return False."""
+    something the skill forbids: then warn, leave the note out and return False. A pass gives
+    its `rewriter`; outside a pass, one is made at the anchor."""
     why = conflict(anchor, note.text.data.removeprefix("**Note:** "))
     if why is not None:
         line, col = _position(anchor)
         active_sink().warning(line, col, f"note not added: it {why}")
         return False
-    _insert_note(anchor, note)
+    _insert_note(rewriter or PatternRewriter(anchor), anchor, note)
     return True
 
 
@@ -139,7 +150,7 @@ def _position(op: Operation) -> tuple[int, int]:
     return 1, 1
 
 
-def _insert_note(anchor: Operation, note: Operation) -> None:
+def _insert_note(rewriter: PatternRewriter, anchor: Operation, note: Operation) -> None:
     if isinstance(anchor, (skill.SkillSkillOp, skill.SectionOp, skill.StepOp, skill.BulletOp)):
         block = anchor.regions[0].block
         last_annotation = None
@@ -148,11 +159,11 @@ def _insert_note(anchor: Operation, note: Operation) -> None:
                 break
             last_annotation = child
         if last_annotation is None:
-            Rewriter.insert_op(note, InsertPoint.at_start(block))
+            rewriter.insert(note, InsertPoint.at_start(block))
         else:
-            Rewriter.insert_op(note, InsertPoint.after(last_annotation))
+            rewriter.insert(note, InsertPoint.after(last_annotation))
     else:
-        Rewriter.insert_op(note, InsertPoint.after(anchor))
+        rewriter.insert(note, InsertPoint.after(anchor))
 
 
 _MARKDOWN_BLOCKS = frozenset((skill.SkillSkillOp, *skill.BLOCK_OPS))
@@ -188,11 +199,13 @@ def _compensated(gap: cap.GapOp) -> bool:
     )
 
 
-def _record(anchor_of_gap: cap.GapOp, strategy: str, detail: str) -> None:
+def _record(
+    rewriter: PatternRewriter, anchor_of_gap: cap.GapOp, strategy: str, detail: str
+) -> None:
     record = cap.CompensateOp.build_op(
         strategy=strategy, primitive=anchor_of_gap.primitive.data, detail=detail
     )
-    Rewriter.insert_op(record, InsertPoint.after(anchor_of_gap))
+    rewriter.insert(record, InsertPoint.after(anchor_of_gap))
 
 
 def _open_gaps(root: skill.SkillSkillOp) -> list[cap.GapOp]:
@@ -258,7 +271,11 @@ def _about_present(
 
 
 def _compensate_gaps(
-    root: skill.SkillSkillOp, target: cap.TargetOp, strategy: str, size: int | None
+    rewriter: PatternRewriter,
+    root: skill.SkillSkillOp,
+    target: cap.TargetOp,
+    strategy: str,
+    size: int | None,
 ) -> int | None:
     """Note the open gaps with `strategy`; `size` is the rendered skill's length when known,
     kept up to date note by note rather than rendered again, and returned."""
@@ -315,17 +332,17 @@ def _compensate_gaps(
             continue
         if size is None:
             size = len(render_skill(root))
-        baseline = baseline_of(root, size)
+        baseline = baseline_of(rewriter, root, size)
         if key in noted:
-            _record(gap, strategy, f"see the note at line {noted[key]}")
+            _record(rewriter, gap, strategy, f"see the note at line {noted[key]}")
             continue
         note = note_op(text, f"{strategy} {gap.primitive.data}")
-        if not place_note(anchor, note):
+        if not place_note(anchor, note, rewriter):
             continue
         added = _added_chars(root, note)
         grown = len(render_skill(root)) if added is None else size + added
         if grown > baseline.chars.data * (100 + baseline.budget.data) / 100:
-            Rewriter.erase_op(note)
+            rewriter.erase(note)
             line, col = (gap.span.data[:2]) if gap.span else (1, 1)
             active_sink().warning(
                 line,
@@ -336,7 +353,7 @@ def _compensate_gaps(
             continue
         size = grown
         noted[key] = line_of(anchor)
-        _record(gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
+        _record(rewriter, gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
     if handed:
         _warn_handed_over(target, handed)
     return size
@@ -431,7 +448,7 @@ def _task_specific(op: Operation) -> bool:
     return not all(GENERIC_CODE_SPAN.fullmatch(span) for span in spans)
 
 
-def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
+def _eliminate(rewriter: PatternRewriter, root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
     seen_code: dict[tuple[str, str], skill.CodeOp] = {}
     rules = {
         kind: [r for r in eliminate_rules() if kind in r.ops and target.level(r.primitive) == 3]
@@ -460,7 +477,7 @@ def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
                     break
         if removal is None:
             continue
-        baseline_of(root)
+        baseline_of(rewriter, root)
         parent = op.parent_op()
         assert parent is not None
         record = cap.CompensateOp.build_op(
@@ -468,28 +485,40 @@ def _eliminate(root: skill.SkillSkillOp, target: cap.TargetOp) -> None:
             primitive=removal[1],
             detail=f"[{removal[0]}] removed the {op.name} at line {line_of(op)}",
         )
-        insert_after_cap_head(parent, [record])
-        Rewriter.erase_op(op)
+        insert_after_cap_head(rewriter, parent, [record])
+        rewriter.erase(op)
+
+
+@dataclass(frozen=True)
+class CompensateSkill(RewritePattern):
+    """Runs `steps` on a skill with a bound target; an error naming `name` without one."""
+
+    name: str
+    steps: tuple[str, ...]
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        target = cap.target_of(op)
+        if target is None:
+            active_sink().error(1, 1, f"{self.name} needs a bound target (bind-target)")
+            return
+        size = None  # the rendered skill's length, once a note needs it
+        for step in self.steps:
+            if step == "eliminate":
+                _eliminate(rewriter, op, target)
+                size = None
+            else:
+                size = _compensate_gaps(rewriter, op, target, step, size)
 
 
 class _CompensationPass(ModulePass):
-    """Runs `steps` on every skill with a bound target; one error per skill without one."""
+    """Runs `steps` on every skill (`CompensateSkill`)."""
 
     steps: ClassVar[tuple[str, ...]] = ()
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for root in cap.skills(op):
-            target = cap.target_of(root)
-            if target is None:
-                active_sink().error(1, 1, f"{self.name} needs a bound target (bind-target)")
-                continue
-            size = None  # the rendered skill's length, once a note needs it
-            for step in self.steps:
-                if step == "eliminate":
-                    _eliminate(root, target)
-                    size = None
-                else:
-                    size = _compensate_gaps(root, target, step, size)
+        pattern = CompensateSkill(self.name, self.steps)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
 
 
 @dataclass(frozen=True)

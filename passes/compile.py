@@ -1,5 +1,7 @@
 """`compile{harness model profile profile-dir borrow no-compensate env}`: the whole pipeline,
-from a parsed SKILL.md to what one (harness, model) pair loads.
+from a parsed SKILL.md to what one (harness, model) pair loads, as a registered pipeline of the
+passes below (`skill-opt` runs them one by one, so `--print-ir-after-all`, `--print-ir-after=P`
+and `--time-passes` show each).
 
     validate-skill{harness strict=false} → bind-target → infer-capabilities → analyze-gaps →
     compensate → guard-compensation → extract-deps → bind-env{platform=auto} →
@@ -9,7 +11,9 @@ from a parsed SKILL.md to what one (harness, model) pair loads.
 The profile is the store's entry for (harness, model), else `profile=PATH`; the same model
 measured on another harness is used only with `borrow=true`, with a warning naming it.
 `no-compensate=true` skips compensation and every text change of the lowering, so the compiled
-SKILL.md is the original byte for byte. The input's spec problems are reported as warnings.
+SKILL.md is the original byte for byte. The input's spec problems are reported as warnings;
+after a pass reports an error the rest of the pipeline does not run. An unknown harness is a
+usage error.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from skillir.passes.extract_parallelism import ExtractParallelism
 from skillir.passes.guard_compensation import GuardCompensation
 from skillir.passes.infer_capabilities import InferCapabilities
 from skillir.passes.lower_to_target import (
+    EnvMode,
     LowerCapToTarget,
     LowerEnvToTarget,
     LowerParToTarget,
@@ -108,12 +113,19 @@ class Compile(ModulePass):
     profile_dir: str = ""
     borrow: bool = False
     no_compensate: bool = False
-    env: str = "script"
+    env: EnvMode = "script"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        sink = active_sink()
+    def __post_init__(self) -> None:
         try:
             harness(self.harness)
+        except LookupError as err:
+            raise ValueError(f"{self.name}: {err}") from None
+
+    def expand(self) -> tuple[ModulePass, ...]:
+        """The passes this compile runs (`passes_for`) with the profile resolved; none after an
+        error, which goes to the active sink (as do the warnings of borrowing a profile)."""
+        sink = active_sink()
+        try:
             path = (
                 ""  # the text stays as written: no profile needed
                 if self.no_compensate and not (self.model or self.profile)
@@ -123,7 +135,7 @@ class Compile(ModulePass):
             )
         except LookupError as err:
             sink.error(1, 1, f"compile: {err}")
-            return
+            return ()
         if self.profile:
             from skillir.profiles import ProfileError, canonical_harness, load_profile
 
@@ -135,7 +147,11 @@ class Compile(ModulePass):
                 sink.warning(
                     1, 1, f"compiling for '{self.harness}' with a profile measured on '{measured}'"
                 )
-        for step in passes_for(self.harness, path, self.model, not self.no_compensate, self.env):
+        return tuple(passes_for(self.harness, path, self.model, not self.no_compensate, self.env))
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        sink = active_sink()
+        for step in self.expand():
             step.apply(ctx, op)
             if sink.has_errors:
                 return

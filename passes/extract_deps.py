@@ -27,11 +27,16 @@ from pathlib import Path
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 
 from skillir.deps import Dependency, skill_deps
 from skillir.diagnostics import Severity, active_sink
-from skillir.dialects import cap, env, skill
+from skillir.dialects import env, skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 from skillir.passes.validate_skill import skill_folder
 from skillir.skill_files import resolve
@@ -60,23 +65,31 @@ def dep_op(dep: Dependency, folder: Path | None) -> env.DepOp:
     )
 
 
+class ExtractSkillDeps(RewritePattern):
+    """A skill's `env.dep` ops, found again from its text and bundled files (earlier ones
+    replaced)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        sink = active_sink()
+        for old in [o for o in op.body.block.ops if isinstance(o, env.DepOp)]:
+            rewriter.erase(old)
+        folder = skill_folder(op)
+        deps, problems = skill_deps(op, folder)
+        for line, col, message in problems:
+            head, sep, rest = message.partition(": ")
+            if sep and folder is not None and resolve(folder, head) is not None:
+                # a problem in a bundled file is reported at that file's position
+                sink.emit(Severity.WARNING, line, col, rest, path=str(folder / head))
+            else:
+                sink.warning(line, col, message)
+        if deps:
+            insert_after_cap_head(rewriter, op, [dep_op(d, folder) for d in deps])
+
+
 @dataclass(frozen=True)
 class ExtractDeps(ModulePass):
     name = "extract-deps"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        sink = active_sink()
-        for root in cap.skills(op):
-            for old in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
-                Rewriter.erase_op(old)
-            folder = skill_folder(root)
-            deps, problems = skill_deps(root, folder)
-            for line, col, message in problems:
-                head, sep, rest = message.partition(": ")
-                if sep and folder is not None and resolve(folder, head) is not None:
-                    # a problem in a bundled file is reported at that file's position
-                    sink.emit(Severity.WARNING, line, col, rest, path=str(folder / head))
-                else:
-                    sink.warning(line, col, message)
-            if deps:
-                insert_after_cap_head(root, [dep_op(d, folder) for d in deps])
+        PatternRewriteWalker(ExtractSkillDeps(), apply_recursively=False).rewrite_module(op)

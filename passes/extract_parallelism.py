@@ -14,8 +14,15 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import IntAttr, ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
 
-from skillir.dialects import par, skill
+from skillir.dialects import par
 from skillir.parallelism import DLP_ITEMS, plan_regions
 
 ILP_REASON = "independent single tool calls: none reads or writes what another writes"
@@ -57,7 +64,9 @@ def _emit(task: par.TaskOp, waits: list[SSAValue]) -> tuple[Operation, SSAValue]
     return dlp, dlp.outs[0]
 
 
-def regroup(graph: par.GraphOp, dlp_items: int) -> None:
+def regroup(graph: par.GraphOp, dlp_items: int, rewriter: PatternRewriter) -> None:
+    """Replace the graph's body by its tasks grouped into regions (`plan_regions`), and record
+    its work and critical path."""
     tasks = list(graph.tasks())
     index = {t.token: i for i, t in enumerate(tasks)}
     waits = [[index[par.producer(v).token] for v in t.deps] for t in tasks]
@@ -101,13 +110,23 @@ def regroup(graph: par.GraphOp, dlp_items: int) -> None:
         for chain, result in zip(group, region_op.outs, strict=True):
             done[chain[-1]] = result
         ops.append(region_op)
-    for op in list(graph.body.block.ops):
-        op.detach()
-    for op in reversed(list(graph.body.block.ops)):
-        op.erase()
-    graph.body.block.add_ops(ops)
+    for old in reversed(list(graph.body.block.ops)):
+        rewriter.erase(old, safe_erase=False)
+    rewriter.insert(ops, InsertPoint.at_end(graph.body.block))
     graph.properties["work"] = IntAttr(plan.work)
     graph.properties["critical"] = IntAttr(plan.critical)
+    rewriter.notify_op_modified(graph)
+
+
+@dataclass(frozen=True)
+class RegroupGraph(RewritePattern):
+    """A `par.graph`'s tasks regrouped into fork/join regions (earlier regions dissolved)."""
+
+    dlp_items: int
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: par.GraphOp, rewriter: PatternRewriter) -> None:
+        regroup(op, self.dlp_items, rewriter)
 
 
 @dataclass(frozen=True)
@@ -117,5 +136,5 @@ class ExtractParallelism(ModulePass):
     dlp_items: int = DLP_ITEMS
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for graph in [o for o in skill.walk_ops(op) if type(o) is par.GraphOp]:
-            regroup(graph, self.dlp_items)
+        pattern = RegroupGraph(self.dlp_items)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

@@ -17,6 +17,12 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
@@ -58,11 +64,18 @@ def violations(root: skill.SkillSkillOp) -> list[str]:
     return found
 
 
+class CheckCompensation(RewritePattern):
+    """One error per violation of a rewritten skill; the IR is left as it is."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        for problem in violations(op):
+            active_sink().error(1, 1, f"compensation guard: {problem}")
+
+
 @dataclass(frozen=True)
 class GuardCompensation(ModulePass):
     name = "guard-compensation"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for root in cap.skills(op):
-            for problem in violations(root):
-                active_sink().error(1, 1, f"compensation guard: {problem}")
+        PatternRewriteWalker(CheckCompensation(), apply_recursively=False).rewrite_module(op)

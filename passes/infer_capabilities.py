@@ -18,7 +18,13 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
 
 from skillir.diagnostics import Severity, active_sink
 from skillir.dialects import cap, skill
@@ -46,7 +52,9 @@ def require_op(req: Requirement) -> cap.RequireOp:
     )
 
 
-def insert_after_cap_head(anchor: Operation, ops: list[Operation]) -> None:
+def insert_after_cap_head(
+    rewriter: PatternRewriter, anchor: Operation, ops: list[Operation]
+) -> None:
     """Insert after the `cap.target`/`cap.baseline` head of a region, before anything else."""
     block = anchor.regions[0].block
     head = None
@@ -55,7 +63,25 @@ def insert_after_cap_head(anchor: Operation, ops: list[Operation]) -> None:
             break
         head = child
     point = InsertPoint.after(head) if head is not None else InsertPoint.at_start(block)
-    Rewriter.insert_op(ops, point)
+    rewriter.insert(ops, point)
+
+
+class RequireCapabilities(RewritePattern):
+    """A skill's `cap.require` ops, found again from its `skill` ops (earlier ones replaced)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        for old in [o for o in skill.walk_ops(op) if isinstance(o, cap.RequireOp)]:
+            rewriter.erase(old)
+        found = strongest(infer_requirements(op))
+        by_anchor: dict[int, list[Requirement]] = {}
+        for req in found:
+            by_anchor.setdefault(id(req.anchor), []).append(req)
+        for reqs in by_anchor.values():
+            insert_after_cap_head(rewriter, reqs[0].anchor, [require_op(r) for r in reqs])
+        if not found:
+            reason = no_requirement_reason(op) or "no rule matched"
+            active_sink().emit(Severity.NOTE, 1, 1, f"no capability requirements: {reason}")
 
 
 @dataclass(frozen=True)
@@ -63,16 +89,4 @@ class InferCapabilities(ModulePass):
     name = "infer-capabilities"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        sink = active_sink()
-        for root in cap.skills(op):
-            for old in [o for o in skill.walk_ops(root) if isinstance(o, cap.RequireOp)]:
-                Rewriter.erase_op(old)
-            found = strongest(infer_requirements(root))
-            by_anchor: dict[int, list[Requirement]] = {}
-            for req in found:
-                by_anchor.setdefault(id(req.anchor), []).append(req)
-            for reqs in by_anchor.values():
-                insert_after_cap_head(reqs[0].anchor, [require_op(r) for r in reqs])
-            if not found:
-                reason = no_requirement_reason(root) or "no rule matched"
-                sink.emit(Severity.NOTE, 1, 1, f"no capability requirements: {reason}")
+        PatternRewriteWalker(RequireCapabilities(), apply_recursively=False).rewrite_module(op)

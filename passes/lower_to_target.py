@@ -21,12 +21,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Literal
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
@@ -49,12 +56,13 @@ _TEXT_OPS = frozenset((
 ))  # fmt: skip
 
 
-def _resolve_harness(name: str) -> Harness | None:
+def _check_harness(pass_name: str, name: str) -> None:
+    """A harness option that is not a row of the table: ValueError naming the pass and the
+    known harnesses (a usage error on the command line)."""
     try:
-        return harness(name)
+        harness(name)
     except LookupError as err:
-        active_sink().error(1, 1, str(err))
-        return None
+        raise ValueError(f"{pass_name}: {err}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,14 +141,18 @@ def _rewritten(text: str, harness_id: str) -> str:
     return rewrite_tool_names(text, harness(harness_id))
 
 
-def _rewrite_op(op: Operation, to: Harness) -> None:
+def _rewrite_op(op: Operation, to: Harness, rewriter: PatternRewriter) -> None:
     props = op.properties
+    changed = False
     for key in ("text", "title", "raw"):
         attr = props.get(key)
         if type(attr) is skill.TextAttr and ("`" in attr.data or "tool" in attr.data):
             new = _rewritten(attr.data, to.id)
             if new != attr.data:
                 props[key] = skill.TextAttr(new)
+                changed = True
+    if changed:
+        rewriter.notify_op_modified(op)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,10 +180,12 @@ def _left_out(listing: Listing) -> None:
         active_sink().warning(1, 1, "the skill folder holds too many files; the rest are left out")
 
 
-def _replace_target_ops(root: skill.SkillSkillOp, kinds: tuple[str, ...]) -> None:
+def _replace_target_ops(
+    rewriter: PatternRewriter, root: skill.SkillSkillOp, kinds: tuple[str, ...]
+) -> None:
     for old in [o for o in root.body.block.ops if type(o) is target.FileOp]:
         if old.kind.data in kinds:
-            Rewriter.erase_op(old)
+            rewriter.erase(old)
 
 
 def _file(path: str, kind: str) -> target.FileOp:
@@ -182,21 +196,23 @@ def _first_section(root: skill.SkillSkillOp) -> Operation:
     return next((op for op in root.body.block.ops if isinstance(op, skill.SectionOp)), root)
 
 
-def _note(anchor: Operation, text: str, origin: str) -> None:
-    place_note(anchor, note_op(text, origin))
+def _note(rewriter: PatternRewriter, anchor: Operation, text: str, origin: str) -> None:
+    place_note(anchor, note_op(text, origin), rewriter)
 
 
-def _drop_notes(root: skill.SkillSkillOp, origin: str) -> None:
+def _drop_notes(rewriter: PatternRewriter, root: skill.SkillSkillOp, origin: str) -> None:
     """Remove the notes an earlier run of a lowering added, so running it again changes
     nothing."""
     mark = StringAttr(origin)
     for old in [
         o for o in skill.walk_ops(root) if o.attributes and o.attributes.get(ORIGIN) == mark
     ]:
-        Rewriter.erase_op(old)
+        rewriter.erase(old)
 
 
-def _generated(root: skill.SkillSkillOp, path: str, marker: bytes) -> None:
+def _generated(
+    rewriter: PatternRewriter, root: skill.SkillSkillOp, path: str, marker: bytes
+) -> None:
     """A bundled file at a generated file's path is replaced by it; say so unless it is an
     earlier skillir output (a folder compiled again)."""
     for op in [o for o in root.body.block.ops if type(o) is target.FileOp]:
@@ -211,11 +227,70 @@ def _generated(root: skill.SkillSkillOp, path: str, marker: bytes) -> None:
                 active_sink().warning(
                     1, 1, f"the skill's own '{path}' is replaced by the generated one"
                 )
-            Rewriter.erase_op(op)
+            rewriter.erase(op)
 
 
 # ---------------------------------------------------------------------------------------------
 # passes
+
+
+@dataclass(frozen=True)
+class HarnessHead(RewritePattern):
+    """A skill gets the harness's `target.harness` head and a `target.file` per bundled file
+    (earlier ones replaced); warnings for what the walk left out and for a listing the harness
+    would cut."""
+
+    to: Harness
+    model: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        for old in [o for o in op.body.block.ops if isinstance(o, target.HarnessOp)]:
+            rewriter.erase(old)
+        _replace_target_ops(rewriter, op, ("bundled",))
+        bound = cap.target_of(op)
+        model = self.model or (bound.field("model") if bound is not None else None)
+        source = bound.field("source") if bound is not None else None
+        measured = bound.field("harness") if bound is not None else None
+        borrowed = None
+        if isinstance(measured, str) and harness_id(measured) != self.to.id:
+            borrowed = measured
+        head = target.HarnessOp.build_op(
+            harness=self.to.id,
+            model=model or None,
+            injection=self.to.injection,
+            folder=self.to.folder(op.skill_name.data),
+            profile=Path(source).name if isinstance(source, str) else None,
+            borrowed=borrowed,
+        )
+        folder = skill_folder(op)
+        files = []
+        if folder is not None:
+            listing = list_files(folder)
+            files = [_file(p, "bundled") for p in _bundled(listing, folder)]
+            _left_out(listing)
+        insert_after_head(rewriter, op, [head, *files])
+        _check_listing(op, self.to)
+
+
+@dataclass(frozen=True)
+class HarnessToolNames(RewritePattern):
+    """Tool names in a text op, as the harness calls them (`rewrite_tool_names`)."""
+
+    to: Harness
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self,
+        op: skill.ProseOp
+        | skill.StepOp
+        | skill.BulletOp
+        | skill.QuoteOp
+        | skill.TableOp
+        | skill.SectionOp,
+        rewriter: PatternRewriter,
+    ) -> None:
+        _rewrite_op(op, self.to, rewriter)
 
 
 @dataclass(frozen=True)
@@ -226,41 +301,17 @@ class LowerCapToTarget(ModulePass):
     model: str = ""
     text: bool = True
 
+    def __post_init__(self) -> None:
+        _check_harness(self.name, self.harness)
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        to = _resolve_harness(self.harness)
-        if to is None:
-            return
-        for root in cap.skills(op):
-            for old in [o for o in root.body.block.ops if isinstance(o, target.HarnessOp)]:
-                Rewriter.erase_op(old)
-            _replace_target_ops(root, ("bundled",))
-            bound = cap.target_of(root)
-            model = self.model or (bound.field("model") if bound is not None else None)
-            source = bound.field("source") if bound is not None else None
-            measured = bound.field("harness") if bound is not None else None
-            borrowed = None
-            if isinstance(measured, str) and harness_id(measured) != to.id:
-                borrowed = measured
-            head = target.HarnessOp.build_op(
-                harness=to.id,
-                model=model or None,
-                injection=to.injection,
-                folder=to.folder(root.skill_name.data),
-                profile=Path(source).name if isinstance(source, str) else None,
-                borrowed=borrowed,
-            )
-            folder = skill_folder(root)
-            files = []
-            if folder is not None:
-                listing = list_files(folder)
-                files = [_file(p, "bundled") for p in _bundled(listing, folder)]
-                _left_out(listing)
-            insert_after_head(root, [head, *files])
-            _check_listing(root, to)
-            if self.text:
-                for text_op in skill.walk_ops(root):
-                    if type(text_op) in _TEXT_OPS:
-                        _rewrite_op(text_op, to)
+        to = harness(self.harness)
+        patterns: list[RewritePattern] = [HarnessHead(to, self.model)]
+        if self.text:
+            patterns.append(HarnessToolNames(to))
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(patterns, dce_enabled=False), apply_recursively=False
+        ).rewrite_module(op)
 
 
 def _check_listing(root: skill.SkillSkillOp, to: Harness) -> None:
@@ -290,51 +341,62 @@ def harness_id(name: str) -> str:
 _INSTALLABLE = ("pip", "npm", "system", "binary")
 
 
+EnvMode = Literal["script", "preinstalled"]
+
+
+@dataclass(frozen=True)
+class EnvSetupFile(RewritePattern):
+    """A skill gets `target.file "env-setup.sh"` and, with `text`, a note saying to run it
+    (`mode=script`) or that its dependencies are installed (earlier ones replaced)."""
+
+    mode: str
+    text: bool
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        root = op
+        _replace_target_ops(rewriter, root, ("env-setup",))
+        _drop_notes(rewriter, root, "lower-env")
+        _generated(rewriter, root, "env-setup.sh", b"Generated by skillir")
+        insert_after_head(rewriter, root, [_file("env-setup.sh", "env-setup")])
+        deps = [d for d in root.body.block.ops if isinstance(d, env.DepOp)]
+        installable = [d.dep.data for d in deps if d.kind.data in _INSTALLABLE]
+        variables = [d.dep.data for d in deps if d.kind.data == "env"]
+        if not self.text or not (installable or variables):
+            return
+        shown = [f"`{n}`" for n in installable[:6]]
+        if len(installable) > 6:
+            shown.append(f"{len(installable) - 6} more")
+        named = _and(shown)
+        # a target that cannot run commands well asks the user to run the script
+        weak_exec = any(
+            type(g) is cap.GapOp and g.primitive.data == "tool.exec" for g in skill.walk_ops(root)
+        )
+        who = "ask the user to run" if weak_exec else "run"
+        parts = []
+        if installable and self.mode == "script":
+            parts.append(
+                f"Before the first step, {who} `bash env-setup.sh` in this skill's folder: "
+                f"it checks {named}, and installs only what is missing."
+            )
+        elif installable:
+            parts.append(f"{named} are installed already; do not install anything.")
+        if variables:
+            listed = _and([f"`{v}`" for v in variables])
+            parts.append(f"It needs {listed} set in the environment; never invent a value.")
+        _note(rewriter, _first_section(root), " ".join(parts), "lower-env")
+
+
 @dataclass(frozen=True)
 class LowerEnvToTarget(ModulePass):
     name = "lower-env-to-target"
 
-    mode: str = "script"
+    mode: EnvMode = "script"
     text: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.mode not in ("script", "preinstalled"):
-            active_sink().error(
-                1, 1, f"lower-env-to-target: unknown mode '{self.mode}' (script or preinstalled)"
-            )
-            return
-        for root in cap.skills(op):
-            _replace_target_ops(root, ("env-setup",))
-            _drop_notes(root, "lower-env")
-            _generated(root, "env-setup.sh", b"Generated by skillir")
-            insert_after_head(root, [_file("env-setup.sh", "env-setup")])
-            deps = [d for d in root.body.block.ops if isinstance(d, env.DepOp)]
-            installable = [d.dep.data for d in deps if d.kind.data in _INSTALLABLE]
-            variables = [d.dep.data for d in deps if d.kind.data == "env"]
-            if not self.text or not (installable or variables):
-                continue
-            shown = [f"`{n}`" for n in installable[:6]]
-            if len(installable) > 6:
-                shown.append(f"{len(installable) - 6} more")
-            named = _and(shown)
-            # a target that cannot run commands well asks the user to run the script
-            weak_exec = any(
-                type(g) is cap.GapOp and g.primitive.data == "tool.exec"
-                for g in skill.walk_ops(root)
-            )
-            who = "ask the user to run" if weak_exec else "run"
-            parts = []
-            if installable and self.mode == "script":
-                parts.append(
-                    f"Before the first step, {who} `bash env-setup.sh` in this skill's folder: "
-                    f"it checks {named}, and installs only what is missing."
-                )
-            elif installable:
-                parts.append(f"{named} are installed already; do not install anything.")
-            if variables:
-                listed = _and([f"`{v}`" for v in variables])
-                parts.append(f"It needs {listed} set in the environment; never invent a value.")
-            _note(_first_section(root), " ".join(parts), "lower-env")
+        pattern = EnvSetupFile(self.mode, self.text)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
 
 
 _ANCHOR_OPS = frozenset((skill.StepOp, skill.SectionOp))
@@ -456,34 +518,47 @@ def region_note(region: par.RegionOp, to: Harness, anchor: Operation | None = No
 
 
 @dataclass(frozen=True)
+class PlanFile(RewritePattern):
+    """A skill gets `target.file "plan.json"` and, with `text`, a note per region the harness
+    can run at once, at the step of its first task (earlier ones replaced)."""
+
+    to: Harness
+    text: bool
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        _replace_target_ops(rewriter, op, ("plan",))
+        _drop_notes(rewriter, op, "lower-par")
+        _generated(rewriter, op, "plan.json", b'"format": "skillir-plan"')
+        insert_after_head(rewriter, op, [_file("plan.json", "plan")])
+        if not self.text:
+            return
+        anchors, regions = _anchors_and_regions(op)
+        for region in regions:
+            if isinstance(region.parent_op(), par.RegionOp):
+                continue  # a region inside a tlp branch: the branch's sub-agent decides
+            first = min(
+                (t for t in region.tasks() if t.span is not None),
+                key=lambda t: t.span.data,  # type: ignore[union-attr]
+                default=None,
+            )
+            if first is None or first.span.data not in anchors:
+                continue
+            note = region_note(region, self.to, anchors[first.span.data])
+            if note is not None:
+                _note(rewriter, anchors[first.span.data], note, "lower-par")
+
+
+@dataclass(frozen=True)
 class LowerParToTarget(ModulePass):
     name = "lower-par-to-target"
 
     harness: str = "bare"
     text: bool = True
 
+    def __post_init__(self) -> None:
+        _check_harness(self.name, self.harness)
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        to = _resolve_harness(self.harness)
-        if to is None:
-            return
-        for root in cap.skills(op):
-            _replace_target_ops(root, ("plan",))
-            _drop_notes(root, "lower-par")
-            _generated(root, "plan.json", b'"format": "skillir-plan"')
-            insert_after_head(root, [_file("plan.json", "plan")])
-            if not self.text:
-                continue
-            anchors, regions = _anchors_and_regions(root)
-            for region in regions:
-                if isinstance(region.parent_op(), par.RegionOp):
-                    continue  # a region inside a tlp branch: the branch's sub-agent decides
-                first = min(
-                    (t for t in region.tasks() if t.span is not None),
-                    key=lambda t: t.span.data,  # type: ignore[union-attr]
-                    default=None,
-                )
-                if first is None or first.span.data not in anchors:
-                    continue
-                note = region_note(region, to, anchors[first.span.data])
-                if note is not None:
-                    _note(anchors[first.span.data], note, "lower-par")
+        pattern = PlanFile(harness(self.harness), self.text)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

@@ -17,6 +17,12 @@ from pathlib import Path
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 
 from skillir.diagnostics import DiagnosticSink, active_sink
 from skillir.dialects import skill
@@ -26,6 +32,7 @@ from skillir.frontmatter import (
     load_frontmatter,
     split_frontmatter,
 )
+from skillir.harnesses import harness
 from skillir.spec import BOM_WARNING, check_frontmatter
 
 SKILL_FILE_NAMES = ("SKILL.md", "skill.md")
@@ -105,13 +112,37 @@ def validate(
 
 
 @dataclass(frozen=True)
+class CheckSkill(RewritePattern):
+    """Report a top-level `skill.skill`'s spec problems (see `validate`); no rewrite."""
+
+    sink: DiagnosticSink
+    files: bool
+    extra: frozenset[str]
+    harness: bool
+    strict: bool
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
+        if isinstance(op.parent_op(), ModuleOp):
+            validate(
+                op,
+                self.sink,
+                self.files,
+                self.extra,
+                folder_named_by_skill=self.harness,
+                portability=self.strict,  # strict-YAML portability: a lint, not for compiles
+            )
+
+
+@dataclass(frozen=True)
 class ValidateSkill(ModulePass):
     """Check each `skill.skill` against the Agent Skills spec (rule ids in `skillir.spec`).
 
     `files=false` skips the check that referenced bundled files exist. `harness=ID` checks the
     skill as that harness loads it: the frontmatter keys it understands are allowed, and the
-    folder name is not checked (the compiled folder is named after the skill). `strict=false`
-    reports errors as warnings (a compile reports its input's problems without refusing it).
+    folder name is not checked (the compiled folder is named after the skill); an unknown
+    harness is a usage error. `strict=false` reports errors as warnings (a compile reports its
+    input's problems without refusing it).
     """
 
     name = "validate-skill"
@@ -120,26 +151,19 @@ class ValidateSkill(ModulePass):
     harness: str = ""
     strict: bool = True
 
+    def __post_init__(self) -> None:
+        if self.harness:
+            try:
+                harness(self.harness)
+            except LookupError as err:
+                raise ValueError(f"{self.name}: {err}") from None
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         sink = active_sink()
         extra: frozenset[str] = frozenset()
         if self.harness:
-            from skillir.harnesses import harness
-
-            try:
-                extra = frozenset(f.split(".")[0] for f in harness(self.harness).frontmatter)
-            except LookupError as err:
-                sink.error(1, 1, f"validate-skill: {err}")
-                return
+            extra = frozenset(f.split(".")[0] for f in harness(self.harness).frontmatter)
         if not self.strict:
             sink = sink.lenient()
-        for child in op.ops:
-            if isinstance(child, skill.SkillSkillOp):
-                validate(
-                    child,
-                    sink,
-                    self.files,
-                    extra,
-                    folder_named_by_skill=bool(self.harness),
-                    portability=self.strict,  # strict-YAML portability: a lint, not for compiles
-                )
+        pattern = CheckSkill(sink, self.files, extra, bool(self.harness), self.strict)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

@@ -517,7 +517,7 @@ def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: P
 
 def test_compile_errors_are_clear(capsys: pytest.CaptureFixture[str], monkeypatch):
     monkeypatch.delenv("SKILLIR_PROFILES", raising=False)
-    assert opt([str(EXAMPLE), "-p", 'compile{harness=vim model="a/b"}']) == 1
+    assert opt([str(EXAMPLE), "-p", 'compile{harness=vim model="a/b"}']) == 2  # usage error
     assert "error: compile: unknown harness 'vim' (known: bare, " in capsys.readouterr().err
     assert translate([str(EXAMPLE), "--target=claude-code"]) == 2  # usage error (issue 15)
     assert "error: --target=claude-code needs --model ID" in capsys.readouterr().err

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Literal, get_args, get_origin, get_type_hints
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
-from xdsl.passes import ModulePass
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.arg_spec import ArgSpec, parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
@@ -28,6 +29,8 @@ SPLIT_MARKER = b"// -----"
 # `block_lexer.MAX_LIST_DEPTH` + 8.
 MAX_IR_DEPTH = 100
 _IR_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*+"|//[^\n]*+|[{\[(]|[}\])]|\n')
+# what IR text printed by skill-opt starts with (stdin holding it reads as IR, not Markdown)
+_IR_START = re.compile(rb'\s*(?://[^\n]*\n\s*)*"?builtin\.module\b')
 
 
 class UsageError(Exception):
@@ -94,33 +97,100 @@ class SkillOptMain(xDSLOptMain):
         arg_parser.add_argument(
             "--print-ir-after-all",
             action="store_true",
-            help="print the IR to stderr after every pass",
+            help="print the IR to stderr after every pass (each pass of compile{...} too)",
+        )
+        arg_parser.add_argument(
+            "--print-ir-before",
+            metavar="PASS[,PASS...]",
+            default="",
+            help="print the IR to stderr before each run of the named passes",
+        )
+        arg_parser.add_argument(
+            "--print-ir-after",
+            metavar="PASS[,PASS...]",
+            default="",
+            help="print the IR to stderr after each run of the named passes",
         )
 
     def setup_pipeline(self) -> None:
+        """The pipeline of `-p`; a malformed one, an unknown pass or a bad option value is a
+        usage error naming the pass (and, for a set of values, the allowed ones)."""
         if self.args.profile_dir:
             os.environ["SKILLIR_PROFILES"] = self.args.profile_dir
         try:
-            super().setup_pipeline()
-        except (ValueError, ArgSpecParseError) as err:
+            specs = tuple(parse_pipeline(self.args.passes))
+        except ArgSpecParseError as err:
             raise UsageError(str(err)) from None
+        unknown = [spec.name for spec in specs if spec.name not in self.available_passes]
+        if unknown:
+            raise UsageError(f"Unrecognized passes: {unknown}")
+        self.pipeline = PassPipeline(tuple(self._make_pass(spec) for spec in specs))
+        self.print_before = self._pass_names("--print-ir-before", self.args.print_ir_before)
+        self.print_after = self._pass_names("--print-ir-after", self.args.print_ir_after)
 
-        inner = self.pipeline.callback
+    def _make_pass(self, spec: ArgSpec) -> ModulePass:
+        """The pass of one pipeline entry; UsageError names the pass and what is wrong."""
+        cls = self.available_passes[spec.name]()
+        hints = get_type_hints(cls)
+        for option, values in spec.normalize_parameter_names().parameters.items():
+            allowed = _literal_values(hints.get(option))
+            if allowed and (len(values) != 1 or values[0] not in allowed):
+                given = ",".join(str(v) for v in values)
+                raise UsageError(
+                    f"{spec.name}: {option.replace('_', '-')} must be one of "
+                    f"{', '.join(map(str, allowed))} (got '{given}')"
+                )
+        try:
+            return cls.from_spec(spec)
+        except ValueError as err:
+            message = str(err)
+            prefix = f"{spec.name}: "
+            raise UsageError(message if message.startswith(prefix) else prefix + message) from None
 
-        def callback(
-            previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
-        ) -> None:
-            self.running = following.name if following is not None else None
-            if inner is not None:
-                inner(previous, module, following)
-            if previous is not None and self.args.print_ir_after_all:
-                from xdsl.printer import Printer
+    def _pass_names(self, flag: str, value: str) -> frozenset[str]:
+        names = frozenset(name for name in value.split(",") if name)
+        unknown = sorted(names - set(self.available_passes))
+        if unknown:
+            raise UsageError(f"{flag}: unknown pass {', '.join(unknown)} (--list-passes)")
+        return names
 
-                print(f"// -----// IR Dump After {previous.name} //----- //", file=sys.stderr)
-                Printer(stream=sys.stderr).print_op(module)
-                print(file=sys.stderr)
+    def apply_passes(self, prog: ModuleOp) -> None:
+        """Run the pipeline pass by pass; a pipeline pass (`compile{...}`) runs as the passes
+        it stands for, stopping after the first that reports an error. Between passes the module
+        is verified (unless `--disable-verify`), dumped as the `--print-ir-*` flags ask and
+        timed for `--time-passes` (all on stderr)."""
+        previous: ModulePass | None = None
+        for entry in self.pipeline.passes:
+            expand = getattr(entry, "expand", None)
+            steps = expand() if expand is not None else (entry,)
+            for step in steps:
+                self._between(previous, prog, step)
+                self.running = step.name
+                start = time.perf_counter()
+                step.apply(self.ctx, prog)
+                if self.args.time_passes:
+                    took = time.perf_counter() - start
+                    print(f"Pass {step.name} took {took:.6f} seconds", file=sys.stderr)
+                previous = step
+                if expand is not None and self.sink.has_errors:
+                    break
+        self._between(previous, prog, None)
+        self.running = None
 
-        self.pipeline = dataclasses.replace(self.pipeline, callback=callback)
+    def _between(
+        self, previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
+    ) -> None:
+        """What runs between two passes: the `--print-ir-*` dumps and the verifier."""
+        if previous is not None and (
+            self.args.print_ir_after_all or previous.name in self.print_after
+        ):
+            _dump("After", previous.name, module)
+        if previous is not None and following is not None and self.args.print_between_passes:
+            _dump("After", previous.name, module)
+        if not self.args.disable_verify:
+            module.verify()
+        if following is not None and following.name in self.print_before:
+            _dump("Before", following.name, module)
 
     def _parse_markdown(self, stream: IO[bytes]) -> ModuleOp:
         from skillir.frontend import parse_skill
@@ -128,11 +198,13 @@ class SkillOptMain(xDSLOptMain):
         return parse_skill(stream.read(), self.sink.path, self.sink)
 
     def read_input(self) -> tuple[bytes, str]:
-        """The input bytes and the frontend name; a folder resolves to its SKILL.md."""
+        """The input bytes and the frontend name; a folder resolves to its SKILL.md. Stdin is
+        Markdown unless `-f` says otherwise or it starts as printed IR does (`builtin.module`)."""
         name = self.args.input_file
         if name in (None, "-"):
             self.sink.path = "<stdin>"
-            return sys.stdin.buffer.read(), self.args.frontend or "md"
+            data = sys.stdin.buffer.read()
+            return data, self.args.frontend or ("skir" if _IR_START.match(data) else "md")
         path = Path(name)
         self.sink.path = str(path)
         if path.is_dir():
@@ -270,6 +342,21 @@ def list_passes() -> str:
         if options:
             lines.append(f"    options: {' '.join(options)}\n")
     return "".join(lines)
+
+
+def _literal_values(hint: Any) -> tuple[Any, ...]:
+    """The values of a `Literal[...]` option type (also inside `... | None`); () otherwise."""
+    if get_origin(hint) is Literal:
+        return get_args(hint)
+    return tuple(v for arg in get_args(hint) for v in _literal_values(arg))
+
+
+def _dump(when: str, name: str, module: ModuleOp) -> None:
+    from xdsl.printer import Printer
+
+    print(f"// -----// IR Dump {when} {name} //----- //", file=sys.stderr)
+    Printer(stream=sys.stderr).print_op(module)
+    print(file=sys.stderr)
 
 
 def _lazy_target(module: str, name: str):

@@ -3,9 +3,12 @@
 `--target=HARNESS` (a row of `skillir/data/harnesses.toml`: bare, claude-code, codex, ...)
 compiles the skill for that harness and a model (`compile{...}` unless `-p` says otherwise):
 without `-o` it prints the compiled SKILL.md, with `-o DIR` it writes the whole folder
-atomically. `--target=prompt` prints the system-prompt form. `--stats` prints original vs
-compiled prompt tokens. `--list-profiles` lists the profiles of the store. A missing store, an
-unknown model or a missing `--model` is a usage error naming the flag (exit 2).
+atomically. IR that `skill-opt -p 'compile{harness=HARNESS ...}'` already compiled is emitted as
+it is (no model or profile needed: translating never optimizes); IR compiled for another
+harness is an error that names it. `--target=prompt` prints the system-prompt form. `--stats`
+prints original vs compiled prompt tokens. `--list-profiles` lists the profiles of the store. A
+missing store, an unknown model, a missing `--model` or an `--install` that cannot be met is a
+usage error naming the flag (exit 2).
 """
 
 from __future__ import annotations
@@ -85,26 +88,78 @@ class SkillTranslateMain(SkillOptMain):
     def setup_pipeline(self) -> None:
         target = self.args.target
         self.folder: Path | None = None
+        self.compile_for: str | None = None  # the harness to compile for, once the input is read
+        if self.args.install:
+            self._check_install()
         if target in (*HARNESS_TARGETS, "prompt"):
             harness = self.args.harness if target == "prompt" else target
             if not self.args.passes and not self.args.list_profiles:
-                self._check_profile_args(harness)
-                options = [f"harness={harness}", f"env={self.args.env}"]
-                if self.args.model:
-                    options.append(f"model={_quote(self.args.model)}")
-                if self.args.profile:
-                    options.append(f"profile={_quote(self.args.profile)}")
-                if self.args.borrow_profile:
-                    options.append("borrow=true")
-                if self.args.no_compensate:
-                    options.append("no-compensate=true")
-                self.args.passes = "compile{" + " ".join(options) + "}"
+                self.compile_for = harness
+                if not self._may_be_ir():
+                    self._check_profile_args(harness)
             if target != "prompt" and self.args.output_file:
                 if self.args.split_input_file:
                     raise UsageError("-o DIR writes one skill folder; drop --split-input-file")
                 self.folder = Path(self.args.output_file)
                 self.args.output_file = None
         super().setup_pipeline()
+
+    def _check_install(self) -> None:
+        """Raise UsageError, naming `--install`, when it cannot be met: a target that is not a
+        harness, an `-o` beside it, or a harness without that skill folder."""
+        from skillir.emit import install_folder
+
+        flag = f"--install={self.args.install}"
+        if self.args.target not in HARNESS_TARGETS:
+            raise UsageError(f"{flag} needs a harness target (--target={HARNESS_TARGETS[0]}, ...)")
+        if self.args.output_file:
+            raise UsageError(f"{flag} and -o both say where to write; give one")
+        try:
+            install_folder(self.args.target, "skill", self.args.install, Path.cwd())
+        except ValueError as err:
+            raise UsageError(f"{flag}: {err}") from None
+
+    def _may_be_ir(self) -> bool:
+        """Whether the input may be IR (stdin, `-f skir|mlir`, a `.skir`/`.mlir` file): then
+        whether it needs a profile is known only once it is read."""
+        name = self.args.input_file
+        kind = self.args.frontend or Path(name or "").suffix.lstrip(".").lower()
+        return name in (None, "-") or kind in ("skir", "mlir")
+
+    def apply_passes(self, prog: ModuleOp) -> None:
+        """For a harness target without `-p`: IR compiled for that harness is emitted as it is
+        (an error names the harness of IR compiled for another); anything else is compiled."""
+        harness = self.compile_for
+        if harness is not None:
+            from skillir.passes.lower_to_target import harness_id
+
+            compiled = _compiled_for(prog)
+            if compiled is not None:
+                if compiled != harness_id(harness):
+                    flag = "--harness" if self.args.target == "prompt" else "--target"
+                    self.sink.error(
+                        1,
+                        1,
+                        f"this IR is compiled for '{compiled}', not '{harness}': translate it "
+                        f"with {flag}={compiled}, or compile the skill again for '{harness}'",
+                    )
+                return
+            self._check_profile_args(harness)
+            self.args.passes = self._compile_spec(harness)
+            super().setup_pipeline()
+        super().apply_passes(prog)
+
+    def _compile_spec(self, harness: str) -> str:
+        options = [f"harness={harness}", f"env={self.args.env}"]
+        if self.args.model:
+            options.append(f"model={_quote(self.args.model)}")
+        if self.args.profile:
+            options.append(f"profile={_quote(self.args.profile)}")
+        if self.args.borrow_profile:
+            options.append("borrow=true")
+        if self.args.no_compensate:
+            options.append("no-compensate=true")
+        return "compile{" + " ".join(options) + "}"
 
     def _check_profile_args(self, harness: str) -> None:
         """Raise UsageError, naming the flag, when the command line cannot name a profile: no
@@ -154,7 +209,7 @@ class SkillTranslateMain(SkillOptMain):
         data, kind = super().read_input()
         if kind == "md" and self.args.target in (*HARNESS_TARGETS, "prompt"):
             data = self._source_of(data)
-        self.source = data
+        self.source: bytes | None = data if kind == "md" else None  # IR: see `_ir_source`
         self.original = data.decode("utf-8", "replace")
         return data, kind
 
@@ -184,6 +239,10 @@ class SkillTranslateMain(SkillOptMain):
         from skillir.emit import Emitted, folder_files, prompt_text, write_folder
         from skillir.recompile import record_source
 
+        if self.source is None:
+            self.source = _ir_source(prog)
+            if self.source is not None:
+                self.original = self.source.decode("utf-8", "replace")
         if target == "prompt":
             text = prompt_text(prog)
         else:
@@ -192,8 +251,9 @@ class SkillTranslateMain(SkillOptMain):
                 compiled = files["SKILL.md"].data.decode("utf-8")
                 if target == "codex":
                     _add_codex_sidecar(prog, files)
+                source = files["SKILL.md"].data if self.source is None else self.source
                 files[MANIFEST] = Emitted(
-                    record_source(files[MANIFEST].data, self.source, files["SKILL.md"].data)
+                    record_source(files[MANIFEST].data, source, files["SKILL.md"].data)
                 )
                 if self.args.install:
                     from skillir.emit import install_folder
@@ -274,6 +334,32 @@ def list_profiles(profile_dir: str | None) -> int:
     for err in store.errors:
         print(f"{err.path}:{err.line}:{err.col}: warning: {err.message}", file=sys.stderr)
     return 0
+
+
+def _compiled_for(prog: ModuleOp) -> str | None:
+    """The harness IR was compiled for (its `target.harness`), None when it was not."""
+    from skillir.dialects import cap, target
+
+    for root in cap.skills(prog):
+        for op in root.body.block.ops:
+            if isinstance(op, target.HarnessOp):
+                return op.harness.data
+    return None
+
+
+def _ir_source(prog: ModuleOp) -> bytes | None:
+    """The SKILL.md that IR was parsed from (its `path`), when it is still there to read: what
+    the compiled folder records as its source. None for IR of stdin or of a file now gone."""
+    from skillir.dialects import cap
+
+    for root in cap.skills(prog):
+        path = root.field("path")
+        if isinstance(path, str) and Path(path).name in ("SKILL.md", "skill.md"):
+            try:
+                return Path(path).read_bytes()
+            except OSError:
+                return None
+    return None
 
 
 def _root_name(prog: ModuleOp) -> str:
