@@ -100,7 +100,7 @@ def _bench(root: Path, tasks: list[Path], conditions: str, *extra: str) -> list[
     argv = [*BENCH, "run", *map(str, tasks), "--conditions", conditions, "-o", str(out)]
     argv += ["--profile", str(_profile()), "--jobs", "1", "-q", *extra]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr  # 1: no run ended ok (a model's max-steps)
     return results.load(out)
 
 
