@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -132,14 +133,22 @@ class SkillOptMain(xDSLOptMain):
         """The pass of one pipeline entry; UsageError names the pass and what is wrong."""
         cls = self.available_passes[spec.name]()
         hints = get_type_hints(cls)
+        known = [f.name for f in dataclasses.fields(cls)]
         for option, values in spec.normalize_parameter_names().parameters.items():
-            allowed = _literal_values(hints.get(option))
-            if allowed and (len(values) != 1 or values[0] not in allowed):
-                given = ",".join(str(v) for v in values)
+            if option not in known:
+                takes = ", ".join(name.replace("_", "-") for name in known) or "none"
                 raise UsageError(
-                    f"{spec.name}: {option.replace('_', '-')} must be one of "
-                    f"{', '.join(map(str, allowed))} (got '{given}')"
+                    f"{spec.name}: unknown option '{option.replace('_', '-')}' (options: {takes})"
                 )
+            hint = hints.get(option)
+            allowed = _literal_values(hint)
+            given = ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
+            must = f"{spec.name}: {option.replace('_', '-')} must be"
+            if allowed and (len(values) != 1 or values[0] not in allowed):
+                raise UsageError(f"{must} one of {', '.join(map(str, allowed))} (got '{given}')")
+            kind = _SCALARS.get(hint)
+            if kind is not None and (len(values) != 1 or type(values[0]) is not hint):
+                raise UsageError(f"{must} {kind} (got '{given}')")
         try:
             return cls.from_spec(spec)
         except ValueError as err:
@@ -182,10 +191,10 @@ class SkillOptMain(xDSLOptMain):
     ) -> None:
         """What runs between two passes: the `--print-ir-*` dumps and the verifier."""
         if previous is not None and (
-            self.args.print_ir_after_all or previous.name in self.print_after
+            self.args.print_ir_after_all
+            or previous.name in self.print_after
+            or (following is not None and self.args.print_between_passes)
         ):
-            _dump("After", previous.name, module)
-        if previous is not None and following is not None and self.args.print_between_passes:
             _dump("After", previous.name, module)
         if not self.args.disable_verify:
             module.verify()
@@ -329,7 +338,6 @@ def drop_warnings(sink: DiagnosticSink) -> None:
 
 def list_passes() -> str:
     """Each pass, its one-line description and its options with their defaults."""
-    import dataclasses
     import json
 
     lines = []
@@ -342,6 +350,9 @@ def list_passes() -> str:
         if options:
             lines.append(f"    options: {' '.join(options)}\n")
     return "".join(lines)
+
+
+_SCALARS: dict[Any, str] = {int: "an integer", bool: "true or false", str: "a string"}
 
 
 def _literal_values(hint: Any) -> tuple[Any, ...]:
