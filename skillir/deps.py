@@ -913,6 +913,8 @@ def skill_deps(
                 problems.extend(probs)
             elif canonical(lang) == "shell":
                 found, probs = shell_deps(_strip_prompts(code, lang), first)
+                if _per_case_block(op):  # "For Solidity:", "For Rust:": one of them applies
+                    found = [d for d in found if d.kind == "tool"]
                 deps.extend(found)
                 problems.extend(probs)
                 if found or code.strip():
@@ -923,7 +925,11 @@ def skill_deps(
                 deps.extend(d for d in js_deps(code, first) if d.kind != "env")
         elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
             found = text_deps(op.text.data, line)
-            if _in_trigger_section(op) or (isinstance(op, TableOp) and _per_case(op.text.data)):
+            if (
+                _in_trigger_section(op)
+                or (isinstance(op, TableOp) and _per_case(op.text.data))
+                or len(_CASE_ARROW.findall(op.text.data)) >= 2
+            ):
                 # the situation the skill is for, or one row per case: not what it runs
                 found = [d for d in found if d.kind == "tool"]
             deps.extend(found)
@@ -989,6 +995,29 @@ _TRIGGER_TITLE = re.compile(
 
 # a table whose first column is the case a row applies to ("If Detected", "When", "Condition")
 _CASE_HEADER = re.compile(r"\s*\|?\s*(?:if|when|condition|detected|project type)\b", re.IGNORECASE)
+
+
+# "`package.json` → `npm test` / `Cargo.toml` → `cargo test`": a map from case to command
+_CASE_ARROW = re.compile(r"(?:→|->|=>)\s*`[^`\n]+`")
+# "For Solidity:", "For Go projects:" introducing one case's code block (per-platform install
+# lines, "On macOS:", are any-of groups of their own: `_alternatives`)
+_CASE_INTRO = re.compile(r"for\s+[\w.+#/ -]{1,40}:", re.IGNORECASE)
+
+
+def _per_case_block(op: Any) -> bool:
+    """Whether code block `op` is one of several each introduced by a case ("For Solidity:",
+    "For Rust:"): the reader runs the one for their project, so none is required."""
+    from skillir.dialects.skill import CodeOp, ProseOp
+
+    def intro(block: Any) -> bool:
+        prev = block.prev_op
+        return (
+            isinstance(prev, ProseOp) and _CASE_INTRO.fullmatch(prev.text.data.strip()) is not None
+        )
+
+    if not intro(op) or op.parent is None:
+        return False
+    return sum(isinstance(o, CodeOp) and intro(o) for o in op.parent.ops) >= 2
 
 
 def _per_case(table: str) -> bool:

@@ -23,11 +23,11 @@ SHORT: dict[str, str] = {
         "so the function-by-function guide lands where no function is judged"
     ),
     "lower-env": (
-        "7 skills' environment notes still demand what the skill does not need: per-language or "
-        "per-project alternatives demanded together (audit-prep-assistant, commit), programs "
-        "named only in example text (goal-prompt, expo-dom), per-device or per-OS lines outside "
-        "a package manager (expo-dev-client, libfuzzer's nix-env, add-parallel's launchctl), a "
-        "sourced shell function read as a program (add-parallel)"
+        "96 of 124 useful, 20 harmful: 5 skills' environment notes still demand what the skill "
+        "does not need: programs named only in example text (goal-prompt, expo-dom), per-device "
+        "or per-OS lines outside a package manager (expo-dev-client's xcrun with adb, "
+        "libfuzzer's nix-env under a macOS heading, add-parallel's launchctl), optional versions "
+        "(libfuzzer's clang-18), a sourced shell function read as a program (add-parallel)"
     ),
 }
 
@@ -186,3 +186,19 @@ def test_commands_of_a_per_case_table_are_not_all_required() -> None:
     deps = _env_deps(text)
     assert ("binary", "jq") in deps
     assert not {("binary", "uv"), ("binary", "go")} & deps
+
+
+def test_per_case_code_blocks_and_case_maps_are_alternatives() -> None:
+    """Code blocks introduced "For Solidity:", "For Rust:", "For Go:" and a map "`Cargo.toml` →
+    `cargo test` / `go.mod` → `go test`" each apply to one kind of project (was:
+    audit-prep-assistant demanded slither, dylint and golangci-lint together, commit npm, cargo,
+    go and make); a lone "For the report:" block still counts."""
+    text = HEAD + (
+        "## Lint\n\nFor Solidity:\n\n```bash\nslither .\n```\n\nFor Rust:\n\n```bash\n"
+        "dylint --all\n```\n\n## Test\n\nDetection map: `package.json` → `npm test` / "
+        "`Cargo.toml` → `cargo test` / `go.mod` → `go test ./...`\n\n## Report\n\n"
+        "For the report:\n\n```bash\npandoc report.md -o report.pdf\n```\n"
+    )
+    deps = _env_deps(text)
+    assert ("binary", "pandoc") in deps
+    assert not {("binary", b) for b in ("slither", "dylint", "npm", "cargo", "go")} & deps
