@@ -350,3 +350,19 @@ def test_cli_require_env_ends_the_run_before_the_model(tmp_path: Path) -> None:
         "install by hand))\n"
     )
     assert "0 model calls" in cli.stdout
+
+
+def test_the_compilers_setup_note_is_not_shown_to_the_model() -> None:
+    """skill-run runs env-setup.sh itself: the note asking the user to run it is left out of
+    step prompts, other notes stay."""
+    compiled = SKILL.replace(
+        "# Scan\n",
+        "# Scan\n\n> **Note:** Before the first step, ask the user to run `bash env-setup.sh` in "
+        "this skill's folder: it checks `python3`, and installs only what is missing.\n\n"
+        "> **Note:** Check each command's output before the next.\n",
+    )
+    doc = SkillDoc.parse(compiled, "SKILL.md")
+    assert doc is not None
+    step = doc.prompt("Write the summary to `report.md`.", 23)
+    assert "Note: Check each command's output before the next." in step.text
+    assert "env-setup.sh" not in step.text

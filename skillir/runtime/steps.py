@@ -9,6 +9,8 @@ by text and source line; its prompt is, in this order of priority (and of displa
 3. the skill-level context: the notes anchored to the skill or to the sections around the
    step, the skill's constraints (MUST / NEVER / ... sentences), and the section it sits in.
 
+A note asking to run `bash env-setup.sh` is left out: the runtime has run it.
+
 A step that does not fit `budget` tokens (estimated at `CHARS_PER_TOKEN` characters a token)
 loses the lowest priority first: constraints, then section notes and path, then the step's own
 notes, and last the tail of its own content. `StepPrompt.cut` says what was left out.
@@ -25,6 +27,7 @@ from xdsl.ir import Operation
 CHARS_PER_TOKEN = 3.0  # SmolLM2's tokenizer on skill text: 3.3-4 characters; kept cautious
 DEFAULT_BUDGET = 1200  # tokens for a step's prompt text on a weak model (8k context)
 NOTE = "**Note:** "
+SETUP_SCRIPT = "`bash env-setup.sh`"  # how the compiler's env note names the script
 
 
 def tokens(text: str) -> int:
@@ -58,6 +61,13 @@ def _is_note(op: Operation) -> bool:
     from skillir.dialects import skill
 
     return type(op) is skill.QuoteOp and op.text.data.startswith(NOTE)
+
+
+def _for_the_runtime(note: str) -> bool:
+    """A note asking someone to run the folder's setup script (`bash env-setup.sh`): skill-run
+    runs it before the first step, and a missing dependency is the run's warning, so the note
+    is not shown to the model (which cannot ask the user, and would try to run it again)."""
+    return SETUP_SCRIPT in note
 
 
 def _render(op: Operation, depth: int, out: list[str]) -> None:
@@ -96,7 +106,7 @@ def _notes(op: Operation, nested: bool) -> list[str]:
 
     found: list[str] = []
     for child in op.regions[0].block.ops if op.regions else ():
-        if _is_note(child):
+        if _is_note(child) and not _for_the_runtime(child.text.data):
             found.append(child.text.data.removeprefix(NOTE).strip())
         elif nested and type(child) in (skill.StepOp, skill.BulletOp):
             found += _notes(child, True)
