@@ -1,6 +1,7 @@
 """JIT solidification on held-out prompts: latency, tokens and pass rate with and without it.
 
     nice python bench/jit_latency.py OUT [--phase all] [--families count-words,head-lines,...]
+    nice python bench/jit_latency.py OUT --phase bench [--heldout-limit N] [--profile FILE]
 
 Each family in bench/jit_families/ is one skill, 10 training and 10 held-out prompts (other
 file names, numbers, words and phrasings) and a deterministic grader (the expected output is
@@ -19,6 +20,15 @@ from OUT/runs.jsonl; `all` runs them in order):
   bootstrap 95 % interval, the share where a candidate fired, grader pass rates), then the
   scripted candidates on probe prompts outside the families' phrasings (run directly, no
   model): which bind, and whether what they write is right.
+
+`--phase bench` measures the same through skill-bench's `compiled` and `jit` conditions
+(OUT/bench/): the families' prompts become task folders (a file-check `equals` grader with the
+expected content computed here), the scripted training runs use the skill compiled as the
+conditions compile it (the store is keyed by that folder's digest), `skill-jit mine` makes
+OUT/bench/store, `skill-bench run --conditions compiled,jit --jit-store` runs the held-out
+tasks (resumable; skill-bench's reply limit, `--max-steps` as here), then the same table. The
+phases above keep their own loop for what skill-bench does not do: the model's training runs
+on the skill as written, the 128-token reply limit, and the probes run without a task folder.
 """
 
 from __future__ import annotations
@@ -34,6 +44,13 @@ from typing import Any
 FAMILIES = Path(__file__).parent / "jit_families"
 MODEL = "local/smollm2-135m"
 SOURCES = ("model", "scripted")
+SHIPPED_PROFILE = (
+    Path(__file__).parents[1]
+    / "skillir"
+    / "data"
+    / "profiles"
+    / "smollm2-135m__json-constrained.json"
+)
 
 
 def load(family: str) -> dict[str, Any]:
@@ -331,12 +348,109 @@ def report(out: Path, families: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_tasks(root: Path, family: str, items: list[dict[str, Any]], grader: str) -> list[Path]:
+    """skill-bench task folders ROOT/FAMILY-NN for `items` (fixtures, the prompt, a file-check
+    `equals` grader of the expected content), with the family's skill as ROOT/_skills/FAMILY."""
+    skills = root / "_skills" / family
+    if not skills.is_dir():
+        shutil.copytree(FAMILIES / family / "skill", skills)
+    folders = []
+    for i, item in enumerate(items):
+        folder = root / f"{family}-{i:02d}"
+        for rel, content in item["files"].items():
+            (folder / "fixtures" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / "fixtures" / rel).write_text(content)
+        name, want = expected(grader, item)
+        check = {"method": "file-check", "path": name, "mode": "equals", "expected": want}
+        task = {"prompt": item["prompt"], "timeoutMs": 180_000, "maxSteps": 4}
+        task |= {"skill": f"../_skills/{family}", "eval": [check | {"weight": 1}]}
+        (folder / "task.json").write_text(json.dumps(task, indent=1) + "\n")
+        folders.append(folder)
+    return folders
+
+
+def bench(out: Path, families: list[str], profile: Path, max_steps: int, most: int) -> None:
+    """Scripted training runs of the compiled skill, mining, then the held-out tasks through
+    skill-bench's compiled and jit conditions (OUT/bench/results.jsonl)."""
+    from skillir.bench.conditions import CONDITIONS, Target
+    from skillir.bench.staging import new_stage
+    from skillir.bench.tasks import load_task
+    from skillir.tools.skill_bench import main as skill_bench
+    from skillir.tools.skill_jit import main as skill_jit
+
+    root, seen = out / "bench", done_keys(out)
+    (root / "compile").mkdir(parents=True, exist_ok=True)
+    for family in families:
+        data = load(family)
+        train = write_tasks(root / "train", family, data["train"], data["grader"])
+        write_tasks(root / "heldout", family, data["heldout"][:most], data["grader"])
+        stage, target = new_stage(root / "compile"), Target(model=MODEL, profile=profile)
+        skill = CONDITIONS["jit"]().skill_path(load_task(train[0]), stage, target)
+        for i, item in enumerate(data["train"]):
+            key = ["bench-train", "scripted", family, i, False]
+            if tuple(key) not in seen:
+                at = root / "runs" / family / str(i)
+                summary = run_scripted(family, skill, item, at)
+                append(out, record_of(key, summary, grade(data["grader"], item, at / "work"), at))
+    skill_jit(["mine", str(root / "runs"), "-o", str(root / "store")])
+    argv = ["run", str(root / "heldout"), "--conditions", "compiled,jit", "--model", MODEL]
+    argv += ["--jit-store", str(root / "store"), "--profile", str(profile), "--jobs", "1"]
+    argv += ["--max-steps", str(max_steps), "-o", str(root / "results.jsonl"), "--resume", "-q"]
+    skill_bench(argv)
+
+
+def bench_report(out: Path, families: list[str]) -> str:
+    """The table of the skill-bench runs: compiled (the model) against jit, per held-out task
+    (tasks where either run has no wall time, e.g. a compile error, are left out). `wall_s` is
+    the run's; `bench_wall_s` adds what skill-bench does around it (compiling, staging,
+    grading)."""
+    from skillir.bench.results import load as load_results
+
+    records = load_results(out / "bench" / "results.jsonl")
+    by = {(r["task"], r["condition"]): r for r in records if r.get("wall_s") is not None}
+    head = "| family | n | fired | median s compiled | median s jit | ratio [95% CI]"
+    head += " | bench s compiled / jit | tokens compiled | tokens jit | pass compiled | pass jit |"
+    lines = [
+        "",
+        "skill-bench, compiled vs jit (store mined from scripted runs of the compiled skill)",
+    ]
+    lines += ["", head, "|" + "---|" * 11]
+
+    def tokens(r: dict[str, Any]) -> int:
+        return (r.get("prompt_tokens") or 0) + (r.get("completion_tokens") or 0)
+
+    for family in [*families, "all"]:
+        fams = families if family == "all" else [family]
+        pairs = [
+            (by[(task, "compiled")], by[(task, "jit")])
+            for task, condition in sorted(by)
+            if condition == "jit" and (task, "compiled") in by and task.rsplit("-", 1)[0] in fams
+        ]
+        if not pairs:
+            continue
+        base, jit = [a["wall_s"] for a, _ in pairs], [b["wall_s"] for _, b in pairs]
+        ratio, low, high = _median_ratio(base, jit)
+        fired = sum(b.get("jit_fired", 0) for _, b in pairs)
+        lines.append(
+            f"| {family} | {len(pairs)} | {fired}/{len(pairs)} "
+            f"| {statistics.median(base):.2f} | {statistics.median(jit):.3f} "
+            f"| {ratio:.1f}x [{low:.1f}, {high:.1f}] "
+            f"| {statistics.median(a['bench_wall_s'] for a, _ in pairs):.2f} / "
+            f"{statistics.median(b['bench_wall_s'] for _, b in pairs):.2f} "
+            f"| {statistics.median(tokens(a) for a, _ in pairs):.0f} "
+            f"| {statistics.median(tokens(b) for _, b in pairs):.0f} "
+            f"| {sum(a['passed'] for a, _ in pairs)}/{len(pairs)} "
+            f"| {sum(b['passed'] for _, b in pairs)}/{len(pairs)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument(
         "--phase",
-        choices=("all", "train-model", "train-scripted", "mine", "heldout", "report"),
+        choices=("all", "train-model", "train-scripted", "mine", "heldout", "report", "bench"),
         default="all",
     )
     parser.add_argument("--families", default="count-words,head-lines,grep-count")
@@ -344,6 +458,15 @@ def main() -> int:
     parser.add_argument("--reply-tokens", type=int, default=128, help="tokens per model reply")
     parser.add_argument(
         "--train-limit", type=int, default=10, help="training prompts per family the model runs"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=SHIPPED_PROFILE,
+        help="the profile skill-bench compiles with (--phase bench)",
+    )
+    parser.add_argument(
+        "--heldout-limit", type=int, default=10, help="held-out prompts per family (--phase bench)"
     )
     options = parser.parse_args()
     from skillir.runtime.agent import Limits
@@ -361,6 +484,11 @@ def main() -> int:
         mine(options.out, families)
     if phase in ("all", "heldout"):
         heldout(options.out, families, limits)
+    if phase == "bench":
+        bench(options.out, families, options.profile, options.max_steps, options.heldout_limit)
+        table = bench_report(options.out, families)
+        (options.out / "bench" / "report.md").write_text(table)
+        sys.stdout.write(table)
     if phase in ("all", "report"):
         table = report(options.out, families) + probe(options.out, families)
         (options.out / "report.md").write_text(table)
