@@ -147,10 +147,11 @@ def test_a_command_failing_on_a_missing_file_is_unattributed(tmp_path):
     skill = _skill(tmp_path)
     event = _tool("execute_command", False, command="cat out.txt")
     event["output"] = "cat: out.txt: No such file or directory"
-    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, [event], "tool-error"))
+    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, [event] * 3, "tool-error"))
     found = attribute(trace, skill / "SKILL.md", passed=False)
     assert found.observations == []
-    assert found.unattributed[0].reason.startswith("missing input")
+    (only,) = found.unattributed  # once per node, however often it happened
+    assert only.reason.startswith("missing input")
 
 
 def test_a_command_step_answered_with_another_tool_is_half_evidence_against_exec(tmp_path):

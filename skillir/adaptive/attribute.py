@@ -260,4 +260,5 @@ def attribute(trace: Path, skill_md: Path, passed: bool | None, run: str = "") -
             ]
     if passed is False and not any_signal:
         out.unattributed.append(Unattributed(run, "run", "the grader failed the run; no signal"))
+    out.unattributed = list(dict.fromkeys(out.unattributed))  # a reason once per node
     return out
