@@ -150,8 +150,8 @@ def test_a_command_failing_on_a_missing_file_is_unattributed(tmp_path):
     trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, [event] * 3, "tool-error"))
     found = attribute(trace, skill / "SKILL.md", passed=False)
     assert found.observations == []
-    (only,) = found.unattributed  # once per node, however often it happened
-    assert only.reason.startswith("missing input")
+    missing = [u for u in found.unattributed if u.reason.startswith("missing input")]
+    assert len(missing) == 1  # once per node, however often it happened
 
 
 def test_a_command_step_answered_with_another_tool_is_half_evidence_against_exec(tmp_path):
