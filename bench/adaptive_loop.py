@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-steps", type=int, default=4)
+    parser.add_argument("--held-out", default="0.4", help="share of tasks held out")
     args = parser.parse_args()
     skill = args.skill or next((args.suite / "_skills").iterdir())
     adapt_dir = args.out / "adapt"
@@ -57,6 +58,8 @@ def main() -> int:
         str(args.repeats),
         "--max-steps",
         str(args.max_steps),
+        "--held-out",
+        args.held_out,
         "-q",
         "-o",
         str(adapt_dir),

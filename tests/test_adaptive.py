@@ -121,6 +121,8 @@ def test_requirements_are_found_per_step_line(tmp_path):
     assert "tool.file.read" in by_line[11]
     assert "tool.file.write" in by_line[12]
     assert whole["tool.exec"] == by_line[10]["tool.exec"]
+    # each step inherits what its procedure (the Steps section) requires itself
+    assert all(by_line[line]["follow.procedure"] >= 1 for line in (10, 11, 12))
 
 
 def test_a_failed_command_is_evidence_against_the_steps_exec_requirement(tmp_path):
@@ -147,7 +149,7 @@ def test_a_command_failing_on_a_missing_file_is_unattributed(tmp_path):
     skill = _skill(tmp_path)
     event = _tool("execute_command", False, command="cat out.txt")
     event["output"] = "cat: out.txt: No such file or directory"
-    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, [event] * 3, "tool-error"))
+    trace = _trace(tmp_path / "run" / "trace.jsonl", _step("t1", 10, [event] * 2, "tool-error"))
     found = attribute(trace, skill / "SKILL.md", passed=False)
     assert found.observations == []
     missing = [u for u in found.unattributed if u.reason.startswith("missing input")]

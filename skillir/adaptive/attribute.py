@@ -143,7 +143,9 @@ def _nodes(records: list[dict[str, Any]]) -> list[_Node]:
 
 def requirements_by_line(skill_md: Path) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
     """(start line of each step or section → {primitive: level} it and its nested ops require,
-    {primitive: highest level} over the whole skill), from the rules of `infer-capabilities`."""
+    and for a step also what the sections around it require themselves (a procedure's
+    `follow.procedure`); {primitive: highest level} over the whole skill), from the rules of
+    `infer-capabilities`."""
     from skillir.diagnostics import DiagnosticSink
     from skillir.dialects import cap, skill
     from skillir.frontend import parse_skill
@@ -155,16 +157,31 @@ def requirements_by_line(skill_md: Path) -> tuple[dict[int, dict[str, int]], dic
         return {}, {}
     by_line: dict[int, dict[str, int]] = {}
     whole: dict[str, int] = {}
+    procedure: dict[int, dict[str, int]] = {}  # id of a section -> what it requires itself
+
+    def need(table: dict[str, int], primitive: str, level: int) -> None:
+        table[primitive] = max(table.get(primitive, 0), level)
+
     for req in infer_requirements(roots[0]):
-        whole[req.primitive] = max(whole.get(req.primitive, 0), req.level)
+        need(whole, req.primitive, req.level)
+        if type(req.anchor) is skill.SectionOp:
+            need(procedure.setdefault(id(req.anchor), {}), req.primitive, req.level)
         op: Operation | None = req.anchor
         while op is not None and not isinstance(op, skill.SkillSkillOp):
             if type(op) in (skill.StepOp, skill.SectionOp):
                 span = op.properties.get("span")
                 if isinstance(span, skill.SpanAttr):
-                    needs = by_line.setdefault(span.data[0], {})
-                    needs[req.primitive] = max(needs.get(req.primitive, 0), req.level)
+                    need(by_line.setdefault(span.data[0], {}), req.primitive, req.level)
             op = op.parent_op()
+    for step in skill.walk_ops(roots[0]):  # a step inherits its procedure's own requirements
+        span = step.properties.get("span")
+        if type(step) is not skill.StepOp or not isinstance(span, skill.SpanAttr):
+            continue
+        outer = step.parent_op()
+        while outer is not None and not isinstance(outer, skill.SkillSkillOp):
+            for primitive, level in procedure.get(id(outer), {}).items():
+                need(by_line.setdefault(span.data[0], {}), primitive, level)
+            outer = outer.parent_op()
     for needs in (*by_line.values(), whole):
         if any(p.startswith(TOOL_PRIMITIVES) for p in needs):
             needs.setdefault("tool.call.format", 1)
