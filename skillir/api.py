@@ -276,4 +276,3 @@ def run(
         **options,
     )
     return run_skill(config)
-

@@ -287,7 +287,5 @@ def compiled_files(module: ModuleOp, harness_id: str, source: bytes) -> dict[str
     files = folder_files(module)
     if harness_id == "codex":
         add_codex_sidecar(module, files)
-    files[MANIFEST] = Emitted(
-        record_source(files[MANIFEST].data, source, files["SKILL.md"].data)
-    )
+    files[MANIFEST] = Emitted(record_source(files[MANIFEST].data, source, files["SKILL.md"].data))
     return files
