@@ -920,9 +920,12 @@ def skill_deps(
                 if found or code.strip():
                     deps.append(Dependency("tool", "shell", None, first, 1, f"```{lang}"))
             elif canonical(lang) == "javascript":
-                # application code the skill shows (an API route, a component): the variables
-                # it reads are the app's configuration, not the agent's environment
-                deps.extend(d for d in js_deps(code, first) if d.kind != "env")
+                found = js_deps(code, first)
+                if _app_code(lang, code):
+                    # an API route or a component of the user's app: the variables it reads
+                    # are the app's configuration, not the agent's environment
+                    found = [d for d in found if d.kind != "env"]
+                deps.extend(found)
         elif isinstance(op, (ProseOp, StepOp, BulletOp, QuoteOp, TableOp)):
             found = text_deps(op.text.data, line)
             if (
@@ -991,6 +994,16 @@ _TRIGGER_TITLE = re.compile(
     r"\s*when\s+(?:not\s+)?to\s+(?:use|invoke|trigger)\b|\s*(?:triggers?|use\s+cases?)\s*\Z",
     re.IGNORECASE,
 )
+
+
+_APP_CODE = re.compile(r"^\s*(?:export|import)\s|\A\s*//\s*[\w.@+-]+/[\w./@+\[\]-]+\s*$", re.M)
+
+
+def _app_code(lang: str, code: str) -> bool:
+    """Whether a JS/TS block of SKILL.md is source of the user's app rather than a script the
+    agent runs: TypeScript or JSX, a module (`import` / `export`), or headed by its path
+    (`// app/api/chat+api.ts`)."""
+    return lang in ("ts", "typescript", "tsx", "jsx") or _APP_CODE.search(code) is not None
 
 
 # a table whose first column is the case a row applies to ("If Detected", "When", "Condition")

@@ -202,3 +202,14 @@ def test_per_case_code_blocks_and_case_maps_are_alternatives() -> None:
     deps = _env_deps(text)
     assert ("binary", "pandoc") in deps
     assert not {("binary", b) for b in ("slither", "dylint", "npm", "cargo", "go")} & deps
+
+
+def test_a_script_block_still_reads_the_environment() -> None:
+    """A plain JavaScript block (no module, no path header) is a script the agent may run: its
+    `process.env` reads stay dependencies, while an app module's do not."""
+    text = HEAD + (
+        "```javascript\nconst token = process.env.DEPLOY_TOKEN;\n```\n\n"
+        "```javascript\nimport x from 'y';\nexport const k = process.env.APP_SECRET;\n```\n"
+    )
+    deps = _env_deps(text)
+    assert ("env", "DEPLOY_TOKEN") in deps and ("env", "APP_SECRET") not in deps
