@@ -303,6 +303,15 @@ def test_stage_and_skill_errors_are_counted_records(tmp_path):
     assert listed.returncode == 0 and "missing fixture fixtures/data.csv" in listed.stdout
 
 
+def test_a_run_that_does_not_end_ok_scores_zero(tmp_path):
+    data = {"eval": [{"method": "file-check", "path": "input.txt", "mode": "exists"}]}
+    folder = _task(tmp_path, "t", data, {"fixtures/input.txt": "seed"})
+    spec = RunSpec(str(folder), "t", "no-skill", 0, 0, "local/no-such.gguf")
+    record = run_one(spec)  # no such model file: the run ends model-error, graded all the same
+    assert record["status"] == "model-error" and record["graded_score"] == 1.0
+    assert record["score"] == 0.0 and record["automated"] == 0.0 and not record["passed"]
+
+
 def test_conditions_are_one_class_each():
     # later issues add theirs (adaptive, jit) after these
     assert list(CONDITIONS)[:4] == ["no-skill", "original", "compiled", "compiled-serial"]

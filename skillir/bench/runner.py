@@ -140,12 +140,14 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
         result = grade(task, stage, spec.judge_model, spec.grader_timeout_s)
         # beside the trace, so `skill-jit mine KEEP/*/trace` leaves out runs that failed it
         write_json_atomic(stage.trace / "grade.json", {"passed": result.score >= 1.0 - 1e-9})
+        counts = summary["status"] == "ok"  # a timeout or an error scores 0, still counted
         record |= {
-            "score": round(result.score, 6),
-            "automated": result.automated,
-            "judged": result.judged,
+            "score": round(result.score, 6) if counts else 0.0,
+            "graded_score": round(result.score, 6),  # what the graders found in the work
+            "automated": result.automated if counts else 0.0,
+            "judged": result.judged if counts or result.judged is None else 0.0,
             "basis": result.basis,
-            "passed": result.score >= 1.0 - 1e-9,
+            "passed": counts and result.score >= 1.0 - 1e-9,
             "parts": [vars(p) for p in result.parts],
             "judge_prompt_tokens": result.judge_prompt_tokens,
             "judge_completion_tokens": result.judge_completion_tokens,
