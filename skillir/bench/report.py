@@ -16,6 +16,7 @@ from typing import Any
 from skillir.bench.stats import Interval, bootstrap_ratio, paired_bootstrap, wilson
 
 PLOTS = ("score.png", "tokens.png", "wall.png")
+PAIR = ("compiled", "compiled-serial")
 
 
 def _fmt(i: Interval, digits: int = 2) -> str:
@@ -81,7 +82,13 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
             diffs.append({"a": a, "b": b, "tasks": len(tasks), "diff": paired_bootstrap(xa, xb)})
     speedup = None
     if "compiled" in conditions and "compiled-serial" in conditions:
-        tasks = [t for t in per_task if per_task[t]["compiled"] and per_task[t]["compiled-serial"]]
+        tasks = [  # tasks whose plan ran in both (a compile that failed has no time)
+            t
+            for t in per_task
+            if per_task[t]["compiled"]
+            and per_task[t]["compiled-serial"]
+            and all(_plan_s(r) > 0 for c in PAIR for r in per_task[t][c])
+        ]
         serial = [mean(_plan_s(r) for r in per_task[t]["compiled-serial"]) for t in tasks]
         par = [mean(_plan_s(r) for r in per_task[t]["compiled"]) for t in tasks]
         speedup = {
