@@ -23,10 +23,12 @@ SUITE = ROOT / "bench" / "adaptive_tasks"
 PLANTED = ROOT / "lit_tests" / "golden-targets" / "Inputs" / "strong.json"
 
 
-def _tool(name: str, *args: str) -> None:
+def _tool(name: str, *args: str, ok: tuple[int, ...] = (0,)) -> None:
     argv = [sys.executable, "-m", f"skillir.tools.{name}", *args]
     print("$", " ".join(argv[2:]), file=sys.stderr)
-    subprocess.run(argv, check=True)
+    code = subprocess.run(argv).returncode
+    if code not in ok:
+        raise SystemExit(f"{name} exited {code}")
 
 
 def main() -> int:
@@ -40,30 +42,12 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-steps", type=int, default=4)
     parser.add_argument("--held-out", default="0.4", help="share of tasks held out")
+    parser.add_argument("--skip-adapt", action="store_true", help="reuse OUT/adapt")
     args = parser.parse_args()
     skill = args.skill or next((args.suite / "_skills").iterdir())
     adapt_dir = args.out / "adapt"
-    _tool(
-        "skill_adapt",
-        str(skill),
-        "--tasks",
-        str(args.suite),
-        "--model",
-        args.model,
-        "--profile",
-        str(args.profile),
-        "--rounds",
-        str(args.rounds),
-        "--repeats",
-        str(args.repeats),
-        "--max-steps",
-        str(args.max_steps),
-        "--held-out",
-        args.held_out,
-        "-q",
-        "-o",
-        str(adapt_dir),
-    )
+    if not args.skip_adapt:
+        _adapt(args, skill, adapt_dir)
     outcome = json.loads((adapt_dir / "outcome.json").read_text(encoding="utf-8"))
     held = [str(args.suite / task) for task in outcome["held_out_tasks"]]
     results = args.out / "heldout.jsonl"
@@ -87,6 +71,7 @@ def main() -> int:
         "-q",
         "-o",
         str(results),
+        ok=(0, 1),  # 1: no run ended ok, a result like any other
     )
     _tool("skill_bench", "report", str(results), "-o", str(args.out / "report"))
     print(_table(results))
@@ -99,6 +84,30 @@ def main() -> int:
             f"lowered: {lowered}, ops changed: {len(r['changed_ops'])}; {r['verdict']}"
         )
     return 0
+
+
+def _adapt(args: argparse.Namespace, skill: Path, adapt_dir: Path) -> None:
+    _tool(
+        "skill_adapt",
+        str(skill),
+        "--tasks",
+        str(args.suite),
+        "--model",
+        args.model,
+        "--profile",
+        str(args.profile),
+        "--rounds",
+        str(args.rounds),
+        "--repeats",
+        str(args.repeats),
+        "--max-steps",
+        str(args.max_steps),
+        "--held-out",
+        args.held_out,
+        "-q",
+        "-o",
+        str(adapt_dir),
+    )
 
 
 def _table(results: Path) -> str:
