@@ -34,6 +34,8 @@ demo: venv
 		| diff -q - examples/pdf-report/SKILL.md && echo "round trip: byte-identical"
 	$(BIN)/skill-translate examples/pdf-report -t plan-mermaid
 	$(MAKE) example
+	$(BIN)/skill-translate examples/pdf-report --target=bare --model=local/smollm2-135m --stats -q \
+		-o build/demo/pdf-report-bare
 	@if [ -d ../shared/profiles/skvm ]; then \
 		$(BIN)/skill-translate examples/pdf-report --target=claude-code --model=openai/gpt-5.4 \
 			--profile-dir ../shared/profiles/skvm --borrow-profile --stats -q \

@@ -36,12 +36,12 @@ def main() -> int:
     if not corpus.is_dir():
         print(f"corpus not found at {corpus}", file=sys.stderr)
         return 1
-    from skillir.cap_pipeline import compile_for
-    from skillir.cap_report import count_tokens
+    from skillir.analysis.cap.pipeline import compile_for
+    from skillir.analysis.cap.report import count_tokens
     from skillir.diagnostics import ACTIVE, DiagnosticSink
     from skillir.dialects import cap
-    from skillir.frontend import parse_skill
-    from skillir.markdown import render_module
+    from skillir.frontend.markdown import render_module
+    from skillir.frontend.parser import parse_skill
 
     files = sorted(corpus.rglob("SKILL.md"))
     originals = {p: p.read_bytes().decode("utf-8") for p in files}

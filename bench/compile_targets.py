@@ -92,11 +92,11 @@ def main() -> int:
         return 1
     from xdsl.context import Context
 
-    from skillir.cap_report import count_tokens
+    from skillir.analysis.cap.report import count_tokens
     from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
-    from skillir.emit import folder_files
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.compile import passes_for
+    from skillir.targets.emit import folder_files
 
     files = sorted((SHARED / "corpus").rglob("SKILL.md"))
 

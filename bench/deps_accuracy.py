@@ -44,10 +44,10 @@ class Score:
 
 def extracted(folder: Path) -> set[str]:
     """`kind:name` of every dependency the pass finds; a skill that does not parse has none."""
-    from skillir.deps import skill_deps
+    from skillir.analysis.env.deps import skill_deps
     from skillir.diagnostics import DiagnosticError, DiagnosticSink
     from skillir.dialects import cap
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
 
     path = folder / "SKILL.md"
     try:

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from skillir.harnesses import harnesses
+from skillir.targets.harnesses import harnesses
 from skillir.tools import skill_opt, skill_translate
 
 ROOT = Path(__file__).resolve().parent.parent

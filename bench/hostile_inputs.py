@@ -89,7 +89,7 @@ PROFILE = Path(__file__).resolve().parents[1] / "lit_tests/golden-targets/Inputs
 def compile_cpu_time(text: str, folder: Path) -> float:
     """CPU seconds of `skill-translate FOLDER --target=claude-code --profile strong.json` on
     `text` as `FOLDER/SKILL.md`, in-process, the parse caches emptied first."""
-    from skillir.frontend import clear_caches
+    from skillir.frontend.parser import clear_caches
     from skillir.tools.skill_translate import main
 
     (folder / "SKILL.md").write_text(text, encoding="utf-8")
@@ -104,7 +104,7 @@ def compile_cpu_time(text: str, folder: Path) -> float:
 def cpu_time(text: str, folder: Path) -> float:
     """CPU seconds of `skill-opt FOLDER -p validate-skill -o /dev/null` on `text` as
     `FOLDER/SKILL.md`, in-process, the parse caches emptied first."""
-    from skillir.frontend import clear_caches
+    from skillir.frontend.parser import clear_caches
     from skillir.tools.skill_opt import main
 
     (folder / "SKILL.md").write_text(text, encoding="utf-8")

@@ -91,7 +91,7 @@ def compile_notes(name: str, profile: str, harness: str) -> Compiled:
 
     from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
     from skillir.dialects import skill
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.compensate import ORIGIN
     from skillir.passes.compile import passes_for
 

@@ -41,10 +41,10 @@ def main() -> int:
     from xdsl.context import Context
 
     from skillir.diagnostics import DiagnosticSink
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.build_dataflow import BuildDataflow
     from skillir.passes.extract_parallelism import ExtractParallelism
-    from skillir.plan import plan
+    from skillir.targets.plan import plan
 
     files = sorted(CORPUS.rglob("SKILL.md"))
     ctx = Context()

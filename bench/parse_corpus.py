@@ -30,8 +30,8 @@ def in_process(files: list[Path], rounds: int) -> dict[str, list[float]]:
     from xdsl.printer import Printer
 
     from skillir.diagnostics import DiagnosticSink
-    from skillir.frontend import parse_skill
-    from skillir.markdown import render_module
+    from skillir.frontend.markdown import render_module
+    from skillir.frontend.parser import parse_skill
 
     phases: dict[str, list[float]] = {"parse": [], "verify": [], "print IR": [], "markdown": []}
     phases["total"] = []

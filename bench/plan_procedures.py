@@ -1,5 +1,5 @@
 """How many corpus skills get a plan, and how many steps: the rule that says which ordered lists
-are procedures (`skillir.plan_rule`), measured on `../shared/corpus`.
+are procedures (`skillir.analysis.par.plan_rule`), measured on `../shared/corpus`.
 
     python bench/plan_procedures.py [--list N]
 
@@ -21,10 +21,10 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 
 def main() -> int:
-    from skillir.dataflow import procedures
+    from skillir.analysis.par.dataflow import procedures
     from skillir.diagnostics import DiagnosticSink
     from skillir.dialects import cap
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", type=int, default=0)

@@ -21,8 +21,9 @@ another platform's entry gets no command and is never demanded:
     }
 
 The verifier allows `manager` and `provides` on `system` deps only, holds the manager to
-`skillir.env_values.MANAGERS` and `provides` to the program-name grammar.
-The verifier holds every name, version, package and file to its grammar (`skillir.env_values`)
+`skillir.analysis.env.values.MANAGERS` and `provides` to the program-name grammar.
+The verifier holds every name, version, package and file to its grammar
+(`skillir.analysis.env.values`)
 and every command to one line, so the shell generated from this IR cannot be broken out of.
 
     skill.skill "pdf-report" ... {
@@ -43,8 +44,7 @@ from xdsl.ir import Dialect, Operation
 from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
-from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr
-from skillir.env_values import (
+from skillir.analysis.env.values import (
     MANAGERS,
     dep_problem,
     has_control,
@@ -52,6 +52,7 @@ from skillir.env_values import (
     path_problem,
     shown,
 )
+from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr
 
 DEP_KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
 

@@ -46,9 +46,9 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from skillir.analysis.env.values import MANAGERS, dep_problem, name_problem
 from skillir.diagnostics import active_sink
 from skillir.dialects import env, skill
-from skillir.env_values import MANAGERS, dep_problem, name_problem
 
 PLATFORMS = ("debian", "macos")
 Platform = Literal["debian", "macos", "auto"]
@@ -81,7 +81,7 @@ def _system(package: str, platform: str) -> tuple[str, str]:
 
 def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | None]:
     """(check, install, package) for one dependency on one platform, built only from values
-    that match their grammar (`skillir.env_values`), each word quoted, with `--` before the
+    that match their grammar (`skillir.analysis.env.values`), each word quoted, with `--` before the
     operands of every tool that takes it. Raises ValueError for a value that does not match
     (IR that skipped the verifier)."""
     kind, name = dep.kind.data, dep.dep.data

@@ -25,10 +25,10 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
-from skillir.catalog import load_catalog
+from skillir.analysis.cap.catalog import load_catalog
+from skillir.analysis.cap.profiles import Profile, ProfileError, load_profile, open_store
 from skillir.diagnostics import Severity, active_sink
 from skillir.dialects import cap, skill
-from skillir.profiles import Profile, ProfileError, load_profile, open_store
 
 
 def resolve_profile(harness: str, model: str, profile: str, profile_dir: str) -> Profile:

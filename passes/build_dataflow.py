@@ -1,7 +1,8 @@
 """`build-dataflow`: each procedure of a skill becomes a `par.graph` of `par.task` ops.
 
 Tasks carry their kind, read and write sets and the `after(...)` dependencies that
-`skillir.dataflow` finds (hazards on files, values and effects; ordering words; step references;
+`skillir.analysis.par.dataflow` finds (hazards on files, values and effects; ordering words; step
+references;
 references to an earlier result), each with its reason. Graphs go after the leading `cap`/`env`
 ops of the `skill.skill` region; old graphs are replaced, so running it twice changes nothing.
 """
@@ -23,7 +24,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
-from skillir.dataflow import Procedure, dependencies, procedures
+from skillir.analysis.par.dataflow import Procedure, dependencies, procedures
 from skillir.dialects import par, skill
 from skillir.passes.validate_skill import skill_folder
 

@@ -20,7 +20,8 @@ constructs of `skillir/data/requirement_rules.toml`, found by the detectors of
 (`hands_over`: "do not run commands: give the user ...") is not added where the skill's own
 steps need the primitive (see `core_need`): one warning says the target cannot run the skill
 well instead. Every note, here and in the lowering passes, goes through `place_note`, which
-refuses a note that names what the skill forbids (`skillir.constraints`), with a warning.
+refuses a note that names what the skill forbids (`skillir.analysis.cap.constraints`), with a
+warning.
 
 Policy details:
 - An *uncertain* gap (the profile recorded a higher level than its effective one: the target
@@ -63,13 +64,13 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
-from skillir.catalog import Primitive, load_catalog
-from skillir.constraints import conflict
+from skillir.analysis.cap.catalog import Primitive, load_catalog
+from skillir.analysis.cap.constraints import conflict
+from skillir.analysis.cap.requirements import construct_anchors
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
-from skillir.markdown import child_indent, render_op, render_skill
+from skillir.frontend.markdown import child_indent, render_op, render_skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
-from skillir.requirements import construct_anchors
 
 DEFAULT_BUDGET_PERCENT = 30
 ORIGIN = "cap.origin"

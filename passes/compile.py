@@ -25,7 +25,6 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from skillir.diagnostics import active_sink
-from skillir.harnesses import harness
 from skillir.passes.analyze_gaps import AnalyzeGaps
 from skillir.passes.bind_env import BindEnv
 from skillir.passes.bind_target import BindTarget
@@ -43,13 +42,14 @@ from skillir.passes.lower_to_target import (
     harness_id,
 )
 from skillir.passes.validate_skill import ValidateSkill
+from skillir.targets.harnesses import harness
 
 
 def profile_for(harness: str, model: str, profile: str, profile_dir: str, borrow: bool) -> str:
     """The profile file to compile for; LookupError says what is missing."""
     if profile:
         return profile
-    from skillir.profiles import canonical_harness, open_store
+    from skillir.analysis.cap.profiles import canonical_harness, open_store
 
     if not model:
         raise LookupError(
@@ -137,7 +137,7 @@ class Compile(ModulePass):
             sink.error(1, 1, f"compile: {err}")
             return ()
         if self.profile:
-            from skillir.profiles import ProfileError, canonical_harness, load_profile
+            from skillir.analysis.cap.profiles import ProfileError, canonical_harness, load_profile
 
             try:
                 measured = load_profile(path, self.harness, self.model).harness

@@ -9,10 +9,12 @@ per-platform alternatives the program they `provides` (see the `env` dialect).
 
 Reads the SKILL.md code blocks (by language), inline commands in prose and steps, and the
 bundled files beside a SKILL.md on disk (`scripts/*.py|*.sh|*.js`, `requirements.txt`,
-`package.json`), through `skillir.deps`; writes one `env.dep` per (kind, name) at the head of
+`package.json`), through `skillir.analysis.env.deps`; writes one `env.dep` per (kind, name) at the
+head of
 the `skill.skill` region (after any `cap` ops), with its first evidence position. Python syntax
 errors in code are reported as warnings at their position and do not stop extraction. A value
-that does not match its grammar (`skillir.env_values`: a name with a newline, an option-looking
+that does not match its grammar (`skillir.analysis.env.values`: a name with a newline, an
+option-looking
 package) is dropped with a warning at its position, so only IR the `env` verifier accepts is
 written. Bundled files are listed and read under `skillir.skill_files` (never through a link
 out of the skill folder). Old
@@ -34,7 +36,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from skillir.deps import Dependency, skill_deps
+from skillir.analysis.env.deps import Dependency, skill_deps
 from skillir.diagnostics import Severity, active_sink
 from skillir.dialects import env, skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
@@ -43,7 +45,8 @@ from skillir.skill_files import resolve
 
 
 def bundled_file(dep: Dependency, folder: Path | None) -> str | None:
-    """The bundled file holding the evidence (`skillir.deps` prefixes it as `path: ...`), when
+    """The bundled file holding the evidence (`skillir.analysis.env.deps` prefixes it as `path:
+    ...`), when
     the walk policy of `skillir.skill_files` lists it."""
     head, sep, _ = dep.evidence.partition(": ")
     if sep and folder is not None and resolve(folder, head) is not None:

@@ -2,7 +2,8 @@
 
 Independent single tool calls become a `par.ilp`, independent chains a `par.tlp` (one branch
 per chain), a task mapped over items a `par.dlp`; each region says why running it at once is
-safe. The graph gets its work and critical-path length in task units (`skillir.parallelism`).
+safe. The graph gets its work and critical-path length in task units
+(`skillir.analysis.par.parallelism`).
 Regions from an earlier run are dissolved first, so running it twice changes nothing.
 """
 
@@ -22,8 +23,8 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from skillir.analysis.par.parallelism import DLP_ITEMS, plan_regions
 from skillir.dialects import par
-from skillir.parallelism import DLP_ITEMS, plan_regions
 
 ILP_REASON = "independent single tool calls: none reads or writes what another writes"
 TLP_REASON = "independent chains: no branch reads or writes what another writes"

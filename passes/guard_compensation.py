@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
-from skillir.markdown import render_skill
+from skillir.frontend.markdown import render_skill
 from skillir.passes.compensate import digest
 
 

@@ -1,7 +1,8 @@
 """`infer-capabilities`: the primitive capabilities each part of a skill needs.
 
 Reads the `skill` IR and applies the data-driven rules of `skillir/data/requirement_rules.toml`
-(`skillir.requirements`); writes one `cap.require` per (op, primitive) — the highest level any
+(`skillir.analysis.cap.requirements`); writes one `cap.require` per (op, primitive) — the highest
+level any
 rule asked for there, with that rule's id, reason and the op's span as evidence — at the head of
 the region of the op that needs it. Existing `cap.require` ops are replaced, so running it twice
 changes nothing. A skill with no requirement gets a note saying why.
@@ -26,9 +27,9 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from skillir.analysis.cap.requirements import Requirement, infer_requirements, no_requirement_reason
 from skillir.diagnostics import Severity, active_sink
 from skillir.dialects import cap, skill
-from skillir.requirements import Requirement, infer_requirements, no_requirement_reason
 
 
 def strongest(requirements: list[Requirement]) -> list[Requirement]:

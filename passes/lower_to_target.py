@@ -37,15 +37,15 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from skillir.analysis.env.values import shown
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
-from skillir.env_values import shown
-from skillir.harnesses import ROLES, Harness, harness, harnesses
 from skillir.passes.build_dataflow import insert_after_head
 from skillir.passes.compensate import ORIGIN, note_op, place_note
 from skillir.passes.validate_skill import skill_folder
-from skillir.recompile import generated_names
 from skillir.skill_files import Listing, list_files, read_head, resolve
+from skillir.targets.harnesses import ROLES, Harness, harness, harnesses
+from skillir.targets.recompile import generated_names
 
 _SKILL_FILES = {"SKILL.md", "skill.md"}
 # tool names harnesses used before their current ones (Claude Code's `Task` became `Agent`)
@@ -163,7 +163,8 @@ def _rewrite_op(op: Operation, to: Harness, rewriter: PatternRewriter) -> None:
 
 def bundled_files(folder: Path) -> Iterator[str]:
     """Every file of a skill folder besides its SKILL.md and what an earlier compile generated
-    there (`skillir.recompile.generated_names`), as relative POSIX paths, in path order, under
+    there (`skillir.targets.recompile.generated_names`), as relative POSIX paths, in path order,
+    under
     the walk policy of `skillir.skill_files` (links that leave the folder, special files and
     tool caches are left out)."""
     return _bundled(list_files(folder), folder)
@@ -323,7 +324,7 @@ def _check_listing(root: skill.SkillSkillOp, to: Harness) -> None:
     if not isinstance(raw, str) or (to.listing_cut is None and to.listing_budget_chars is None):
         return
     from skillir.diagnostics import DiagnosticSink
-    from skillir.frontmatter import load_frontmatter, split_frontmatter
+    from skillir.frontend.frontmatter import load_frontmatter, split_frontmatter
 
     lines = raw.splitlines(True)
     block = split_frontmatter(lines)

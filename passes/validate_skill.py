@@ -26,14 +26,14 @@ from xdsl.pattern_rewriter import (
 
 from skillir.diagnostics import DiagnosticSink, active_sink
 from skillir.dialects import skill
-from skillir.frontmatter import (
+from skillir.frontend.frontmatter import (
     UnterminatedFrontmatter,
     check_strict_portability,
     load_frontmatter,
     split_frontmatter,
 )
-from skillir.harnesses import harness
-from skillir.spec import BOM_WARNING, check_frontmatter
+from skillir.frontend.spec import BOM_WARNING, check_frontmatter
+from skillir.targets.harnesses import harness
 
 SKILL_FILE_NAMES = ("SKILL.md", "skill.md")
 
@@ -136,7 +136,7 @@ class CheckSkill(RewritePattern):
 
 @dataclass(frozen=True)
 class ValidateSkill(ModulePass):
-    """Check each `skill.skill` against the Agent Skills spec (rule ids in `skillir.spec`).
+    """Check each `skill.skill` against the Agent Skills spec (rule ids in `skillir.frontend.spec`).
 
     `files=false` skips the check that referenced bundled files exist. `harness=ID` checks the
     skill as that harness loads it: the frontmatter keys it understands are allowed, and the

@@ -85,7 +85,7 @@ def _collecting(sink: DiagnosticSink) -> Iterator[None]:
 def read_skill(path: str | Path) -> tuple[Path, bytes]:
     """The SKILL.md of `path` (a file, or a skill folder holding `SKILL.md` or `skill.md`) and
     its bytes. Raises FileNotFoundError for a folder without one, OSError when unreadable."""
-    from skillir.frontend import MAX_BYTES
+    from skillir.frontend.parser import MAX_BYTES
 
     path = Path(path)
     if path.is_dir():
@@ -100,7 +100,7 @@ def read_skill(path: str | Path) -> tuple[Path, bytes]:
 def parse(path: str | Path | None = None, *, text: str | bytes | None = None) -> Result:
     """Parse a SKILL.md (a file or a skill folder), or `text` (then `path` only names it in
     diagnostics), into `skill` IR, verified op by op."""
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
 
     if text is not None:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -217,19 +217,19 @@ def render(result: Result, output: Output = "mlir") -> str:
         raise ValueError(f"{result.path}: no module to render (see its diagnostics)")
     module = result.module
     if output == "prompt":
-        from skillir.emit import prompt_text
+        from skillir.targets.emit import prompt_text
 
         return prompt_text(module)
     if output == "mlir":
         from xdsl.targets.mlir import MLIRTarget as target
     elif output == "markdown":
-        from skillir.markdown import MarkdownTarget as target
+        from skillir.frontend.markdown import MarkdownTarget as target
     elif output in ("plan-json", "plan-mermaid"):
-        from skillir.plan import PlanJsonTarget, PlanMermaidTarget
+        from skillir.targets.plan import PlanJsonTarget, PlanMermaidTarget
 
         target = PlanJsonTarget if output == "plan-json" else PlanMermaidTarget
     elif output == "env-setup":
-        from skillir.env_setup import EnvSetupTarget as target
+        from skillir.targets.env_setup import EnvSetupTarget as target
     else:
         raise ValueError(f"unknown output {output!r}; one of {', '.join(OUTPUTS)}")
     stream = io.StringIO()
@@ -242,7 +242,7 @@ def emit_folder(result: Result, folder: str | Path, *, force: bool = False) -> l
     atomically, as `skill-translate --target=HARNESS -o FOLDER` does; the warnings it gives.
     Raises ValueError or OSError when the folder cannot be written."""
     from skillir.dialects import cap
-    from skillir.emit import compiled_files, write_folder
+    from skillir.targets.emit import compiled_files, write_folder
 
     if result.module is None or result.harness is None:
         raise ValueError(f"{result.path}: emit needs a module compiled for a harness")

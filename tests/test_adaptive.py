@@ -27,7 +27,7 @@ from skillir.adaptive.posterior import (
 from skillir.adaptive.revise import revise
 from skillir.adaptive.select import compare as compare_variants
 from skillir.adaptive.select import sign_test, split
-from skillir.profiles import LevelEvidence, load_profile, save_profile
+from skillir.analysis.cap.profiles import LevelEvidence, load_profile, save_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "lit_tests" / "golden" / "Inputs"

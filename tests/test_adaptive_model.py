@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from skillir.adaptive.loop import Settings, adapt
-from skillir.profiles import load_profile, save_profile
+from skillir.analysis.cap.profiles import load_profile, save_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "bench" / "adaptive_tasks"

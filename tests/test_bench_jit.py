@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from skillir.analysis.cap.profiles import SHIPPED_PROFILES
 from skillir.bench import results
 from skillir.bench.conditions import CONDITIONS, Target
 from skillir.bench.runner import RunSpec, run_one
 from skillir.bench.staging import new_stage
 from skillir.bench.tasks import load_task
-from skillir.profiles import SHIPPED_PROFILES
 from skillir.runtime.jit.record import record_run
 from skillir.runtime.llm import DEFAULT_MODEL
 

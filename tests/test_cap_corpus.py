@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from skillir.cap_pipeline import compile_for
+from skillir.analysis.cap.pipeline import compile_for
 from skillir.diagnostics import ACTIVE, DiagnosticSink, Severity
 from skillir.dialects import cap
-from skillir.frontend import parse_skill
-from skillir.markdown import render_module
+from skillir.frontend.markdown import render_module
+from skillir.frontend.parser import parse_skill
 
 from .conftest import CORPUS, corpus_skill_files
 

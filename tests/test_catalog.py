@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skillir.catalog import (
+from skillir.analysis.cap.catalog import (
     CATALOG_VERSION,
     LEVELS,
     PRIMITIVE_IDS,
@@ -255,7 +255,7 @@ def test_texts_are_not_copied_from_reference_profiles(catalog: Catalog) -> None:
 def test_every_guide_subject_is_a_rule_or_construct(catalog: Catalog) -> None:
     """What a guide is about (`about_*`) names requirement rules or constructs the detectors
     of infer-capabilities find; a construct never asks for a level (issue 15, class 1)."""
-    from skillir.requirements import load_rules
+    from skillir.analysis.cap.requirements import load_rules
 
     book = load_rules()
     named = {rule.id for rule in (*book.rules, *book.constructs)}

@@ -12,11 +12,11 @@ import pytest
 from xdsl.context import Context
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.diagnostics import ACTIVE, DiagnosticSink, Severity
 from skillir.dialects import skill
-from skillir.frontend import parse_skill
-from skillir.markdown import render_skill
+from skillir.frontend.markdown import render_skill
+from skillir.frontend.parser import parse_skill
 from skillir.passes.compensate import _added_chars, note_op, place_note
 from skillir.passes.compile import passes_for
 
@@ -284,6 +284,6 @@ def test_a_compensation_note_the_skill_forbids_is_not_added(tmp_path: Path) -> N
 )
 def test_prohibition_clauses(skill_text: str, note: str, clash: bool) -> None:
     """Class 3a: which skill sentences forbid which notes (skillir/data/note_conflicts.toml)."""
-    from skillir.constraints import conflict_text
+    from skillir.analysis.cap.constraints import conflict_text
 
     assert (conflict_text(skill_text, note) is not None) is clash

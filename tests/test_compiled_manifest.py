@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from skillir.compiled_manifest import MANIFEST, generated_file, key_path, manifest_bytes
 from skillir.runtime.execute import load_skill
+from skillir.targets.manifest import MANIFEST, generated_file, key_path, manifest_bytes
 from skillir.tools.skill_translate import main as translate
 
 SCRIPT = b"#!/usr/bin/env bash\ntouch /tmp/skillir-forged-canary\n"

@@ -12,15 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.context import Context
 
-from skillir.dataflow import Task, conflicts, dependencies, overlaps
+from skillir.analysis.par.dataflow import Task, conflicts, dependencies, overlaps
+from skillir.analysis.par.parallelism import plan_regions
 from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import par
-from skillir.frontend import parse_skill
-from skillir.parallelism import plan_regions
+from skillir.frontend.parser import parse_skill
+from skillir.frontend.shell import line_words, shlex_words
 from skillir.passes.build_dataflow import BuildDataflow
 from skillir.passes.extract_parallelism import ExtractParallelism
-from skillir.plan import plan
-from skillir.shell import line_words, shlex_words
+from skillir.targets.plan import plan
 
 HEAD = "---\nname: t\ndescription: A test skill. Use when testing.\n---\n\n# T\n\n## Workflow\n\n"
 
@@ -384,7 +384,7 @@ def test_anaphora_of_an_earlier_product_is_an_edge(second: str) -> None:
 def test_a_mapped_step_label_never_ends_mid_sentence() -> None:
     """Class 3d: a long "for each" clause is cut before its relative clause, at a whole phrase;
     one with no such place is not mapped rather than cut."""
-    from skillir.dataflow import OVER_LIMIT, over_label
+    from skillir.analysis.par.dataflow import OVER_LIMIT, over_label
 
     long = (
         "for every caller and sibling endpoint that consumes the migrated table through the "

@@ -1,4 +1,4 @@
-"""Tests for `skillir.deps`: the environment-binding extractors."""
+"""Tests for `skillir.analysis.env.deps`: the environment-binding extractors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skillir.deps import (
+from skillir.analysis.env.deps import (
     Dependency,
     import_to_dist,
     js_deps,
@@ -19,7 +19,7 @@ from skillir.deps import (
     text_deps,
 )
 from skillir.diagnostics import DiagnosticSink
-from skillir.frontend import parse_skill
+from skillir.frontend.parser import parse_skill
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -372,7 +372,7 @@ def test_corpus_smoke():
 
 
 def test_table_values_match_their_grammars():
-    from skillir.env_values import name_problem
+    from skillir.analysis.env.values import name_problem
 
     t = tables()
     assert [d for d in t.import_to_dist.values() if name_problem("pip", d)] == []

@@ -13,12 +13,12 @@ from xdsl.dialects.builtin import ModuleOp
 
 from skillir.diagnostics import ACTIVE, DiagnosticSink
 from skillir.dialects import cap, env, skill, target
-from skillir.emit import folder_files
-from skillir.frontend import parse_skill
+from skillir.frontend.parser import parse_skill
 from skillir.passes.bind_env import BindEnv
 from skillir.passes.build_dataflow import BuildDataflow
 from skillir.passes.extract_deps import ExtractDeps
 from skillir.passes.lower_to_target import LowerCapToTarget, LowerEnvToTarget, LowerParToTarget
+from skillir.targets.emit import folder_files
 
 REPORT = Path(__file__).resolve().parent.parent / "lit_tests/passes/verify-target/Inputs/report.md"
 LOWERINGS = {

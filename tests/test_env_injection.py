@@ -249,7 +249,7 @@ def test_passes_only_produce_ir_the_verifier_accepts(
 def test_npm_names_that_read_as_local_tarballs_are_refused(name: str):
     """npm installs `npm install -- evil.tgz` from a file in the current folder: such a name
     gets around the rule that no `file:` spec reaches npm."""
-    from skillir.env_values import name_problem
+    from skillir.analysis.env.values import name_problem
 
     assert name_problem("npm", name) == f"'{name}' is not a valid npm package name"
     assert name_problem("npm", "lodash.merge") is None

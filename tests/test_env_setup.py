@@ -48,7 +48,7 @@ def test_bind_env_per_platform(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert 'env.check "[ -n \\"${SKILLIR_TEST_TOKEN:-}\\" ]"' in debian
     assert opt([str(source), "-p", "bind-env{platform=macos}"]) == 0
     assert "npm ls --depth=0 -- left-pad" in capsys.readouterr().out
-    assert opt([str(source), "-p", "bind-env{platform=windows}"]) == 1
+    assert opt([str(source), "-p", "bind-env{platform=windows}"]) == 2  # a usage error
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillir import inline
-from skillir.block_lexer import MAX_LIST_DEPTH, BlockLexer, SourceLines
 from skillir.diagnostics import DiagnosticError, DiagnosticSink, Severity
 from skillir.dialects import skill
-from skillir.frontend import parse_skill
-from skillir.frontmatter import MAX_YAML_DEPTH
-from skillir.markdown import render_module
+from skillir.frontend import inline
+from skillir.frontend.block_lexer import MAX_LIST_DEPTH, BlockLexer, SourceLines
+from skillir.frontend.frontmatter import MAX_YAML_DEPTH
+from skillir.frontend.markdown import render_module
+from skillir.frontend.parser import parse_skill
 
 from .conftest import corpus_skill_files
 

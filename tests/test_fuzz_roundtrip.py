@@ -24,8 +24,8 @@ from xdsl.printer import Printer
 
 from skillir import registry
 from skillir.diagnostics import DiagnosticError, DiagnosticSink
-from skillir.frontend import parse_skill
-from skillir.markdown import render_module
+from skillir.frontend.markdown import render_module
+from skillir.frontend.parser import parse_skill
 
 from .conftest import corpus_skill_files
 

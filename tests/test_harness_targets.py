@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from skillir.compiled_manifest import MANIFEST
-from skillir.harnesses import harness, harnesses
 from skillir.passes.lower_to_target import rewrite_tool_names
+from skillir.targets.harnesses import harness, harnesses
+from skillir.targets.manifest import MANIFEST
 from skillir.tools.skill_translate import HARNESS_TARGETS
 from skillir.tools.skill_translate import main as translate
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from skillir import block_lexer, inline
 from skillir.diagnostics import MAX_PER_FILE, DiagnosticSink, Severity
+from skillir.frontend import block_lexer, inline
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "hostile_inputs.py"
 _spec = importlib.util.spec_from_file_location("hostile_inputs", BENCH)

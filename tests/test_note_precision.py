@@ -98,9 +98,9 @@ def test_a_changed_note_reads_as_unlabelled(bench) -> None:
 
 def _env_deps(text: str) -> set[tuple[str, str]]:
     """(kind, name) of every dependency extract-deps finds in a SKILL.md text."""
-    from skillir.deps import skill_deps
+    from skillir.analysis.env.deps import skill_deps
     from skillir.diagnostics import DiagnosticSink
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
 
     module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
     deps, _ = skill_deps(module.body.block.first_op, None)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skillir.plan import dumps
+from skillir.targets.plan import dumps
 from skillir.tools.skill_translate import main as translate
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

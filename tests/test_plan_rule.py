@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from skillir.dataflow import procedures
+from skillir.analysis.par.dataflow import procedures
 from skillir.diagnostics import DiagnosticSink
 from skillir.dialects import cap
-from skillir.frontend import parse_skill
+from skillir.frontend.parser import parse_skill
 
 
 def steps_of(body: str) -> list[int]:

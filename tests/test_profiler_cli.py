@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from skillir.analysis.cap.profiles import load_profile
 from skillir.profiler.base import ANSWER, Instance
 from skillir.profiler.generators import make_instance
 from skillir.profiler.profile import Checkpoint, Plan, build, sample, to_skvm, write_json
 from skillir.profiler.runner import Outcome, evaluate, stage
-from skillir.profiles import load_profile
 from skillir.tools.skill_profile import main
 
 ROOT = Path(__file__).resolve().parents[1]

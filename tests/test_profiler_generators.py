@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.profiler.base import ANSWER, Task
 from skillir.profiler.generators import GENERATORS, LEVELS, UnknownPrimitive, make_instance
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.profiles import SHIPPED_PROFILES, load_profile, open_store, save_profile
 from skillir.profiler.base import GENERATOR_VERSION
-from skillir.profiles import SHIPPED_PROFILES, load_profile, open_store, save_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "local/smollm2-135m"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skillir.profiles import (
+from skillir.analysis.cap.profiles import (
     PRIMITIVES,
     LevelEvidence,
     ProfileError,
@@ -102,9 +102,9 @@ ALL_PASS = dict.fromkeys(PRIMITIVES, "PPP")
 
 def test_primitives_match_the_catalog() -> None:
     assert len(PRIMITIVES) == len(set(PRIMITIVES)) == 26
-    if importlib.util.find_spec("skillir.catalog") is None:
-        pytest.skip("skillir.catalog is not there yet")
-    from skillir.catalog import load_catalog
+    if importlib.util.find_spec("skillir.analysis.cap.catalog") is None:
+        pytest.skip("skillir.analysis.cap.catalog is not there yet")
+    from skillir.analysis.cap.catalog import load_catalog
 
     assert set(load_catalog().primitives) == set(PRIMITIVES)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from skillir.catalog import PRIMITIVE_IDS
-from skillir.compiled_manifest import MANIFEST
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.passes.lower_to_target import bundled_files
-from skillir.recompile import MAX_MANIFEST_BYTES, record_source, restore_source
+from skillir.targets.manifest import MANIFEST
+from skillir.targets.recompile import MAX_MANIFEST_BYTES, record_source, restore_source
 from skillir.tools.skill_translate import HARNESS_TARGETS
 from skillir.tools.skill_translate import main as translate
 

@@ -13,13 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.context import Context
 
-from skillir.diagnostics import DiagnosticSink
-from skillir.dialects import skill
-from skillir.frontend import parse_skill
-from skillir.passes.infer_capabilities import InferCapabilities
-from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
-from skillir.requirement_facts import python_info, regex_grade, sniff_language, structure_depth
-from skillir.requirement_rules import (
+from skillir.analysis.cap.facts import python_info, regex_grade, sniff_language, structure_depth
+from skillir.analysis.cap.requirements import (
+    distribution,
+    format_distribution,
+    infer_requirements,
+    no_requirement_reason,
+)
+from skillir.analysis.cap.rules import (
     DETECTORS,
     Patterns,
     Requirement,
@@ -27,14 +28,13 @@ from skillir.requirement_rules import (
     load_rules,
     parse_rules,
 )
-from skillir.requirements import (
-    distribution,
-    format_distribution,
-    infer_requirements,
-    no_requirement_reason,
-)
-from skillir.shell import command_name
-from skillir.shell import read as read_shell
+from skillir.diagnostics import DiagnosticSink
+from skillir.dialects import skill
+from skillir.frontend.parser import parse_skill
+from skillir.frontend.shell import command_name
+from skillir.frontend.shell import read as read_shell
+from skillir.passes.infer_capabilities import InferCapabilities
+from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 HEAD = "---\nname: probe\ndescription: A skill used to test requirement inference.\n---\n\n"

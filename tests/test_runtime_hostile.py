@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from skillir.compiled_manifest import MANIFEST, manifest_bytes
 from skillir.runtime.execute import (
     RunConfig,
     SkillError,
@@ -27,6 +26,7 @@ from skillir.runtime.execute import (
 )
 from skillir.runtime.sandbox import Sandbox
 from skillir.runtime.trace import Hooks, Trace
+from skillir.targets.manifest import MANIFEST, manifest_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 WORD_STATS = REPO / "examples" / "word-stats"

@@ -13,7 +13,6 @@ import pytest
 pytest.importorskip("llama_cpp")
 pytest.importorskip("litellm")
 
-from skillir.compiled_manifest import MANIFEST, manifest_bytes  # noqa: E402
 from skillir.runtime.agent import Agent, Limits, Status  # noqa: E402
 from skillir.runtime.execute import RunConfig, run_skill  # noqa: E402
 from skillir.runtime.llm import LLM, ModelError  # noqa: E402
@@ -21,6 +20,7 @@ from skillir.runtime.local import model_path  # noqa: E402
 from skillir.runtime.protocol import choose  # noqa: E402
 from skillir.runtime.sandbox import Sandbox  # noqa: E402
 from skillir.runtime.trace import Trace  # noqa: E402
+from skillir.targets.manifest import MANIFEST, manifest_bytes  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

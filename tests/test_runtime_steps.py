@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from skillir.compiled_manifest import MANIFEST, manifest_bytes
 from skillir.runtime import progress
 from skillir.runtime.agent import AgentResult, Status
 from skillir.runtime.execute import RunConfig, final_answer, run_skill, wants_grounding
@@ -23,6 +22,7 @@ from skillir.runtime.protocol import JsonProtocol, NativeProtocol, TaskLog, stri
 from skillir.runtime.sandbox import Sandbox
 from skillir.runtime.steps import SkillDoc
 from skillir.runtime.trace import Hooks
+from skillir.targets.manifest import MANIFEST, manifest_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO.parent / "shared" / "profiles" / "skvm" / "bare-agent__qwen--qwen3.5-9b.json"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillir import shell_words
-from skillir.shell import blank_heredocs, sniff_source
+from skillir.frontend import shell_words
+from skillir.frontend.shell import blank_heredocs, sniff_source
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -110,7 +110,7 @@ def test_corpus_shell_blocks_agree_with_bashlex() -> None:
     """Every shell block of the corpus, as deps and requirements prepare it, and each line."""
     from skillir.diagnostics import DiagnosticSink
     from skillir.dialects import skill
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
 
     scripts: set[str] = set()
     for path in sorted(CORPUS.rglob("SKILL.md")):

@@ -161,7 +161,7 @@ def test_verifier_enumerations() -> None:
 
 def test_walk_and_render_take_any_depth() -> None:
     """Deeper than Python's recursion limit: the walkers use a stack."""
-    from skillir.markdown import render_op
+    from skillir.frontend.markdown import render_op
 
     depth = 5000
     root = inner = skill.BulletOp.build_op(text="0")

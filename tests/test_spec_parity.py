@@ -19,8 +19,8 @@ import yaml
 from skills_ref.validator import validate, validate_metadata
 
 from skillir.diagnostics import Diagnostic, DiagnosticSink, Severity
-from skillir.frontmatter import load_frontmatter, split_frontmatter
-from skillir.spec import RULES, SKILLS_REF, check_skill_text
+from skillir.frontend.frontmatter import load_frontmatter, split_frontmatter
+from skillir.frontend.spec import RULES, SKILLS_REF, check_skill_text
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
 
@@ -463,7 +463,7 @@ def test_no_portability_warning_when_both_accept() -> None:
 
 
 def test_strictyaml_is_imported_lazily() -> None:
-    code = "import sys, skillir.spec; assert 'strictyaml' not in sys.modules"
+    code = "import sys, skillir.frontend.spec; assert 'strictyaml' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

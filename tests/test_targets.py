@@ -15,10 +15,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from skillir.catalog import PRIMITIVE_IDS
-from skillir.compiled_manifest import MANIFEST, generated_file
-from skillir.harnesses import ROLES, harness, harnesses
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.passes.lower_to_target import bundled_files, rewrite_tool_names
+from skillir.targets.harnesses import ROLES, harness, harnesses
+from skillir.targets.manifest import MANIFEST, generated_file
 from skillir.tools.skill_opt import main as opt
 from skillir.tools.skill_translate import HARNESS_TARGETS
 from skillir.tools.skill_translate import main as translate
@@ -389,10 +389,10 @@ def test_every_corpus_skill_compiles_for_every_harness_and_profile():
     from xdsl.context import Context
 
     from skillir.diagnostics import ACTIVE, DiagnosticError, DiagnosticSink, Severity
-    from skillir.emit import folder_files
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.compile import passes_for
     from skillir.passes.validate_skill import ValidateSkill
+    from skillir.targets.emit import folder_files
 
     shared = REPO.parent / "shared"
     if not (shared / "corpus").is_dir():
@@ -451,7 +451,7 @@ def test_dlp_concurrent_command_does_what_the_serial_one_does(tmp_path: Path):
     import subprocess
 
     from skillir.diagnostics import DiagnosticSink
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.lower_to_target import concurrent_command
 
     text = (
@@ -475,7 +475,7 @@ def test_dlp_concurrent_command_does_what_the_serial_one_does(tmp_path: Path):
 
 def test_no_concurrent_command_when_unsure():
     from skillir.diagnostics import DiagnosticSink
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.lower_to_target import concurrent_command
 
     for code in ("cat logs/*.log > all.txt", "gzip logs/*.log\nrm logs/*.gz", "tar cf x.tar *"):
@@ -494,7 +494,7 @@ def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: P
 
     from skillir.diagnostics import DiagnosticSink
     from skillir.dialects import par
-    from skillir.frontend import parse_skill
+    from skillir.frontend.parser import parse_skill
     from skillir.passes.build_dataflow import BuildDataflow
     from skillir.passes.extract_parallelism import ExtractParallelism
     from skillir.passes.lower_to_target import region_note

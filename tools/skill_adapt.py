@@ -50,7 +50,7 @@ def _profile(options: argparse.Namespace) -> Path:
     """The starting profile: --profile, else the store's entry for (harness, model)."""
     if options.profile is not None:
         return options.profile
-    from skillir.profiles import canonical_harness, open_store
+    from skillir.analysis.cap.profiles import canonical_harness, open_store
 
     found = open_store().find(canonical_harness(options.harness), options.model)
     if found is None or found.path is None:
@@ -67,8 +67,8 @@ def main(args: Sequence[str] | None = None) -> int:
     from skillir.adaptive.incremental import RecompileError
     from skillir.adaptive.loop import Settings, adapt, summary, write_json
     from skillir.adaptive.report import render
+    from skillir.analysis.cap.profiles import ProfileError, load_profile
     from skillir.bench.tasks import TaskError
-    from skillir.profiles import ProfileError, load_profile
 
     if not (options.skill / "SKILL.md").is_file():
         return _usage(parser, f"{options.skill}: not a skill folder (no SKILL.md)")

@@ -33,7 +33,7 @@ def main(args: Sequence[str] | None = None) -> int:
     if module is None:
         return 1
 
-    from skillir.env_check import check_all, install_pip_into_venv
+    from skillir.analysis.env.check import check_all, install_pip_into_venv
 
     if options.install:
         installed, failed = install_pip_into_venv(module, options.venv)

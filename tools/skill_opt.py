@@ -60,14 +60,16 @@ class SkillOptMain(xDSLOptMain):
     def register_all_targets(self) -> None:
         from xdsl.targets.mlir import MLIRTarget
 
-        from skillir.markdown import MarkdownTarget
+        from skillir.frontend.markdown import MarkdownTarget
 
         self.available_targets["mlir"] = lambda: MLIRTarget
         self.available_targets["markdown"] = lambda: MarkdownTarget
-        self.available_targets["env-setup"] = _lazy_target("env_setup", "EnvSetupTarget")
-        self.available_targets["env-manifest"] = _lazy_target("env_setup", "EnvManifestTarget")
-        self.available_targets["plan-json"] = _lazy_target("plan", "PlanJsonTarget")
-        self.available_targets["plan-mermaid"] = _lazy_target("plan", "PlanMermaidTarget")
+        self.available_targets["env-setup"] = _lazy_target("targets.env_setup", "EnvSetupTarget")
+        self.available_targets["env-manifest"] = _lazy_target(
+            "targets.env_setup", "EnvManifestTarget"
+        )
+        self.available_targets["plan-json"] = _lazy_target("targets.plan", "PlanJsonTarget")
+        self.available_targets["plan-mermaid"] = _lazy_target("targets.plan", "PlanMermaidTarget")
 
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
@@ -202,7 +204,7 @@ class SkillOptMain(xDSLOptMain):
             _dump("Before", following.name, module)
 
     def _parse_markdown(self, stream: IO[bytes]) -> ModuleOp:
-        from skillir.frontend import parse_skill
+        from skillir.frontend.parser import parse_skill
 
         return parse_skill(stream.read(), self.sink.path, self.sink)
 
@@ -225,7 +227,7 @@ class SkillOptMain(xDSLOptMain):
         if not path.exists():
             raise self.sink.fatal(1, 1, "no such file or directory")
         try:
-            from skillir.frontend import MAX_BYTES
+            from skillir.frontend.parser import MAX_BYTES
 
             with path.open("rb") as handle:  # the frontend refuses more than MAX_BYTES
                 data = handle.read(MAX_BYTES + 1)
@@ -236,7 +238,7 @@ class SkillOptMain(xDSLOptMain):
 
     def process(self) -> list[str]:
         """Parse, verify, run the pipeline; the printed result of each input chunk."""
-        from skillir.markdown import render_module
+        from skillir.frontend.markdown import render_module
 
         data, kind = self.read_input()
         chunks = data.split(SPLIT_MARKER) if self.args.split_input_file else [data]
@@ -260,7 +262,7 @@ class SkillOptMain(xDSLOptMain):
             if not self.sink.has_errors:
                 outputs.append(self.output_resulting_program(module))
                 if self.args.cap_report:
-                    from skillir.cap_report import report
+                    from skillir.analysis.cap.report import report
 
                     sys.stderr.write(report(module, original))
         return outputs

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.profiler.sampler import CAP, QUICK_CAP, QUICK_START, START
 from skillir.runtime.llm import DEFAULT_MODEL
 
@@ -235,7 +235,7 @@ class _progress:
 def _load(path: Path) -> dict[str, Any]:
     import json
 
-    from skillir.profiles import ProfileError, load_profile
+    from skillir.analysis.cap.profiles import ProfileError, load_profile
 
     load_profile(path)  # validates; ProfileError with position otherwise
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -258,7 +258,7 @@ def _table(data: dict[str, Any]) -> str:
 
 
 def _show(o: argparse.Namespace) -> int:
-    from skillir.profiles import ProfileError
+    from skillir.analysis.cap.profiles import ProfileError
 
     try:
         print(_table(_load(o.file)))
@@ -268,7 +268,7 @@ def _show(o: argparse.Namespace) -> int:
 
 
 def _diff(o: argparse.Namespace) -> int:
-    from skillir.profiles import ProfileError
+    from skillir.analysis.cap.profiles import ProfileError
 
     try:
         a, b = _load(o.a), _load(o.b)
@@ -293,7 +293,7 @@ def _diff(o: argparse.Namespace) -> int:
 
 
 def _list(o: argparse.Namespace) -> int:
-    from skillir.profiles import open_store
+    from skillir.analysis.cap.profiles import open_store
 
     store = open_store(o.dir)
     stores = [store, *([store.fallback] if store.fallback is not None else [])]

@@ -241,7 +241,7 @@ def main(args: Sequence[str] | None = None) -> int:
         print(err, file=sys.stderr)
         return 2
     if options.profile is not None:
-        from skillir.profiles import ProfileError, load_profile
+        from skillir.analysis.cap.profiles import ProfileError, load_profile
 
         try:
             load_profile(options.profile)

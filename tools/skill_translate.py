@@ -20,7 +20,7 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from skillir.harnesses import harnesses
+from skillir.targets.harnesses import harnesses
 from skillir.tools.skill_opt import SkillOptMain, UsageError, run_tool
 from skillir.version import version_text
 
@@ -107,7 +107,7 @@ class SkillTranslateMain(SkillOptMain):
     def _check_install(self) -> None:
         """Raise UsageError, naming `--install`, when it cannot be met: a target that is not a
         harness, an `-o` beside it, or a harness without that skill folder."""
-        from skillir.emit import install_folder
+        from skillir.targets.emit import install_folder
 
         flag = f"--install={self.args.install}"
         if self.args.target not in HARNESS_TARGETS:
@@ -165,7 +165,7 @@ class SkillTranslateMain(SkillOptMain):
         """Raise UsageError, naming the flag, when the command line cannot name a profile: no
         `--model`, no store, a model the store does not hold (with close matches), or one
         measured only on other harnesses without `--borrow-profile`."""
-        from skillir.profiles import canonical_harness, open_store
+        from skillir.analysis.cap.profiles import canonical_harness, open_store
 
         args = self.args
         if args.profile or (args.no_compensate and not args.model):
@@ -205,7 +205,7 @@ class SkillTranslateMain(SkillOptMain):
 
     def read_input(self) -> tuple[bytes, str]:
         """The input; for a harness target, a folder compiled before reads as the SKILL.md it
-        was compiled from (`skillir.recompile`), so a recompile starts from the source."""
+        was compiled from (`skillir.targets.recompile`), so a recompile starts from the source."""
         data, kind = super().read_input()
         if kind == "md" and self.args.target in (*HARNESS_TARGETS, "prompt"):
             data = self._source_of(data)
@@ -214,7 +214,7 @@ class SkillTranslateMain(SkillOptMain):
         return data, kind
 
     def _source_of(self, data: bytes) -> bytes:
-        from skillir.recompile import restore_source
+        from skillir.targets.recompile import restore_source
 
         if self.sink.path in ("<stdin>", ""):
             return data
@@ -235,9 +235,7 @@ class SkillTranslateMain(SkillOptMain):
         target = self.args.target
         if target not in (*HARNESS_TARGETS, "prompt"):
             return super().output_resulting_program(prog)
-        from skillir.compiled_manifest import MANIFEST
-        from skillir.emit import Emitted, folder_files, prompt_text, write_folder
-        from skillir.recompile import record_source
+        from skillir.targets.emit import compiled_files, prompt_text, write_folder
 
         if self.source is None:
             self.source = _ir_source(prog)
@@ -247,16 +245,10 @@ class SkillTranslateMain(SkillOptMain):
             text = prompt_text(prog)
         else:
             try:
-                files = folder_files(prog)
+                files = compiled_files(prog, target, self.source)
                 compiled = files["SKILL.md"].data.decode("utf-8")
-                if target == "codex":
-                    _add_codex_sidecar(prog, files)
-                source = files["SKILL.md"].data if self.source is None else self.source
-                files[MANIFEST] = Emitted(
-                    record_source(files[MANIFEST].data, source, files["SKILL.md"].data)
-                )
                 if self.args.install:
-                    from skillir.emit import install_folder
+                    from skillir.targets.emit import install_folder
 
                     name = _root_name(prog)
                     self.folder = install_folder(target, name, self.args.install, Path.cwd())
@@ -274,7 +266,7 @@ class SkillTranslateMain(SkillOptMain):
                 return ""
             text = "" if self.folder is not None else compiled
         if self.args.stats:
-            from skillir.cap_report import count_tokens
+            from skillir.analysis.cap.report import count_tokens
 
             before = count_tokens(self.original)
             after = count_tokens(text if target == "prompt" else compiled)
@@ -287,33 +279,10 @@ class SkillTranslateMain(SkillOptMain):
         return text
 
 
-def _add_codex_sidecar(module: ModuleOp, files: dict) -> None:
-    """Add Codex's `agents/openai.yaml` (listed as generated in the manifest) when the skill
-    declares what Codex reads there, unless the skill bundles its own."""
-    from skillir.compiled_manifest import MANIFEST
-    from skillir.diagnostics import DiagnosticSink
-    from skillir.dialects import cap
-    from skillir.emit import Emitted
-    from skillir.frontmatter import load_frontmatter, split_frontmatter
-    from skillir.recompile import add_generated
-    from skillir.sidecars import CODEX_SIDECAR, codex_sidecar
-
-    if CODEX_SIDECAR in files:
-        return
-    (root,) = cap.skills(module)
-    raw = root.field("frontmatter")
-    block = split_frontmatter(raw.splitlines(True)) if isinstance(raw, str) else None
-    data = load_frontmatter(block, DiagnosticSink()).data if block is not None else None
-    sidecar = codex_sidecar(data) if isinstance(data, dict) else None
-    if sidecar is not None:
-        files[CODEX_SIDECAR] = Emitted(sidecar)
-        files[MANIFEST] = Emitted(add_generated(files[MANIFEST].data, CODEX_SIDECAR, sidecar))
-
-
 def list_profiles(profile_dir: str | None) -> int:
     """Print one line per profile of the store: harness, model, file, evidence. Exit 2 when the
     store directory is missing."""
-    from skillir.profiles import canonical_harness, canonical_model, open_store
+    from skillir.analysis.cap.profiles import canonical_harness, canonical_model, open_store
 
     store = open_store(profile_dir)
     if not store.root.is_dir():

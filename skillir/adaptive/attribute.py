@@ -146,10 +146,10 @@ def requirements_by_line(skill_md: Path) -> tuple[dict[int, dict[str, int]], dic
     and for a step also what the sections around it require themselves (a procedure's
     `follow.procedure`); {primitive: highest level} over the whole skill), from the rules of
     `infer-capabilities`."""
+    from skillir.analysis.cap.requirements import infer_requirements
     from skillir.diagnostics import DiagnosticSink
     from skillir.dialects import cap, skill
-    from skillir.frontend import parse_skill
-    from skillir.requirements import infer_requirements
+    from skillir.frontend.parser import parse_skill
 
     module = parse_skill(skill_md.read_bytes(), str(skill_md), DiagnosticSink(str(skill_md)))
     roots = cap.skills(module)

@@ -30,7 +30,7 @@ from skillir.adaptive.posterior import Cell, posterior, revised_levels
 from skillir.adaptive.revise import revise
 from skillir.adaptive.select import Verdict, split
 from skillir.adaptive.select import compare as compare_variants
-from skillir.profiles import load_profile, save_profile
+from skillir.analysis.cap.profiles import load_profile, save_profile
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The revised profile: the parent's levels lowered where runtime evidence withdrew a level.
 
-The result is a new profile in our format (`skillir.profiles.save_profile`); the parent file is
+The result is a new profile in our format (`skillir.analysis.cap.profiles.save_profile`); the
+parent file is
 never written. Its provenance records the parent (path and SHA-256), the posterior of every
 cell the runs were about (prior and runtime counts, P(rate < threshold)), the levels lowered and
 the runs the evidence came from.
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from skillir.adaptive.posterior import CONFIDENCE, THRESHOLD, Cell
-from skillir.profiles import Profile
+from skillir.analysis.cap.profiles import Profile
 
 
 def cell_record(cell: Cell) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """skillir's data tables: the TOML files of this folder, each read and parsed once per process.
 
-    >>> sorted(load("shell.toml")["wrappers"])[:2]
-    ['duration-first', 'keywords']
+>>> sorted(load("shell.toml")["wrappers"])[:2]
+['duration-first', 'keywords']
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.profiler import generation, instruction, reasoning, tool
 from skillir.profiler.base import Instance, rng_for
 

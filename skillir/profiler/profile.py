@@ -1,6 +1,7 @@
 """Drive the sampling of a profile, checkpoint it, and write our profile format.
 
-The file is a `skillir-profile` (version 1, readable by `skillir.profiles.load_profile`, so by
+The file is a `skillir-profile` (version 1, readable by
+`skillir.analysis.cap.profiles.load_profile`, so by
 `bind-target`, `compile` and the profile store) with a `profiler` block and, per primitive, the
 measured `cells`: passes, runs, rate, Wilson interval, verdict, seeds, tokens, seconds, cost and
 the statuses of the runs. The format is documented in docs/profiler.md.
@@ -16,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.profiles import FORMAT, FORMAT_VERSION, canonical_harness
 from skillir.profiler.base import GENERATOR_VERSION
 from skillir.profiler.runner import Outcome
 from skillir.profiler.sampler import (
@@ -29,7 +31,6 @@ from skillir.profiler.sampler import (
     verdict,
     wilson,
 )
-from skillir.profiles import FORMAT, FORMAT_VERSION, canonical_harness
 
 CATALOG_VERSION = "skillir-catalog/1"
 

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from skillir.compiled_manifest import MANIFEST, generated_file
 from skillir.runtime.agent import Agent, AgentResult, Limits, Status
 from skillir.runtime.confine import ResourceLimits, process_limit
 from skillir.runtime.llm import LLM, ModelError
@@ -37,6 +36,7 @@ from skillir.runtime.sandbox import Sandbox, SandboxError, open_directory
 from skillir.runtime.steps import CHARS_PER_TOKEN, DEFAULT_BUDGET, SkillDoc, StepPrompt, tokens
 from skillir.runtime.trace import Hooks, Trace, write_json_atomic
 from skillir.skill_files import list_files, open_file
+from skillir.targets.manifest import MANIFEST, generated_file
 
 RUNTIME_FILES = ("plan.json", "env-setup.sh", MANIFEST)
 ENV_TIMEOUT_S = 600
@@ -81,7 +81,7 @@ def _frontmatter(text: str) -> tuple[dict[str, str], str]:
     """(name/description fields, body) of a SKILL.md; empty fields when they cannot be read."""
     import yaml
 
-    from skillir.frontmatter import UnterminatedFrontmatter, split_frontmatter
+    from skillir.frontend.frontmatter import UnterminatedFrontmatter, split_frontmatter
 
     lines = text.splitlines(keepends=True)
     try:
@@ -253,7 +253,7 @@ def _inside(pattern: str) -> bool:
 def plan_of_source(folder: Path) -> dict[str, Any]:
     """The plan of a skill folder as written (what `skill-translate -t plan-json` prints)."""
     from skillir.diagnostics import Severity
-    from skillir.plan import plan
+    from skillir.targets.plan import plan
     from skillir.tools.skill_opt import load_module
 
     driver, module = load_module("skill-run", str(folder), "build-dataflow,extract-parallelism")
@@ -657,7 +657,7 @@ def call_format_level(
 ) -> int | None:
     """The model's level of `primitive` on the bare harness: the given profile, else the
     store's entry, else unknown (None)."""
-    from skillir.profiles import ProfileError, load_profile, open_store
+    from skillir.analysis.cap.profiles import ProfileError, load_profile, open_store
 
     try:
         found = load_profile(profile) if profile else open_store(None).find("bare-agent", model)

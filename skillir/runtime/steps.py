@@ -126,7 +126,7 @@ class SkillDoc:
         """The document, or None when it does not parse (steps then show their plan text)."""
         from skillir.diagnostics import DiagnosticError, DiagnosticSink
         from skillir.dialects import cap, skill
-        from skillir.frontend import parse_skill
+        from skillir.frontend.parser import parse_skill
 
         try:
             module = parse_skill(text.encode("utf-8"), path, DiagnosticSink(path))

@@ -1,7 +1,7 @@
 """A command line as structure: and-or lists of pipelines of argv commands with redirections.
 
 `structure(text)` reads an `execute_command` string with the project's shell reader
-(`skillir.shell_words.read`) and, where the reader takes it, returns the structure:
+(`skillir.frontend.shell_words.read`) and, where the reader takes it, returns the structure:
 
     [{"op": null, "pipeline": [{"argv": ["wc", "-w"], "redirects": [
         {"fd": 0, "op": "<", "target": "a.txt"}, {"fd": 1, "op": ">", "target": "n.txt"}]}]},
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skillir.shell_words import read
+from skillir.frontend.shell_words import read
 
 _METACHARS = frozenset(" \t\n|&;()<>")
 _EXPANDED = frozenset("$*?[~{")  # parameters, globs, tilde and braces (anywhere, to be safe)

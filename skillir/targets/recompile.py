@@ -23,10 +23,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from skillir.compiled_manifest import FORMAT, MANIFEST
 from skillir.skill_files import read_bytes
+from skillir.targets.manifest import FORMAT, MANIFEST
 
-# a manifest stays well under what `skillir.compiled_manifest` reads (64 KB); a compile whose
+# a manifest stays well under what `skillir.targets.manifest` reads (64 KB); a compile whose
 # reverse patch would not fit records none (a recompile then reads the compiled text as it is)
 MAX_MANIFEST_BYTES = 48_000
 

@@ -68,7 +68,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     any of `KEYWORD_WORDS` (found much faster than `KEYWORD`, whose `\\b` hinders `re`)."""
     from lark import Lark
 
-    grammar = (Path(__file__).parent / "grammar" / "inline.lark").read_text()
+    grammar = (Path(__file__).parents[1] / "grammar" / "inline.lark").read_text()
     terminals = {
         t.name: t for t in Lark(grammar, parser="lalr", lexer="basic", cache=True).terminals
     }

@@ -50,15 +50,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
-from skillir.catalog import PRIMITIVE_IDS
-from skillir.harnesses import ALIASES, harness_id
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
+from skillir.targets.harnesses import ALIASES, harness_id
 
 PRIMITIVES: tuple[str, ...] = PRIMITIVE_IDS
 _KNOWN = frozenset(PRIMITIVES)
 
 FORMAT = "skillir-profile"
 FORMAT_VERSION = 1
-GENERATOR = "skillir.profiles/1"
+GENERATOR = "skillir.analysis.cap.profiles/1"
 
 """Other names of a harness → the name profiles use (`claude-code`, `codex`, `opencode`,
 `openclaw`, `hermes` are used as is)."""
@@ -793,7 +793,7 @@ def default_profile_dir() -> Path:
     return base / "skillir" / "profiles"
 
 
-SHIPPED_PROFILES = Path(__file__).parent / "data" / "profiles"
+SHIPPED_PROFILES = Path(__file__).parents[2] / "data" / "profiles"
 """Profiles measured by `skill-profile` and shipped in the package (the embedded model's)."""
 
 

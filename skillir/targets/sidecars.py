@@ -30,12 +30,12 @@ def add_codex_sidecar(module: object, files: dict) -> None:
     """Add Codex's `agents/openai.yaml` to `files` (a compiled folder's, from
     `emit.folder_files`), listed as generated in its manifest, when the skill of `module`
     declares what Codex reads there, unless the skill bundles its own."""
-    from skillir.compiled_manifest import MANIFEST
     from skillir.diagnostics import DiagnosticSink
     from skillir.dialects import cap
-    from skillir.emit import Emitted
-    from skillir.frontmatter import load_frontmatter, split_frontmatter
-    from skillir.recompile import add_generated
+    from skillir.frontend.frontmatter import load_frontmatter, split_frontmatter
+    from skillir.targets.emit import Emitted
+    from skillir.targets.manifest import MANIFEST
+    from skillir.targets.recompile import add_generated
 
     if CODEX_SIDECAR in files:
         return

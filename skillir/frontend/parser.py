@@ -13,8 +13,10 @@ from lark.exceptions import UnexpectedInput
 from xdsl.dialects.builtin import IntAttr, ModuleOp
 from xdsl.ir import Block, Operation
 
-from skillir import inline
-from skillir.block_lexer import (
+from skillir.diagnostics import Diagnostic, DiagnosticSink
+from skillir.dialects import skill
+from skillir.frontend import inline
+from skillir.frontend.block_lexer import (
     ATX_RE,
     FENCE_RE,
     BlockLexer,
@@ -23,10 +25,12 @@ from skillir.block_lexer import (
     columns,
     list_marker,
 )
-from skillir.diagnostics import Diagnostic, DiagnosticSink
-from skillir.dialects import skill
-from skillir.frontmatter import UnterminatedFrontmatter, load_frontmatter, split_frontmatter
-from skillir.markdown import canonical_text, item_width
+from skillir.frontend.frontmatter import (
+    UnterminatedFrontmatter,
+    load_frontmatter,
+    split_frontmatter,
+)
+from skillir.frontend.markdown import canonical_text, item_width
 
 MAX_BYTES = 8 * 1024 * 1024
 _NEWLINE = re.compile("\n")
@@ -34,7 +38,7 @@ _NEWLINE = re.compile("\n")
 
 @cache
 def block_parser() -> Lark:
-    grammar = (Path(__file__).parent / "grammar" / "skill.lark").read_text()
+    grammar = (Path(__file__).parents[1] / "grammar" / "skill.lark").read_text()
     return Lark(grammar, parser="lalr", lexer=BlockLexer, cache=True)
 
 

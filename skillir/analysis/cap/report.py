@@ -8,7 +8,7 @@ from functools import cache
 from xdsl.dialects.builtin import ModuleOp
 
 from skillir.dialects import cap, skill
-from skillir.markdown import render_module
+from skillir.frontend.markdown import render_module
 
 
 @cache

@@ -1,6 +1,7 @@
 """Requirement rules: the rule file `skillir/data/requirement_rules.toml`, read and checked once.
 
-Each rule names a detector (a function of `skillir.requirements` registered with `detector`)
+Each rule names a detector (a function of `skillir.analysis.cap.requirements` registered with
+`detector`)
 with its parameters, a primitive and a level; `load_rules` checks every parameter against what
 the detector accepts and joins each rule's patterns into one expression with its literals.
 """
@@ -18,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import Operation
 
-from skillir.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
 from skillir.data import load
 from skillir.regex_literals import LiteralIndex, caseless_safe, literal_prefixes
 
 if TYPE_CHECKING:
-    from skillir.requirement_facts import SkillFacts
+    from skillir.analysis.cap.facts import SkillFacts
 
 RULES_FILE = "requirement_rules.toml"
 RULES_VERSION = "skillir-requirements/1"
@@ -233,7 +234,7 @@ def _rule(entry: Mapping[str, Any], index: int) -> Rule:
 
 def parse_rules(data: Mapping[str, Any]) -> RuleBook:
     """Check and type the rule file's content; `RuleError` says what is wrong."""
-    import skillir.requirements  # noqa: F401 - registers the detectors
+    import skillir.analysis.cap.requirements  # noqa: F401 - registers the detectors
 
     if data.get("version") != RULES_VERSION:
         raise RuleError(f"rule file version {data.get('version')!r}, expected {RULES_VERSION!r}")

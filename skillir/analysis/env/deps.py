@@ -24,11 +24,11 @@ from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from skillir import shell
+from skillir.analysis.env.values import MANAGERS, dep_problem, path_problem
 from skillir.data import load
-from skillir.env_values import MANAGERS, dep_problem, path_problem
-from skillir.inline import INLINE_CODE
-from skillir.languages import canonical, is_session
+from skillir.frontend import shell
+from skillir.frontend.inline import INLINE_CODE
+from skillir.frontend.languages import canonical, is_session
 from skillir.regex_literals import LiteralIndex, caseless_safe, fold_case, literal_prefixes
 from skillir.skill_files import SkillFile, list_files, read_bytes
 
@@ -810,8 +810,8 @@ def _bundled_files(skill_dir: Path) -> list[SkillFile]:
     """The bundled files that can name dependencies (scripts, `requirements.txt`,
     `package.json`), in path order, under the walk policy of `skillir.skill_files`; none in
     hidden folders or tool caches, nor what an earlier compile generated there
-    (`skillir.recompile.generated_names`: its env-setup.sh is no script of the skill)."""
-    from skillir.recompile import generated_names
+    (`skillir.targets.recompile.generated_names`: its env-setup.sh is no script of the skill)."""
+    from skillir.targets.recompile import generated_names
 
     generated = generated_names(skill_dir)
     found: list[SkillFile] = []
@@ -1131,7 +1131,8 @@ _WRITES_ENV_FILE = re.compile(r">>?\s*\.env\b|\bsed\s+-i\b[^\n]*\.env\b")
 
 
 def _valid(deps: list[Dependency], where: str, problems: list[Problem]) -> list[Dependency]:
-    """The dependencies whose name and version match their grammar (`skillir.env_values`); each
+    """The dependencies whose name and version match their grammar (`skillir.analysis.env.values`);
+    each
     other one is dropped with a problem at its position (`where` prefixes bundled files)."""
     kept = []
     for d in deps:

@@ -1,6 +1,7 @@
 """Which ordered lists a plan executes: procedures, not catalogues, checklists or guidelines.
 
-`skillir.dataflow` first keeps a list whose steps mostly start with a verb (or whose section
+`skillir.analysis.par.dataflow` first keeps a list whose steps mostly start with a verb (or whose
+section
 title names a procedure) and are not mostly rules ("Use ...", "Avoid ..."). `executable` then
 leaves out, unless the section's title names a procedure (steps, workflow, process, ...):
 

@@ -19,7 +19,7 @@ from lark import Token
 from lark.lexer import Lexer
 
 from skillir.diagnostics import DiagnosticSink
-from skillir.frontmatter import FrontmatterBlock
+from skillir.frontend.frontmatter import FrontmatterBlock
 
 # Every pattern here runs on untrusted lines: no two adjacent quantifiers may match the same
 # character (`[ \t]+[^<>]*`, `[ \t]*\|?[ \t]*`), or a long line of spaces makes the match

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from skillir import shell_words
 from skillir.data import load
+from skillir.frontend import shell_words
 
 Reading = Literal["exact", "lines", "sniff"]
 READINGS: tuple[Reading, ...] = ("exact", "lines", "sniff")

@@ -3,7 +3,8 @@
 A procedure is an ordered list of imperative steps (or a run of "Step N" sections); each step is
 one task. Its kind comes from its first verb (`gather` reads, `reason` thinks on what was read,
 `act` changes things, `control` branches or loops, `unknown` when no rule applies); its read
-and write sets come from its code blocks and inline code (`skillir.effects`) and the verb.
+and write sets come from its code blocks and inline code (`skillir.analysis.par.effects`) and the
+verb.
 What a rule cannot see is assumed, never guessed: a task without explicit resources, a
 conditional, a loop or an unknown verb reads and writes everything, so the order is kept.
 
@@ -31,12 +32,18 @@ from typing import NamedTuple
 
 from xdsl.ir import Block, Operation
 
-from skillir import plan_rule
-from skillir.deps import is_command_span
+from skillir.analysis.env.deps import is_command_span
+from skillir.analysis.par import plan_rule
+from skillir.analysis.par.effects import (
+    EVERYTHING,
+    path_resource,
+    python_effects,
+    rules,
+    shell_effects,
+)
 from skillir.dialects import skill
-from skillir.effects import EVERYTHING, path_resource, python_effects, rules, shell_effects
-from skillir.inline import INLINE_CODE
-from skillir.languages import canonical
+from skillir.frontend.inline import INLINE_CODE
+from skillir.frontend.languages import canonical
 
 _STEP_TITLE = re.compile(r"(?:step|phase|stage|part)\s*(\d+)\b|(\d+)[.):]\s", re.IGNORECASE)
 _PROCEDURE_TITLE = re.compile(

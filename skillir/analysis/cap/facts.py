@@ -1,6 +1,6 @@
 """What the requirement detectors share about one `skill.skill` op (`SkillFacts`), and the code
 analyses behind it: fence languages sniffed, Python imports and file I/O, shell commands (the
-`sniff` reading of `skillir.shell`), regular expressions and their grades, structure depth.
+`sniff` reading of `skillir.frontend.shell`), regular expressions and their grades, structure depth.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from typing import Any
 
 from xdsl.ir import Operation
 
-from skillir import shell
-from skillir.dialects import skill
-from skillir.languages import canonical
-from skillir.regex_literals import fold_case
-from skillir.requirement_rules import (
+from skillir.analysis.cap.rules import (
     TEXT_KINDS,
     Patterns,
     RuleBook,
     load_rules,
 )
+from skillir.dialects import skill
+from skillir.frontend import shell
+from skillir.frontend.languages import canonical
+from skillir.regex_literals import fold_case
 
 StepRun = tuple[Operation, list[Operation], list[Operation]]
 # Between ops in the concatenated text: stops `[^.\n]` and `\s` from crossing op boundaries.

@@ -1,6 +1,7 @@
 """The grammar of every value a skill's dependencies carry into generated shell.
 
-Extraction (`skillir.deps`) drops a value that fails its grammar, with a warning; the `env`
+Extraction (`skillir.analysis.env.deps`) drops a value that fails its grammar, with a warning; the
+`env`
 dialect's verifier rejects one, so no pass can put it in the IR; `bind-env` builds commands only
 from values that passed. Every grammar is ASCII, has no whitespace or shell metacharacter
 beyond those a version range needs, and never lets a name start with `-` (it would be read as an

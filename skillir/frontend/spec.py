@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from skillir.diagnostics import Diagnostic, DiagnosticSink
-from skillir.frontmatter import (
+from skillir.frontend.frontmatter import (
     Frontmatter,
     UnterminatedFrontmatter,
     check_strict_portability,

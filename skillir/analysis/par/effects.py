@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from skillir import shell
 from skillir.data import load
+from skillir.frontend import shell
 
 RULES_FILE = "dataflow_rules.toml"
 EVERYTHING = ("dir:.", "value:*", "effect:*")

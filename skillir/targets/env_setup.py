@@ -19,8 +19,8 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
 
+from skillir.analysis.env.values import comment_text, dep_problem, has_control
 from skillir.dialects import cap, env
-from skillir.env_values import comment_text, dep_problem, has_control
 from skillir.passes.bind_env import lower, resolve_platform
 
 

@@ -1,6 +1,7 @@
 """Run the presence checks of a skill's dependencies on this machine, and, only when asked,
 install its pip dependencies into a throwaway virtual environment (never the user's). Only
-dependencies whose values match their grammar (`skillir.env_values`) are checked or installed."""
+dependencies whose values match their grammar (`skillir.analysis.env.values`) are checked or
+installed."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
+from skillir.analysis.env.values import dep_problem
 from skillir.dialects import cap, env
-from skillir.env_setup import bound
-from skillir.env_values import dep_problem
+from skillir.targets.env_setup import bound
 
 CHECK_TIMEOUT_S = 10
 

@@ -10,7 +10,7 @@ it. Deterministic: no model and no network; the same IR gives the same list in t
 Text rules search one concatenation of the skill's text ops: each pattern's leading literal is
 looked up with `str.find` first and the full regular expression runs only on the ops holding it,
 which keeps inference over a typical skill near a millisecond. Code is analysed by language:
-Python with `ast`, shell by `skillir.shell` (its `sniff` reading),
+Python with `ast`, shell by `skillir.frontend.shell` (its `sniff` reading),
 SQL, JavaScript and HTML with patterns over the code without comments.
 """
 
@@ -23,16 +23,14 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from xdsl.ir import Operation
 
-from skillir import shell
-from skillir.catalog import PRIMITIVE_IDS
-from skillir.dialects import skill
-from skillir.requirement_facts import (
+from skillir.analysis.cap.catalog import PRIMITIVE_IDS
+from skillir.analysis.cap.facts import (
     SkillFacts,
     StepRun,
     TextUnit,
     structure_depth,
 )
-from skillir.requirement_rules import (
+from skillir.analysis.cap.rules import (
     DEFAULT_TEXT_OPS,
     DETAIL_LIMIT,
     DETECTORS,
@@ -44,6 +42,8 @@ from skillir.requirement_rules import (
     detector,
     load_rules,
 )
+from skillir.dialects import skill
+from skillir.frontend import shell
 
 # --- detectors -----------------------------------------------------------------------------
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from skillir.compiled_manifest import MANIFEST, manifest_bytes
 from skillir.dialects import cap, target
-from skillir.markdown import render_skill
+from skillir.frontend.markdown import render_skill
 from skillir.skill_files import SkillFile, copy_file, resolve
+from skillir.targets.manifest import MANIFEST, manifest_bytes
 
 
 def _root(module: ModuleOp):
@@ -55,12 +55,12 @@ def folder_files(module: ModuleOp) -> dict[str, Emitted]:
     """Relative path → content and mode of every file of the compiled folder. Bundled files
     keep their bytes and permission bits (read only when the folder is written); paths inside
     generated files name the folder's own `SKILL.md`, not where it was compiled from; the
-    manifest (`skillir.compiled_manifest`) lists the generated files with their digests.
+    manifest (`skillir.targets.manifest`) lists the generated files with their digests.
     Raises ValueError when a bundled file is no longer a regular file of the skill folder, or
     when the skill is not lowered to the target level (`target.unlowered`: an op it would
     ignore)."""
-    from skillir.env_setup import script
-    from skillir.plan import dumps, plan
+    from skillir.targets.env_setup import script
+    from skillir.targets.plan import dumps, plan
 
     root = _root(module)
     if problems := target.unlowered(root):
@@ -231,7 +231,7 @@ def install_folder(harness_id: str, skill_name: str, scope: str, project: Path) 
     """Where `harness_id` discovers a skill (`skillir/data/harnesses.toml`): its project skill
     folder under `project` (`scope="project"`) or its user folder under `~` (`"user"`).
     Raises ValueError when the harness has no such folder."""
-    from skillir.harnesses import harness
+    from skillir.targets.harnesses import harness
 
     row = harness(harness_id)
     pattern = row.skill_dir if scope == "project" else row.user_skill_dir
@@ -246,7 +246,7 @@ def install_folder(harness_id: str, skill_name: str, scope: str, project: Path) 
 def prompt_text(module: ModuleOp) -> str:
     """The system-prompt form: an `<available_skills>` listing (name, description, location) and,
     for a harness that injects skills into the prompt, the compiled skill itself."""
-    from skillir.frontmatter import load_frontmatter, split_frontmatter
+    from skillir.frontend.frontmatter import load_frontmatter, split_frontmatter
 
     out = ["<available_skills>"]
     bodies = []
@@ -276,16 +276,17 @@ def prompt_text(module: ModuleOp) -> str:
     return "\n".join(out + bodies) + "\n"
 
 
-def compiled_files(module: ModuleOp, harness_id: str, source: bytes) -> dict[str, Emitted]:
+def compiled_files(module: ModuleOp, harness_id: str, source: bytes | None) -> dict[str, Emitted]:
     """The files of the folder `skill-translate --target=HARNESS -o DIR` writes for a module
     compiled for `harness_id`: `folder_files`, Codex's sidecar, and the manifest recording
-    the reverse patch to `source` (the SKILL.md compiled), so a recompile starts from it.
-    Raises ValueError as `folder_files` does."""
-    from skillir.recompile import record_source
-    from skillir.sidecars import add_codex_sidecar
+    the reverse patch to `source` (the SKILL.md compiled; None: unknown, the compiled one), so
+    a recompile starts from it. Raises ValueError as `folder_files` does."""
+    from skillir.targets.recompile import record_source
+    from skillir.targets.sidecars import add_codex_sidecar
 
     files = folder_files(module)
     if harness_id == "codex":
         add_codex_sidecar(module, files)
-    files[MANIFEST] = Emitted(record_source(files[MANIFEST].data, source, files["SKILL.md"].data))
+    compiled = files["SKILL.md"].data
+    files[MANIFEST] = Emitted(record_source(files[MANIFEST].data, source or compiled, compiled))
     return files

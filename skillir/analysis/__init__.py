@@ -1,0 +1,1 @@
+"""Analyses the passes call: capabilities, environment, parallelism."""

@@ -1,0 +1,1 @@
+"""Capability analysis: requirement rules, the catalog, profiles, notes."""

@@ -1,0 +1,1 @@
+"""Environment analysis: dependencies, their values and checks."""

@@ -1,0 +1,1 @@
+"""Dataflow and parallelism analysis: read/write sets, plans."""

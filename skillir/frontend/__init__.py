@@ -1,0 +1,1 @@
+"""The SKILL.md level: from bytes to `skill` IR and back."""

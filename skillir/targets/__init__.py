@@ -1,0 +1,1 @@
+"""Output targets: the folders, plans, scripts and manifests a harness loads."""
