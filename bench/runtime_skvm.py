@@ -143,7 +143,13 @@ def step_prompts(folder: Path, request: str, vocab: Any) -> dict[str, Any]:
     """Each plan step's first-turn messages as the imported runtime builds them: tokens and a
     digest per step."""
     from skillir.runtime.agent import Agent
-    from skillir.runtime.execute import Executor, _graphs, _task_ids, load_skill, system_prompt
+    from skillir.runtime.execute import (
+        Executor,
+        load_skill,
+        plan_graphs,
+        plan_task_ids,
+        system_prompt,
+    )
     from skillir.runtime.protocol import JsonProtocol, TaskLog
 
     skill = load_skill(folder)
@@ -151,9 +157,9 @@ def step_prompts(folder: Path, request: str, vocab: Any) -> dict[str, Any]:
     executor = Executor(None, protocol, None, skill, request, inject="step")  # type: ignore[arg-type]
     agent = Agent(None, protocol, None, system_prompt(skill, request, "step"))  # type: ignore[arg-type]
     logs: list[Any] = []
-    for graph in _graphs(skill.plan):
+    for graph in plan_graphs(skill.plan):
         by_id = {t["id"]: t for t in graph["tasks"]}
-        for task_id in _task_ids(graph["schedule"]):
+        for task_id in plan_task_ids(graph["schedule"]):
             task = by_id[task_id]
             if hasattr(executor, "prompt"):
                 step = executor.prompt(task)
@@ -241,10 +247,10 @@ def run_one(task: dict[str, Any], mode: str, skill: Path | None, out: Path, args
 
 
 def plan_steps(folder: Path) -> int:
-    from skillir.runtime.execute import _graphs, _task_ids, load_skill
+    from skillir.runtime.execute import load_skill, plan_graphs, plan_task_ids
 
     plan = load_skill(folder).plan
-    return sum(len(_task_ids(g["schedule"])) for g in _graphs(plan))
+    return sum(len(plan_task_ids(g["schedule"])) for g in plan_graphs(plan))
 
 
 def measure(args: Any) -> int:

@@ -539,7 +539,7 @@ def structured(rng: Random, level: int) -> Task:
     )
 
 
-def _sections(text: str, marker: str = "## ") -> list[tuple[str, str]]:
+def markdown_sections(text: str, marker: str = "## ") -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for line in text.splitlines():
         if line.startswith(marker):
@@ -562,7 +562,7 @@ def _long_check(e: dict[str, Any], wd: Path, t: str) -> bool:
         return bool(m) and len([x for x in m.group(1).splitlines() if x.startswith("- ")]) == e[
             "n"
         ] == len(m.group(1).splitlines())
-    secs = _sections(text)
+    secs = markdown_sections(text)
     titles = [s[0] for s in secs]
     if e["level"] == 2:
         return (
@@ -663,7 +663,7 @@ def _prose_check(e: dict[str, Any], wd: Path, t: str) -> bool:
             and all(k in low for k in e["keywords"])
         )
     lines = text.strip().splitlines()
-    secs = _sections(text)
+    secs = markdown_sections(text)
     if e["level"] == 2:
         return (
             bool(lines)

@@ -10,7 +10,7 @@ from random import Random
 from typing import Any
 
 from skillir.profiler.base import NAMES, WORDS, Task, check_json, read, read_json
-from skillir.profiler.generation import CONTRACTION, _sections
+from skillir.profiler.generation import CONTRACTION, markdown_sections
 
 
 def _format_check(e: dict[str, Any], wd: Path, t: str) -> bool:
@@ -336,7 +336,7 @@ def _style_check(e: dict[str, Any], wd: Path, t: str) -> bool:
             max(len(w) for w in ws) <= CHILD_MAX_WORD
             and max(len(s.split()) for s in sentences) <= 12
         )
-    secs = _sections(text)
+    secs = markdown_sections(text)
     return len(secs) >= 3 and all(re.search(e["marker"], b, re.I) for _, b in secs)
 
 

@@ -220,7 +220,7 @@ def _plan_problem(plan: dict[str, Any]) -> str | None:
                 ids.add(task["id"])
             if twice is not None:
                 return f"at {where}/tasks: task id {json.dumps(twice)[:80]} is used twice"
-            unknown = [i for i in _task_ids(graph["schedule"]) if i not in ids]
+            unknown = [i for i in plan_task_ids(graph["schedule"]) if i not in ids]
             if unknown:
                 return f"at {where}/schedule: unknown task id {json.dumps(unknown[0])[:80]}"
             for task in graph["tasks"]:
@@ -388,7 +388,7 @@ class Executor:
     _doc: SkillDoc | None = None
 
     def __post_init__(self) -> None:
-        if self.skill.text and _graphs(self.skill.plan):
+        if self.skill.text and plan_graphs(self.skill.plan):
             self._doc = SkillDoc.parse(self.skill.text, "SKILL.md")
 
     def _hook(self, name: str, agent: str, info: dict[str, Any]) -> None:
@@ -403,7 +403,7 @@ class Executor:
         return self._doc.prompt(task["text"], task.get("line"), self.budget)
 
     def agent(self, label: str) -> Agent:
-        planned = bool(_graphs(self.skill.plan))
+        planned = bool(plan_graphs(self.skill.plan))
         return Agent(
             self.llm,
             self.protocol,
@@ -494,7 +494,9 @@ class Executor:
                 self.sequence(self.agent(f"{region}.b{n}"), branch, tasks)
                 for n, branch in enumerate(branches, 1)
             ]
-            texts = ["; ".join(tasks[t]["text"] for t in _task_ids(branch)) for branch in branches]
+            texts = [
+                "; ".join(tasks[t]["text"] for t in plan_task_ids(branch)) for branch in branches
+            ]
             return await self._region(
                 agent, info | {"kind": "tlp"}, self._joined(agent, texts, jobs)
             )
@@ -552,7 +554,7 @@ class Executor:
     async def run(self, procedures: Sequence[int] | None = None) -> Timed:
         """The whole request: the plan's procedures in order, or one agent when there is none."""
         main = self.agent("main")
-        graphs = _graphs(self.skill.plan)
+        graphs = plan_graphs(self.skill.plan)
         if procedures:
             bad = [i for i in procedures if not 1 <= i <= len(graphs)]
             if bad:
@@ -596,13 +598,13 @@ def for_item(text: str, item: str) -> str:
     return f"{filled}\nDo this for `{item}` only."
 
 
-def _graphs(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
+def plan_graphs(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not plan:
         return []
     return [g for skill in plan.get("skills", []) for g in skill.get("graphs", [])]
 
 
-def _task_ids(nodes: list[dict[str, Any]]) -> list[str]:
+def plan_task_ids(nodes: list[dict[str, Any]]) -> list[str]:
     ids = []
     for node in nodes:
         if "task" in node:
@@ -612,7 +614,7 @@ def _task_ids(nodes: list[dict[str, Any]]) -> list[str]:
         elif "dlp" in node:
             ids.append(node["dlp"])
         elif "tlp" in node:
-            ids += [t for branch in node["tlp"] for t in _task_ids(branch)]
+            ids += [t for branch in node["tlp"] for t in plan_task_ids(branch)]
     return ids
 
 
@@ -675,7 +677,7 @@ def wants_grounding(read_level: int | None, protocol: Protocol, choice: str = "a
     return read_level < 2 if read_level is not None else protocol.for_weak_models
 
 
-def _snapshot(root: Path, most: int = 20_000) -> dict[str, tuple[int, int]]:
+def snapshot_files(root: Path, most: int = 20_000) -> dict[str, tuple[int, int]]:
     """(size, mtime) of the work directory's regular files, links never followed."""
     found: dict[str, tuple[int, int]] = {}
     for current, dirs, files in os.walk(root, followlinks=False):
@@ -695,7 +697,7 @@ def _snapshot(root: Path, most: int = 20_000) -> dict[str, tuple[int, int]]:
 
 def files_written(before: dict[str, tuple[int, int]], root: Path) -> list[str]:
     """The files of `root` that are new or changed since the snapshot `before`."""
-    after = _snapshot(root)
+    after = snapshot_files(root)
     return sorted(name for name, seen in after.items() if before.get(name) != seen)
 
 
@@ -877,7 +879,7 @@ def run_skill(config: RunConfig) -> dict[str, Any]:
             grounding = wants_grounding(read_level, protocol, config.grounding)
             budget = config.step_budget or (DEFAULT_BUDGET if protocol.for_weak_models else 8000)
             summary |= {"grounding": grounding, "step_budget": budget}
-            before = _snapshot(config.workdir)
+            before = snapshot_files(config.workdir)
             executor = Executor(
                 llm,
                 protocol,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from skillir.runtime.execute import _snapshot, files_written, load_skill, stage_files
+from skillir.runtime.execute import files_written, load_skill, snapshot_files, stage_files
 from skillir.runtime.jit.digest import HARNESS, skill_digest
 from skillir.runtime.llm import ToolCall
 from skillir.runtime.sandbox import Sandbox
@@ -45,7 +45,7 @@ def record_run(
     try:
         trace.event("start", **summary, sandbox=sandbox.sandbox_level)
         trace.event("staged", files=stage_files(skill, workdir))
-        before = _snapshot(workdir)
+        before = snapshot_files(workdir)
         ok = True
         for name, arguments in calls:
             result = sandbox.call(name, arguments)

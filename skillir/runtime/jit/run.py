@@ -107,7 +107,7 @@ def _render_items(items: list[dict[str, Any]], binder: _Binder) -> list[dict[str
 
 def execute(program: dict[str, Any], request: str, sandbox: Sandbox) -> Outcome:
     """Run `program` for `request` in `sandbox`'s work directory and check its postcondition."""
-    from skillir.runtime.execute import _snapshot, files_written
+    from skillir.runtime.execute import files_written, snapshot_files
 
     start = time.monotonic()
     root = sandbox.root
@@ -118,7 +118,7 @@ def execute(program: dict[str, Any], request: str, sandbox: Sandbox) -> Outcome:
         binder.bind_static()
     except parameters.Unbound as err:
         return Outcome(f"does not match: {err}", dict(binder.values))
-    before = _snapshot(root)
+    before = snapshot_files(root)
     codes: list[int | None] = []
     outputs: list[str] = []
     try:
