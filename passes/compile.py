@@ -6,7 +6,7 @@ and `--time-passes` show each).
     validate-skill{harness strict=false} → bind-target → infer-capabilities → analyze-gaps →
     compensate → guard-compensation → extract-deps → bind-env{platform=auto} →
     build-dataflow → extract-parallelism → lower-cap-to-target → lower-env-to-target →
-    lower-par-to-target
+    lower-par-to-target → verify-target
 
 The profile is the store's entry for (harness, model), else `profile=PATH`; the same model
 measured on another harness is used only with `borrow=true`, with a warning naming it.
@@ -42,6 +42,7 @@ from skillir.passes.lower_to_target import (
     harness_id,
 )
 from skillir.passes.validate_skill import ValidateSkill
+from skillir.passes.verify_target import VerifyTarget
 from skillir.targets.harnesses import harness
 
 
@@ -100,6 +101,7 @@ def passes_for(
         LowerCapToTarget(harness=harness_id(harness), model=model, text=text),
         LowerEnvToTarget(mode=env_mode, text=text),
         LowerParToTarget(harness=harness_id(harness), text=text),
+        VerifyTarget(),
     ]
 
 
