@@ -332,8 +332,10 @@ def test_the_split_is_seeded_disjoint_and_independent_of_order():
     evidence, held = split(ids, 0.5, seed=3)
     assert set(evidence).isdisjoint(held) and set(evidence) | set(held) == set(ids)
     assert split(list(reversed(ids)), 0.5, seed=3) == (evidence, held)
-    assert held and evidence
+    assert len(held) == 5 and len(split(ids, 0.25, seed=3)[1]) == 2  # round(0.25 * 10)
+    assert split(ids, 0.5, seed=4) != (evidence, held)  # another seed, another split
     assert split(["a", "b"], 0.01, seed=0)[1]  # two tasks: one is always held out
+    assert split(["a", "b"], 0.99, seed=0)[0]  # and one is always evidence
 
 
 def test_the_sign_test_matches_the_binomial_tail():

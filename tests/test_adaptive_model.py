@@ -33,14 +33,14 @@ def test_a_planted_profile_error_is_corrected_and_the_kept_variant_is_not_worse(
         model="local/smollm2-135m",
         profile=planted,
         rounds=1,
-        repeats=3,
+        repeats=4,
         held_out=0.25,
         max_steps=3,
     )
     outcome = adapt(settings, tmp_path / "out")
     (first,) = outcome.rounds
-    assert len(outcome.held_out_tasks) == 1 and len(outcome.evidence_tasks) == 3
-    assert len(first.evidence_runs) == 9
+    assert len(outcome.held_out_tasks) == 1 and len(outcome.evidence_tasks) == 3  # round(1.0)
+    assert len(first.evidence_runs) == 12
     assert all(r["status"] != "error" for r in first.evidence_runs), first.evidence_runs
     failures = {o.primitive for o in first.attribution.observations if not o.passed}
     assert failures & set(PLANTED), first.attribution

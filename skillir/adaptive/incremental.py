@@ -31,15 +31,16 @@ class RecompileError(Exception):
 
 
 def compile_ir(skill: Path, harness: str, profile: Path) -> Operation:
-    """The IR of `skill` compiled for `harness` with `profile` (in-process)."""
-    from skillir.tools.skill_opt import load_module
+    """The IR of `skill` compiled for `harness` with `profile` (in-process, `skillir.api`)."""
+    from skillir.api import compile, parse
 
-    pipeline = f'compile{{harness={harness} profile="{profile}"}}'
-    driver, module = load_module("skill-adapt", str(skill), pipeline)
-    errors = [d for d in driver.sink.diagnostics if str(d.severity) == "error"]
-    if module is None or errors:
-        raise RecompileError("; ".join(d.message for d in errors) or "compile failed")
-    return module
+    try:
+        result = compile(parse(skill), harness, profile=profile)
+    except OSError as err:
+        raise RecompileError(f"{skill}: {err.strerror or err}") from None
+    if not result.ok:
+        raise RecompileError("; ".join(d.message for d in result.errors) or "compile failed")
+    return result.module
 
 
 def emit(skill: Path, harness: str, profile: Path, out: Path) -> None:

@@ -1,7 +1,8 @@
 """Variant selection on held-out tasks.
 
 Tasks are split into an evidence set and a held-out set before anything runs (`split`: a
-seeded hash of the task id, so the split does not depend on order or on results). A variant
+fixed share of the tasks, picked by a seeded hash of the task id, so the split does not depend
+on order or on results). A variant
 replaces the current one only when, on the held-out set, its paired pass/fail results beat the
 current variant's with an exact one-sided sign test (McNemar's exact test on the discordant
 pairs) at `ALPHA`; otherwise the current variant is kept and the verdict says "no significant
@@ -20,21 +21,16 @@ ALPHA = 0.05
 
 
 def split(task_ids: Sequence[str], held_out: float, seed: int) -> tuple[list[str], list[str]]:
-    """(evidence, held-out) task ids: a task is held out when a seeded hash of its id falls
-    below `held_out`; each set gets at least one task when there are two or more."""
+    """(evidence, held-out) task ids: the `round(held_out * n)` tasks (at least one, and one
+    less than all, when there are two or more) whose seeded hash of the id is lowest."""
     ids = sorted(set(task_ids))
 
-    def draw(task: str) -> float:
-        digest = hashlib.sha256(f"{seed}:{task}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64
+    def draw(task: str) -> bytes:
+        return hashlib.sha256(f"{seed}:{task}".encode()).digest()
 
-    ranked = sorted(ids, key=draw)
-    held = [t for t in ranked if draw(t) < held_out]
-    if len(ids) >= 2:
-        count = min(max(len(held), 1), len(ids) - 1)
-        held = ranked[:count]
-    evidence = [t for t in ids if t not in held]
-    return evidence, sorted(held)
+    count = min(max(round(held_out * len(ids)), 1), len(ids) - 1) if len(ids) >= 2 else 0
+    held = sorted(ids, key=draw)[:count]
+    return [t for t in ids if t not in held], sorted(held)
 
 
 def sign_test(wins: int, losses: int) -> float:

@@ -252,15 +252,17 @@ def _inside(pattern: str) -> bool:
 
 def plan_of_source(folder: Path) -> dict[str, Any]:
     """The plan of a skill folder as written (what `skill-translate -t plan-json` prints)."""
-    from skillir.diagnostics import Severity
+    from skillir.api import apply, parse
     from skillir.targets.plan import plan
-    from skillir.tools.skill_opt import load_module
 
-    driver, module = load_module("skill-run", str(folder), "build-dataflow,extract-parallelism")
-    if module is None:
-        errors = [d for d in driver.sink.diagnostics if d.severity is Severity.ERROR]
-        raise SkillError((errors[0] if errors else driver.sink.diagnostics[-1]).render())
-    return plan(module, str(folder / "SKILL.md"))
+    try:
+        result = apply(parse(folder), "build-dataflow,extract-parallelism")
+    except OSError as err:
+        raise SkillError(f"{folder}: error: {err.strerror or err}") from None
+    if not result.ok:
+        found = result.errors or result.diagnostics
+        raise SkillError(found[0].render() if found else f"{folder}: error: cannot be planned")
+    return plan(result.module, str(folder / "SKILL.md"))
 
 
 SKILL_COPY = ".skill"  # where `list` injection puts SKILL.md in the work directory
