@@ -17,11 +17,6 @@ from .conftest import CORPUS, REPO
 # names what is left (strict: reaching the targets fails it, so the mark must go)
 PASSES = ("substitute", "degrade", "lower-par", "lower-env")
 SHORT: dict[str, str] = {
-    "degrade": (
-        "12 of 14 useful (0.86): pr-writer's 'review the whole branch diff' (read before writing "
-        "a PR description) is taken for defect finding (requirement rule analysis-find-defects), "
-        "so the function-by-function guide lands where no function is judged"
-    ),
     "lower-env": (
         "96 of 124 useful, 20 harmful: 5 skills' environment notes still demand what the skill "
         "does not need: programs named only in example text (goal-prompt, expo-dom), per-device "

@@ -249,6 +249,10 @@ CASES: dict[str, tuple[str, str]] = {
         "reason.analysis L2 prose",
         "Find the bug in the parser and describe it.\n",
     ),
+    "analysis-review-changes": (
+        "reason.analysis L2 prose",
+        "Review the whole branch diff before pushing.\n",
+    ),
     "analysis-root-cause": ("reason.analysis L3 prose", "Trace the failure to its root cause.\n"),
     # tool.file
     "file-read-reference": (
@@ -486,6 +490,21 @@ def test_negated_instructions_do_not_count() -> None:
     assert not [
         r for r in infer("Do not save anything to a file.\n") if r.rule == "file-write-output"
     ]
+
+
+def test_a_skill_that_writes_about_the_changes_reads_them_rather_than_reviews_them() -> None:
+    body = "Review the whole branch diff, not only the latest commit.\n"
+    for description, reviews in (
+        ("Review the current branch before pushing.", True),
+        ("Create reviewer-facing PR titles and descriptions.", False),
+        ("Write a commit message for the staged changes.", False),
+    ):
+        text = f"---\nname: x\ndescription: {description}\n---\n\n{body}"
+        module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+        root = next(iter(module.body.block.ops))
+        assert isinstance(root, skill.SkillSkillOp)
+        found = [r.rule for r in infer_requirements(root)]
+        assert ("analysis-review-changes" in found) is reviews, (description, found)
 
 
 def test_keywords_inside_inline_code_do_not_count() -> None:

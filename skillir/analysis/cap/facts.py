@@ -136,6 +136,12 @@ class SkillFacts:
         return TextDoc(units, starts, raw, masked, fold_case(raw), fold_case(masked))
 
     @functools.cached_property
+    def purpose(self) -> str:
+        """The frontmatter block (name, description, ...), whitespace collapsed: what the skill
+        is for, as its author states it."""
+        return " ".join((self.root.field("frontmatter") or "").split())
+
+    @functools.cached_property
     def memo(self) -> DocMemo:
         doc = self.doc
         return _doc_memo(doc.raw, tuple(unit.kind for unit in doc.units))

@@ -78,12 +78,17 @@ def _excluded(rule: Rule, unit: TextUnit, match: re.Match[str], raw: bool) -> bo
     case_sensitive="bool",
     exclude="patterns",
     min_n="int",
+    unless_skill="patterns",
 )
 def detect_text(facts: SkillFacts, rule: Rule) -> list[Finding]:
     """Ops whose text matches one of `patterns` (`min_n`: a `(?P<n>...)` number at least).
 
     With `raw`, inline code stays visible, but a match must begin outside it unless
-    `inside_code`."""
+    `inside_code`. `unless_skill`: nothing in a skill whose frontmatter matches (its stated
+    purpose gives the phrase another meaning)."""
+    unless: Patterns | None = rule.get("unless_skill")
+    if unless is not None and unless.regex.search(facts.purpose):
+        return []
     shipped = facts.book is load_rules()
     found = facts.memo.text.get(rule.index) if shipped else None
     if found is None:
