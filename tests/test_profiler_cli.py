@@ -42,6 +42,11 @@ def _solved(primitive: str, level: int, seed: int, solution: str, tmp: Path) -> 
     return Outcome(primitive, level, seed, passed, "ok", 100, 0.5, 0.0)
 
 
+def _in_turn(run):  # noqa: ANN001, ANN202
+    """A wave runner that runs `run(primitive, level, seed)` per instance, in this process."""
+    return lambda keys, halt: (run(*key) for key in keys if not halt())
+
+
 def test_checker_runs_in_a_child_process_and_never_in_the_work_dir(tmp_path: Path) -> None:
     assert _solved("tool.file.read", 3, 1, "reference", tmp_path).passed
     assert not _solved("tool.file.read", 3, 1, "wrong", tmp_path).passed
@@ -80,7 +85,7 @@ def _profile(tmp_path: Path, solution_for: dict[tuple[str, int], str]) -> dict:
     def run(p: str, lvl: int, seed: int) -> Outcome:
         return _solved(p, lvl, seed, solution_for.get((p, lvl), "reference"), tmp_path / "w")
 
-    sample(plan, run, cp)
+    sample(plan, _in_turn(run), cp)
     return build(cp.outcomes, plan, "local/smollm2-135m", "bare", "json", 1.0)
 
 
@@ -133,7 +138,7 @@ def test_quick_skips_the_levels_above_a_primitive_first_failure(tmp_path: Path) 
         solution = "wrong" if p == "reason.logic" else "reference"
         return _solved(p, lvl, seed, solution, tmp_path / "w")
 
-    sample(plan, run, cp)
+    sample(plan, _in_turn(run), cp)
     data = build(cp.outcomes, plan, "local/smollm2-135m", "bare", "json", 1.0)
     logic = data["primitives"]["reason.logic"]
     # the first failure puts a pass (6/6 at cap 6) out of reach: the cell stops there
@@ -173,7 +178,7 @@ def test_bad_input_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert not out.exists()
 
 
-@pytest.mark.slow  # llama.cpp's load is retried as a transient error: ~30 s
+@pytest.mark.slow  # litellm's import and llama.cpp's failed loads
 def test_a_model_that_errors_on_every_call_stops_after_three_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

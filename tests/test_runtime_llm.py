@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,19 @@ def test_unreachable_endpoint_is_retried_then_reported() -> None:
     message = str(caught.value)
     assert message.startswith(f"hosted_vllm/qwen: cannot reach {base} (")
     assert message.endswith("after 3 attempts")
+
+
+def test_a_local_model_that_cannot_load_fails_at_once(tmp_path: Path) -> None:
+    """A GGUF file llama.cpp cannot load is a permanent failure: one attempt, not retried as a
+    transient error, and the message says why (not "cannot reach the provider's endpoint")."""
+    pytest.importorskip("llama_cpp")
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF, but not a model\n")
+    llm = LLM(f"local/{bad}", max_retries=3)
+    llm.check()  # the file exists: the load fails on the first call
+    with pytest.raises(ModelError) as caught:
+        asyncio.run(llm.complete([{"role": "user", "content": "hi"}], max_tokens=5))
+    message = str(caught.value)
+    assert message.startswith(f"local/{bad}: the local model failed (not retried): ")
+    assert f"Failed to load model from file: {bad}" in message
+    assert "attempts" not in message and "cannot reach" not in message

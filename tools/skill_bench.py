@@ -22,10 +22,11 @@ from pathlib import Path
 
 from skillir.bench.conditions import CONDITIONS
 from skillir.bench.conditions.compiled import Compiled
-from skillir.bench.executors import EXECUTORS, ExecutorError, default_jobs, execute
+from skillir.bench.executors import execute
 from skillir.bench.results import ResultsError, append, load, run_key
 from skillir.bench.runner import SAMPLING_TEMPERATURE, RunSpec, decoding
 from skillir.bench.tasks import TaskError, discover
+from skillir.executors import ExecutorError, add_arguments, check_arguments
 from skillir.runtime.llm import DEFAULT_MODEL
 
 
@@ -48,10 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-o", "--output", type=Path, required=True, metavar="RESULTS.jsonl")
     run.add_argument("--resume", action="store_true", help="skip runs already in RESULTS")
-    run.add_argument("--executor", choices=EXECUTORS, default="local")
-    run.add_argument("--ray-address", help="an existing Ray cluster (default: a local one)")
+    add_arguments(run, "runs")
     run.add_argument("--judge-model", help="litellm id of the llm-judge model")
-    run.add_argument("--jobs", type=int, default=default_jobs(), help="runs at once")
     run.add_argument("--max-steps", type=int, help="caps each task's maxSteps")
     run.add_argument("--timeout", type=float, help="caps each task's timeout (seconds)")
     run.add_argument("--setup-timeout", type=float, default=120.0, help="seconds for _setup.sh")
@@ -114,7 +113,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown or not conditions:
         parser.error(f"--conditions: unknown {unknown} (known: {', '.join(CONDITIONS)})")
-    for name in ("repeats", "jobs", "max_steps", "timeout", "setup_timeout", "grader_timeout"):
+    check_arguments(parser, options)
+    for name in ("repeats", "max_steps", "timeout", "setup_timeout", "grader_timeout"):
         value = getattr(options, name)
         if value is not None and value <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
@@ -122,8 +122,6 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         options.temperature = 0.0 if options.repeats == 1 else SAMPLING_TEMPERATURE
     elif not 0 <= options.temperature <= 2:
         parser.error("--temperature must lie in [0, 2]")
-    if options.ray_address and options.executor != "ray":
-        parser.error("--ray-address needs --executor ray")
     if "jit" in conditions and options.jit_store is None:
         parser.error("the jit condition needs --jit-store STORE (made by skill-jit mine)")
     if options.jit_store is not None and "jit" not in conditions:

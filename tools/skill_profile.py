@@ -2,13 +2,16 @@
 
     skill-profile run --model ID [--harness bare] [--protocol P] [--primitives a,b] [--levels 1,2]
                       [--seed S] [--max-instances N] [--quick] [--budget-tokens T]
+                      [--executor local|ray] [--jobs N] [--ray-address ADDR]
                       [--format skillir|skvm] [--resume] -o PROFILE.json
     skill-profile show FILE
     skill-profile diff A B
     skill-profile list [DIR]
 
-Exit codes: 0 success (diff: equal), 1 diff found differences, 2 bad input (unknown model,
-primitive or file), 3 no instance could run (a model that errors on every call: sampling stops
+Instances run in waves on the executor shared with skill-bench (`--jobs N` at once); the
+profile does not depend on --jobs. Exit codes: 0 success (diff: equal), 1 diff found
+differences, 2 bad input (unknown model, primitive or file; --executor ray without ray), 3 no
+instance could run (a model that errors on every call: sampling stops
 after its first 3 runs), 130 interrupted (the checkpoint PROFILE.json.partial.jsonl is kept;
 rerun with --resume).
 See docs/profiler.md.
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skillir.analysis.cap.catalog import PRIMITIVE_IDS
+from skillir.executors import add_arguments, check_arguments
 from skillir.profiler.sampler import CAP, QUICK_CAP, QUICK_START, START
 from skillir.runtime.llm import DEFAULT_MODEL
 
@@ -51,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--budget-tokens", type=int)
     run.add_argument("--timeout", type=float, default=120.0, help="seconds per instance")
     run.add_argument("--max-steps", type=int, default=8)
+    add_arguments(run, "instances")
     run.add_argument("--format", choices=("skillir", "skvm"), default="skillir")
     run.add_argument("--resume", action="store_true")
     run.add_argument("--no-progress", action="store_true")
@@ -87,14 +92,15 @@ def _primitives(text: str | None) -> tuple[str, ...]:
 
 
 def _run(o: argparse.Namespace) -> int:
-    from skillir.profiler.generators import make_instance
+    from skillir.executors import Pool
     from skillir.profiler.profile import Checkpoint, Plan, build, sample, to_skvm, write_json
     from skillir.profiler.runner import (
         RunnerError,
         Target,
-        make_agent_parts,
+        Work,
+        agent_parts,
         protocol_names,
-        run_instance,
+        run_work,
     )
     from skillir.runtime.agent import Limits
 
@@ -110,28 +116,30 @@ def _run(o: argparse.Namespace) -> int:
     plan = Plan(prims, levels, o.seed, cap, start, o.budget_tokens, o.quick)
     target = Target(o.model, o.harness, o.protocol, o.api_base)
     try:
-        llm, protocol = make_agent_parts(target)
+        llm, protocol = agent_parts(target)  # checked here; --jobs 1 runs on these
     except RunnerError as err:
         return _fail(str(err))
     protocol_name, default_protocol = protocol_names(llm, protocol)
     limits = Limits(max_steps=o.max_steps, timeout_s=o.timeout)
     checkpoint = Checkpoint.open(o.output.with_name(o.output.name + ".partial.jsonl"), o.resume)
 
-    def one(primitive: str, level: int, seed: int):  # noqa: ANN202
-        if _model_down(checkpoint.outcomes):
-            raise _ModelDown
-        return run_instance(make_instance(primitive, level, seed), llm, protocol, limits)
-
     start = time.monotonic()
     stop = _Stop()
     previous = signal.signal(signal.SIGINT, stop.handle)
+
+    def stopped() -> bool:
+        return stop.requested() or _model_down(checkpoint.outcomes)
+
     try:
-        with _progress(not o.no_progress) as show:
-            sample(plan, one, checkpoint, show, stop.requested)
+        with Pool(o.executor, o.jobs, o.ray_address) as pool, _progress(not o.no_progress) as show:
+
+            def run_wave(keys: list[tuple[str, int, int]], halt: Any) -> Any:
+                work = [Work(target, limits, *key) for key in keys]
+                return pool.map_unordered(run_work, work, halt)
+
+            sample(plan, run_wave, checkpoint, show, stopped)
     except KeyboardInterrupt:
         stop.count += 1
-    except _ModelDown:
-        pass
     finally:
         signal.signal(signal.SIGINT, previous)
     if stop.count:
@@ -174,18 +182,14 @@ MODEL_FAILURES = ("model-error", "error")
 MODEL_DOWN_AFTER = 3
 
 
-class _ModelDown(Exception):
-    """The first runs all failed with model errors: the model cannot answer at all."""
-
-
 def _model_down(outcomes: Sequence[Any]) -> bool:
     """Whether the first `MODEL_DOWN_AFTER` runs, and every run since, were model errors."""
     return len(outcomes) >= MODEL_DOWN_AFTER and all(o.status in MODEL_FAILURES for o in outcomes)
 
 
 class _Stop:
-    """Ctrl-C: the first lets the running instance finish (it is checkpointed), then stops;
-    a second stops at once (the running instance is lost, the checkpoint kept)."""
+    """Ctrl-C: the first lets the running instances finish (they are checkpointed), then
+    stops; a second stops at once (the running instances are lost, the checkpoint kept)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -194,7 +198,7 @@ class _Stop:
         self.count += 1
         if self.count == 1:
             print(
-                "\nskill-profile: stopping after the running instance (Ctrl-C again: now)",
+                "\nskill-profile: stopping after the running instances (Ctrl-C again: now)",
                 file=sys.stderr,
             )
             return
@@ -307,7 +311,10 @@ def _list(o: argparse.Namespace) -> int:
 
 
 def main(args: Sequence[str] | None = None) -> int:
-    o = _parser().parse_args(args)
+    parser = _parser()
+    o = parser.parse_args(args)
+    if o.command == "run":
+        check_arguments(parser, o)
     return {"run": _run, "show": _show, "diff": _diff, "list": _list}[o.command](o)
 
 

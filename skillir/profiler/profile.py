@@ -9,6 +9,7 @@ the statuses of the runs. The format is documented in docs/profiler.md.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -84,44 +85,81 @@ def cell_outcomes(outcomes: Iterable[Outcome], primitive: str, level: int) -> li
     ]
 
 
+Key = tuple[str, int, int]  # (primitive, level, seed): one instance
+# Runs a wave of instances, yielding their outcomes as they finish; none starts once halt().
+RunWave = Callable[[list[Key], Callable[[], bool]], Iterable[Outcome]]
+
+
 def sample(
     plan: Plan,
-    run: Callable[[str, int, int], Outcome],
+    run_wave: RunWave,
     checkpoint: Checkpoint,
     progress: Callable[[str, int, int, int], None] = lambda p, lvl, k, n: None,
     stopped: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Sample every cell of `plan` until its verdict is final, running `run(primitive, level,
-    seed)` for the seeds `plan.seed`, `plan.seed + 1`, ...; outcomes already in the checkpoint
-    are reused. Stops early when the token budget is spent or `stopped()` says so."""
-    for primitive in plan.primitives:
-        for level in plan.levels:
-            seed = plan.seed
-            while True:
-                done = cell_outcomes(checkpoint.outcomes, primitive, level)
-                passes = sum(o.passed for o in done)
-                progress(primitive, level, passes, len(done))
-                found = verdict(passes, len(done), THRESHOLD, plan.start, plan.cap)
-                if found is not Verdict.MORE:
-                    break
-                if plan.quick and not pass_reachable(passes, len(done), plan.cap):
-                    break
-                if stopped() or (
-                    plan.budget_tokens is not None and spent(checkpoint) >= plan.budget_tokens
-                ):
-                    return
-                tried = {
-                    o.seed
-                    for o in checkpoint.outcomes
-                    if (o.primitive, o.level) == (primitive, level)
-                }
-                while seed in tried:
-                    seed += 1
-                if seed >= plan.seed + 3 * plan.cap:  # only checker errors left: give up the cell
-                    break
-                checkpoint.add(run(primitive, level, seed))
+    """Sample every cell of `plan` until its verdict is final, in waves. Each wave, every open
+    cell asks for the fewest next seeds after which it could end (`plan.start` at first, then
+    one at a time; seeds `plan.seed`, `plan.seed + 1`, ... not yet tried), `run_wave` runs them
+    all, each outcome goes to the checkpoint as it finishes, then the verdicts are recomputed.
+    A cell therefore gets the seeds and verdict that sampling it one instance at a time would
+    give, whatever the order in which a wave finishes: the profile does not depend on how many
+    instances run at once. In quick mode a primitive's next level opens once its level passes.
+    Outcomes already in the checkpoint are reused. Stops when the token budget is spent or
+    `stopped()` says so; the instances running then finish and are kept."""
+
+    def halt() -> bool:
+        budget = plan.budget_tokens
+        return stopped() or (budget is not None and spent(checkpoint) >= budget)
+
+    while True:
+        keys = [key for p in plan.primitives for key in _wanted(plan, checkpoint, p)]
+        if not keys or halt():
+            return
+        for outcome in run_wave(keys, halt):
+            checkpoint.add(outcome)
+            done = cell_outcomes(checkpoint.outcomes, outcome.primitive, outcome.level)
+            progress(outcome.primitive, outcome.level, sum(o.passed for o in done), len(done))
+
+
+def _wanted(plan: Plan, checkpoint: Checkpoint, primitive: str) -> list[Key]:
+    """The instances `primitive` asks for in the next wave: the next seeds of each open level
+    (in quick mode only of its lowest level that has not passed; none once a level ends
+    without passing)."""
+    keys: list[Key] = []
+    for level in plan.levels:
+        cell = (primitive, level)
+        tried = {o.seed for o in checkpoint.outcomes if (o.primitive, o.level) == cell}
+        done = cell_outcomes(checkpoint.outcomes, primitive, level)
+        passes, runs = sum(o.passed for o in done), len(done)
+        if _ended(plan, passes, runs):
+            found = verdict(passes, runs, THRESHOLD, plan.start, plan.cap)
             if plan.quick and found is not Verdict.PASS:
                 break
+            continue
+        free = (s for s in range(plan.seed, plan.seed + 3 * plan.cap) if s not in tried)
+        seeds = list(itertools.islice(free, _needed(plan, passes, runs)))
+        if not seeds and plan.quick:  # only checker errors left: the cell is given up
+            break
+        keys += [(primitive, level, seed) for seed in seeds]
+        if plan.quick:
+            break
+    return keys
+
+
+def _ended(plan: Plan, passes: int, runs: int) -> bool:
+    """Whether a cell with these counts samples no more."""
+    if verdict(passes, runs, THRESHOLD, plan.start, plan.cap) is not Verdict.MORE:
+        return True
+    return plan.quick and not pass_reachable(passes, runs, plan.cap)
+
+
+def _needed(plan: Plan, passes: int, runs: int) -> int:
+    """The fewest further runs after which an open cell could end (one at a time, it would
+    run at least these)."""
+    more = 1
+    while not any(_ended(plan, passes + k, runs + more) for k in range(more + 1)):
+        more += 1
+    return more
 
 
 def spent(checkpoint: Checkpoint) -> int:
@@ -144,7 +182,7 @@ def build(
     prims: dict[str, Any] = {}
     generator_errors = [
         {"primitive": o.primitive, "level": o.level, "seed": o.seed, "message": o.message}
-        for o in outcomes
+        for o in sorted(outcomes, key=lambda o: (o.primitive, o.level, o.seed))
         if o.checker_error
     ]
     for pid in PRIMITIVE_IDS:

@@ -4,7 +4,8 @@ The fixtures are staged in a fresh work directory (the only place the confined c
 write); the agent runs with the bare harness's system prompt and the given limits; afterwards
 the checker runs in a child process (`skillir.profiler.check`) with a timeout, outside the
 agent's reach. A timeout or error of the agent counts as a failure with its status recorded; a
-checker that raises is a generator error, not a failure of the model.
+checker that raises is a generator error, not a failure of the model. `run_work` is the unit the
+executors run: a picklable `Work` in, an `Outcome` out, the agent's parts built once per process.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from skillir.profiler.base import Instance
 from skillir.profiler.check import CHECKER_ERROR, FAIL, PASS
+from skillir.profiler.generators import make_instance
 
 CHECK_TIMEOUT_S = 30.0
 
@@ -47,6 +51,18 @@ class Outcome:
     cost_usd: float | None
     message: str = ""
     checker_error: bool = False
+
+
+@dataclass(frozen=True)
+class Work:
+    """One instance to run on a target under the agent's limits (picklable: it crosses to a
+    worker process or a Ray task)."""
+
+    target: Target
+    limits: Any  # skillir.runtime.agent.Limits (a frozen dataclass)
+    primitive: str
+    level: int
+    seed: int
 
 
 class RunnerError(Exception):
@@ -93,6 +109,19 @@ def make_agent_parts(target: Target):  # noqa: ANN201 - runtime objects
     except ModelError as err:
         raise RunnerError(str(err)) from None
     return llm, choose(llm, None, target.protocol)
+
+
+@cache
+def agent_parts(target: Target):  # noqa: ANN201 - runtime objects
+    """`make_agent_parts(target)`, once per process (a worker loads its model once)."""
+    return make_agent_parts(target)
+
+
+def run_work(work: Work) -> Outcome:
+    """Generate `work`'s instance and run it on its target (in this process)."""
+    llm, protocol = agent_parts(work.target)
+    instance = make_instance(work.primitive, work.level, work.seed)
+    return run_instance(instance, llm, protocol, work.limits)
 
 
 def protocol_names(llm, protocol) -> tuple[str, bool]:  # noqa: ANN001 - runtime objects

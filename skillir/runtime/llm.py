@@ -3,8 +3,10 @@
 litellm is imported on first use (it costs seconds), with `LITELLM_LOCAL_MODEL_COST_MAP=True` so
 it never fetches its price table. `local/...` ids are served in-process by `skillir.runtime.local`
 through litellm's custom-provider hook, so the embedded model takes the same path as API models.
-Transient failures (rate limits, timeouts, refused connections, 5xx) are retried with
-exponential backoff; everything else becomes a `ModelError` with a message fit for a user.
+Transient failures of a remote model (rate limits, timeouts, refused connections, 5xx) are
+retried with exponential backoff; everything else, and every failure of a local model (a GGUF
+file llama.cpp cannot load, llama-cpp-python missing: in-process, so permanent), becomes a
+`ModelError` at once, with a message fit for a user.
 """
 
 from __future__ import annotations
@@ -83,6 +85,16 @@ def _transient(err: Exception, litellm: Any) -> bool:
         litellm.InternalServerError,
     )
     return isinstance(err, kinds) and "credentials" not in str(err).lower()
+
+
+def _local_message(err: BaseException) -> str:
+    """What went wrong in the local provider, under litellm's wrapping (which calls every
+    failure of a custom provider a connection error): the innermost error's text."""
+    inner = err
+    while (inner.__cause__ or inner.__context__) is not None:
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    text = str(inner).strip().splitlines()[0] if str(inner).strip() else type(inner).__name__
+    return f"the local model failed (not retried): {text}"
 
 
 def _message(err: Exception, litellm: Any, api_base: str | None) -> str:
@@ -249,6 +261,8 @@ class LLM:
                 response = await litellm.acompletion(**kwargs)
                 break
             except Exception as err:
+                if self.local:
+                    raise ModelError(f"{self.model}: {_local_message(err)}") from err
                 if attempt > self.max_retries or not _transient(err, litellm):
                     after = f" after {attempt} attempts" if attempt > 1 else ""
                     message = _message(err, litellm, self.api_base)
