@@ -96,10 +96,16 @@ class Pool:
         if self.executor == "ray":
             self._ray = _ray()
             if not self._ray.is_initialized():
-                if self.address:
-                    self._ray.init(address=self.address, log_to_driver=False)
-                else:
-                    self._ray.init(num_cpus=self.jobs, include_dashboard=False, log_to_driver=False)
+                try:
+                    if self.address:
+                        self._ray.init(address=self.address, log_to_driver=False)
+                    else:
+                        self._ray.init(
+                            num_cpus=self.jobs, include_dashboard=False, log_to_driver=False
+                        )
+                except Exception as err:  # ConnectionError, RuntimeError, ValueError, ...
+                    where = f"the Ray cluster at {self.address}" if self.address else "Ray"
+                    raise ExecutorError(f"cannot start {where}: {err}") from None
                 self._started_ray = True
         elif self.jobs > 1:
             self._workers = ProcessPoolExecutor(

@@ -11,9 +11,8 @@
 Instances run in waves on the executor shared with skill-bench (`--jobs N` at once); the
 profile does not depend on --jobs. Exit codes: 0 success (diff: equal), 1 diff found
 differences, 2 bad input (unknown model, primitive or file; --executor ray without ray), 3 no
-instance could run (a model that errors on every call: sampling stops
-after its first 3 runs), 130 interrupted (the checkpoint PROFILE.json.partial.jsonl is kept;
-rerun with --resume).
+instance could run (a model that errors on every call: sampling stops after its first 3 runs),
+130 interrupted (the checkpoint PROFILE.json.partial.jsonl is kept; rerun with --resume).
 See docs/profiler.md.
 """
 
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from skillir.analysis.cap.catalog import PRIMITIVE_IDS
-from skillir.executors import add_arguments, check_arguments
+from skillir.executors import ExecutorError, add_arguments, check_arguments
 from skillir.profiler.sampler import CAP, QUICK_CAP, QUICK_START, START
 from skillir.runtime.llm import DEFAULT_MODEL
 
@@ -140,6 +139,8 @@ def _run(o: argparse.Namespace) -> int:
             sample(plan, run_wave, checkpoint, show, stopped)
     except KeyboardInterrupt:
         stop.count += 1
+    except ExecutorError as err:
+        return _fail(str(err))
     finally:
         signal.signal(signal.SIGINT, previous)
     if stop.count:
