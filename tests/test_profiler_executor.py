@@ -88,6 +88,21 @@ def test_the_profile_on_ray_is_the_one_inline(tmp_path: Path) -> None:
     assert _profile(tmp_path, 2, True, "ray")[0] == _profile(tmp_path, 1, True)[0]
 
 
+def test_quick_with_a_cap_no_count_can_pass_still_runs_one_instance(tmp_path: Path) -> None:
+    """--quick --max-instances 2: 2/2 cannot clear 0.6, so a pass is out of reach from the
+    start; each cell still runs once (uncertain, its interval wide) rather than not at all."""
+    plan = Plan(PRIMS, levels=(1,), cap=2, start=2, quick=True)
+    cp = Checkpoint.open(tmp_path / "cp.jsonl", resume=False)
+    sample(plan, lambda keys, halt: map(solve, keys), cp)
+    cells = build(cp.outcomes, plan, "m/x", "bare", "json", 1.0)["primitives"]
+    assert {p: e["cells"]["L1"]["runs"] for p, e in cells.items()} == {
+        "tool.file.read": 1,
+        "reason.logic": 1,
+        "gen.regex": 1,
+    }
+    assert {e["cells"]["L1"]["verdict"] for e in cells.values()} == {"uncertain"}
+
+
 def test_sampling_in_waves_matches_one_at_a_time(tmp_path: Path) -> None:
     """The waves give each cell the seeds the sequential rule gives: sample to a verdict,
     one instance at a time, seeds in order."""
@@ -101,9 +116,9 @@ def test_sampling_in_waves_matches_one_at_a_time(tmp_path: Path) -> None:
         got = sorted((o for o in cp.outcomes if o.primitive == primitive), key=lambda o: o.seed)
         k = n = 0
         for seed in range(plan.cap):
-            if verdict(k, n, THRESHOLD, plan.start, plan.cap) != "more" or not pass_reachable(
-                k, n, plan.cap
-            ):
+            if verdict(k, n, THRESHOLD, plan.start, plan.cap) != "more":
+                break
+            if n and not pass_reachable(k, n, plan.cap):
                 break
             k, n = k + solve((primitive, 1, seed)).passed, n + 1
         assert [o.seed for o in got] == list(range(n)) and sum(o.passed for o in got) == k
@@ -227,5 +242,8 @@ def test_embedded_model_profile_is_the_same_on_two_workers(tmp_path: Path) -> No
         assert done.returncode == 0, done.stderr
         outs.append(out)
     assert skill_profile.main(["diff", *map(str, outs)]) == 0
-    data = json.loads(outs[1].read_text())
-    assert set(data["primitives"]) == {"tool.file.write", "gen.text.structured"}
+    for out in outs:
+        data = json.loads(out.read_text())
+        assert set(data["primitives"]) == {"tool.file.write", "gen.text.structured"}
+        assert all(e["cells"]["L1"]["runs"] >= 1 for e in data["primitives"].values())
+        assert data["profiler"]["tokens"] > 0

@@ -147,10 +147,11 @@ def _wanted(plan: Plan, checkpoint: Checkpoint, primitive: str) -> list[Key]:
 
 
 def _ended(plan: Plan, passes: int, runs: int) -> bool:
-    """Whether a cell with these counts samples no more."""
+    """Whether a cell with these counts samples no more. Quick mode stops a cell once a pass
+    is out of reach, after at least one run (with a cap under 6 no count can pass)."""
     if verdict(passes, runs, THRESHOLD, plan.start, plan.cap) is not Verdict.MORE:
         return True
-    return plan.quick and not pass_reachable(passes, runs, plan.cap)
+    return plan.quick and runs > 0 and not pass_reachable(passes, runs, plan.cap)
 
 
 def _needed(plan: Plan, passes: int, runs: int) -> int:
