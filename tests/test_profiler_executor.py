@@ -247,3 +247,37 @@ def test_embedded_model_profile_is_the_same_on_two_workers(tmp_path: Path) -> No
         assert set(data["primitives"]) == {"tool.file.write", "gen.text.structured"}
         assert all(e["cells"]["L1"]["runs"] >= 1 for e in data["primitives"].values())
         assert data["profiler"]["tokens"] > 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_keeps_the_running_instances(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the workers too: they ignore it, so the instances running
+    on both workers finish and are checkpointed (exit 130); --resume completes the profile."""
+    out = tmp_path / "p.json"
+    partial = out.with_name(out.name + ".partial.jsonl")
+    argv = [sys.executable, "-m", "skillir.tools.skill_profile", "run", "--model"]
+    argv += ["local/smollm2-135m", "--protocol", "json-constrained", "--levels", "1", "--quick"]
+    argv += ["--primitives", "tool.file.write,gen.text.structured,tool.file.read"]
+    argv += ["--timeout", "60", "--max-steps", "3", "--jobs", "2", "--no-progress", "-o", str(out)]
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 200
+    while proc.poll() is None and time.monotonic() < deadline:
+        if partial.exists() and partial.read_text().strip():
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+        time.sleep(0.2)
+    _, err = proc.communicate(timeout=200)
+    if proc.returncode == 130:
+        kept = [json.loads(line) for line in partial.read_text().splitlines()]
+        assert len(kept) >= 2  # the first, and what was running on the other worker
+        assert "error" not in {o["status"] for o in kept}  # no run cut by the signal
+        assert b"Traceback" not in err and b"rerun with --resume" in err
+        done = subprocess.run([*argv, "--resume"], cwd=ROOT, capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    else:  # every instance finished before the first checkpoint line was seen
+        assert proc.returncode == 0, err
+    cells = json.loads(out.read_text())["primitives"]
+    assert set(cells) == {"tool.file.write", "gen.text.structured", "tool.file.read"}
+    assert all(e["cells"]["L1"]["runs"] >= 1 for e in cells.values()) and not partial.exists()
