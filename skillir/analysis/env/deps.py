@@ -665,6 +665,15 @@ _NEGATED = re.compile(
 _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
 
 
+# inline code quoted as an example of wording, or given as one: it is what a text says, not a
+# command the skill runs
+_EXAMPLE_BEFORE = re.compile(
+    r"[\"“]\Z|\b(?:e\.g\.|for\s+example|for\s+instance|such\s+as|like)\s*[:,]?\s*[\"“(]?\Z"
+    r"|\b(?:examples?|drafts?|samples?)\s*:\s*[\"“]?\Z",
+    re.IGNORECASE,
+)
+
+
 _STARTS_SERVER = re.compile(
     r"\b(?:starts?|started|launch(?:es)?|serves?|serving|listens?|listening|opens?)\b[^.]*://",
     re.IGNORECASE,
@@ -704,6 +713,8 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
         lone = " " not in span
+        if _EXAMPLE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue  # `"`npm test` exits 0"`, "Draft: `make checkout faster`": example text
         if is_command_span(span) and not (
             lone
             and (
@@ -897,6 +908,7 @@ def skill_deps(
     deps: list[Dependency] = []
     problems: list[Problem] = []
     referenced: set[tuple[int, int, str]] = set()
+    platform_blocks: list[tuple[Any, list[Dependency]]] = []
     ops = walk_ops(root)
     for op in ops:
         span = getattr(op, "span", None)
@@ -915,13 +927,20 @@ def skill_deps(
                 found, probs = shell_deps(_strip_prompts(code, lang), first)
                 if _per_case_block(op):  # "For Solidity:", "For Rust:": one of them applies
                     found = [d for d in found if d.kind == "tool"]
+                found = _conditional_lines(op, code, first, found)
+                if _platform_of_block(op) is not None:
+                    platform_blocks.append((op, found))
                 deps.extend(found)
                 problems.extend(probs)
                 if found or code.strip():
                     deps.append(Dependency("tool", "shell", None, first, 1, f"```{lang}"))
             elif canonical(lang) == "javascript":
                 found = js_deps(code, first)
-                if _app_code(lang, code):
+                if _project_source(op):
+                    # a file of the user's project (`vite.config.js`, a `.tsx` component): the
+                    # packages it imports are that project's, installed there, not here
+                    found = [d for d in found if d.kind not in ("npm", "env")]
+                elif _app_code(lang, code):
                     # an API route or a component of the user's app: the variables it reads
                     # are the app's configuration, not the agent's environment
                     found = [d for d in found if d.kind != "env"]
@@ -930,6 +949,7 @@ def skill_deps(
             found = text_deps(op.text.data, line)
             if (
                 _in_trigger_section(op)
+                or _in_example_section(op)
                 or (isinstance(op, TableOp) and _per_case(op.text.data))
                 or len(_CASE_ARROW.findall(op.text.data)) >= 2
             ):
@@ -943,6 +963,7 @@ def skill_deps(
         if not isinstance(op, CodeOp) or canonical(op.lang.data) == "shell":
             # a `$NAME` of SKILL.md shell or prose: maybe a template slot, not the environment
             referenced |= {(d.line, d.col, d.name) for d in deps[before:] if d.kind == "env"}
+    deps = _per_platform(deps, platform_blocks, ops)
     assigned: set[str] = set()
     for op in ops:
         if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
@@ -999,6 +1020,33 @@ _TRIGGER_TITLE = re.compile(
 _APP_CODE = re.compile(r"^\s*(?:export|import)\s|\A\s*//\s*[\w.@+-]+/[\w./@+\[\]-]+\s*$", re.M)
 
 
+_FILE_NAME = re.compile(r"`?[\w.@+\[\]/-]*\w\.(?:[jt]sx?|mjs|cjs)`?")
+
+
+def _project_source(op: Any) -> bool:
+    """Whether a JS/TS block of SKILL.md is a file of the user's project: TypeScript or JSX
+    (the agent runs neither as it stands), headed by its path (`// app/api/chat+api.ts`), or
+    under a section or after a sentence that names the file (`### vite.config.js`, "Create
+    `app/page.tsx`:")."""
+    from skillir.dialects.skill import ProseOp, SectionOp
+
+    lang = op.lang.data.strip().lower()
+    if lang in ("ts", "typescript", "tsx", "jsx"):
+        return True
+    if _PATH_HEADER.match(op.text.data):
+        return True
+    prev = op.prev_op
+    if isinstance(prev, ProseOp) and prev.text.data.rstrip().endswith(":"):
+        if _FILE_NAME.search(prev.text.data.rstrip().rsplit("\n", 1)[-1]):
+            return True
+    parent = op.parent_op()
+    title = parent.title.data.strip() if isinstance(parent, SectionOp) else ""
+    return _FILE_NAME.fullmatch(title) is not None
+
+
+_PATH_HEADER = re.compile(r"\A\s*//\s*[\w.@+-]+/[\w./@+\[\]-]+\s*$", re.M)
+
+
 def _app_code(lang: str, code: str) -> bool:
     """Whether a JS/TS block of SKILL.md is source of the user's app rather than a script the
     agent runs: TypeScript or JSX, a module (`import` / `export`), or headed by its path
@@ -1033,23 +1081,151 @@ def _per_case_block(op: Any) -> bool:
     return sum(isinstance(o, CodeOp) and intro(o) for o in op.parent.ops) >= 2
 
 
+# a host platform or a device that a block or a line of shell is for
+_PLATFORM = re.compile(
+    r"\b(?:(mac\s?os|os\s?x|macintosh|homebrew)|(windows|win32|powershell|winget|choco(?:latey)?)"
+    r"|(linux|ubuntu|debian|fedora|rhel|centos|arch\s+linux|alpine|wsl)|(ios|ipados|iphone|ipad)"
+    r"|(android))\b",
+    re.IGNORECASE,
+)
+_PLATFORM_NAMES = ("macos", "windows", "linux", "ios", "android")
+# a comment that gives the next command as an example or an option
+_EXAMPLE_COMMENT = re.compile(
+    r"\b(?:e\.g\.|for\s+example|optional(?:ly)?|if\s+(?:you\s+)?(?:want|prefer|need))",
+    re.IGNORECASE,
+)
+_SOURCE = re.compile(r"^\s*(?:source|\.)\s+\S", re.MULTILINE)
+
+
+def platform_named(text: str) -> str | None:
+    """The platform or device `text` names first (`macos`, `windows`, `linux`, `ios`,
+    `android`), None when it names none."""
+    m = _PLATFORM.search(text)
+    return None if m is None else _PLATFORM_NAMES[m.lastindex - 1]  # type: ignore[operator]
+
+
+def _platform_of_block(op: Any) -> str | None:
+    """The platform a code block is for: named by its introducing sentence ("Install iOS build
+    on simulator:", "On macOS:") or by the title of its section ("### Linux (Ubuntu/Debian)")."""
+    from skillir.dialects.skill import ProseOp, SectionOp
+
+    prev = op.prev_op
+    if isinstance(prev, ProseOp) and prev.text.data.rstrip().endswith(":"):
+        named = platform_named(prev.text.data.rstrip().rsplit("\n", 1)[-1])
+        if named is not None:
+            return named
+    parent = op.parent_op()
+    return platform_named(parent.title.data) if isinstance(parent, SectionOp) else None
+
+
+def _line_platforms(code: str, first: int) -> dict[int, str]:
+    """Line -> the platform a shell line's own comment names (`launchctl ... # macOS`, a whole
+    comment line `# Linux: systemctl ...`)."""
+    out = {}
+    for i, text in enumerate(code.split("\n")):
+        hash_at = text.find("#") if text.lstrip().startswith("#") else text.find(" #")
+        if hash_at >= 0:
+            named = platform_named(text[hash_at:])
+            if named is not None:
+                out[first + i] = named
+    return out
+
+
+def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) -> list[Dependency]:
+    """`found` without what a shell block runs only as an example or an option (the command
+    after "# Then install a specific version, e.g.:"), and, in a block that sources a file
+    (`source lib/x.sh`), without the commands no table knows that give a value
+    (`$(launchd_label)`): functions the sourced file defines."""
+    lines = code.split("\n")
+    examples = set()
+    for i, text in enumerate(lines):
+        if text.strip() and not text.lstrip().startswith("#"):
+            j = i - 1
+            while j >= 0 and lines[j].lstrip().startswith("#"):
+                if _EXAMPLE_COMMENT.search(lines[j]):
+                    examples.add(first + i)
+                j -= 1
+    known = tables().binary_to_package
+    sourced = _SOURCE.search(code) is not None
+    return [
+        d
+        for d in found
+        if d.line not in examples
+        and not (
+            sourced
+            and d.kind == "binary"
+            and d.name not in known
+            and re.search(rf"\$\(\s*{re.escape(d.name)}\b", code) is not None
+        )
+    ]
+
+
+def _per_platform(
+    deps: list[Dependency], blocks: list[tuple[Any, list[Dependency]]], ops: list[Any]
+) -> list[Dependency]:
+    """Where a skill's shell gives commands for two platforms or devices or more (a macOS and a
+    Linux section, an iOS and an Android install, `# macOS` / `# Linux:` lines), the programs
+    run only for one of them are alternatives: none is demanded. Install lines of a package
+    manager stay (`_alternatives` makes them an any-of group checked by the program)."""
+    from skillir.dialects.skill import CodeOp
+
+    bound: dict[tuple[int, int, str], str] = {}
+    named: set[str] = set()
+    for op, found in blocks:
+        platform = _platform_of_block(op)
+        assert platform is not None
+        named.add(platform)
+        bound.update({(d.line, d.col, d.name): platform for d in found})
+    for op in ops:
+        if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
+            span = op.properties.get("span")
+            line = span.data[0] if span is not None else 1  # type: ignore[union-attr]
+            first = line if op.fence is not None and op.fence.data == "" else line + 1
+            per_line = _line_platforms(op.text.data, first)
+            named |= set(per_line.values())
+            bound.update(
+                {(d.line, d.col, d.name): per_line[d.line] for d in deps if d.line in per_line}
+            )
+    if len(named) < 2:
+        return deps
+    return [
+        d
+        for d in deps
+        if (d.line, d.col, d.name) not in bound or (d.kind == "system" and d.manager)
+    ]
+
+
 def _per_case(table: str) -> bool:
     """Whether a Markdown table's rows are cases ("| If Detected | Add These Commands |"): the
     commands of one row apply only to projects of that case, so none is required."""
     return _CASE_HEADER.match(table.split("\n", 1)[0]) is not None
 
 
-def _in_trigger_section(op: Any) -> bool:
-    """Whether `op` is under a heading that says when to use the skill ("When to Use", "When
-    NOT to Use", "Triggers"): its text describes the user's situation, not commands to run."""
+def _section_title(op: Any) -> str:
+    """The title of the section `op` is in ("" at the top level)."""
     from skillir.dialects.skill import SectionOp
 
     parent = op.parent_op()
     while parent is not None:
         if isinstance(parent, SectionOp):
-            return _TRIGGER_TITLE.match(parent.title.data) is not None
+            return parent.title.data
         parent = parent.parent_op()
-    return False
+    return ""
+
+
+def _in_trigger_section(op: Any) -> bool:
+    """Whether `op` is under a heading that says when to use the skill ("When to Use", "When
+    NOT to Use", "Triggers"): its text describes the user's situation, not commands to run."""
+    return _TRIGGER_TITLE.match(_section_title(op)) is not None
+
+
+_EXAMPLE_TITLE = re.compile(r"\s*(?:worked\s+)?examples?\b", re.IGNORECASE)
+
+
+def _in_example_section(op: Any) -> bool:
+    """Whether prose `op` is under an "Example" heading: the commands it names in passing ("Here
+    `npm test` came from the repo") belong to the example, not to the skill."""
+    return _EXAMPLE_TITLE.match(_section_title(op)) is not None
 
 
 def _program_of(package: str, manager: str) -> tuple[str, bool]:
