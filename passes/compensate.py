@@ -297,6 +297,7 @@ def _compensate_gaps(
         ],
     )
     handed: dict[str, tuple[cap.GapOp, cap.RequireOp]] = {}
+    needs: dict[str, cap.RequireOp | None] = {}
     for gap in sorted(gaps, key=lambda g: (-g.size, order[id(g)])):
         primitive = catalog.primitive(gap.primitive.data)
         key = (gap.primitive.data, gap.required.data, gap.available.data)
@@ -315,7 +316,9 @@ def _compensate_gaps(
                 if not _about_present(primitive, step, anchor, found):
                     continue  # the construct this step is about is not there
                 if step == (1, 0) and primitive.hands_over:
-                    need = core_need(root, primitive.id)
+                    if primitive.id not in needs:  # notes add no requirement: one walk each
+                        needs[primitive.id] = core_need(root, primitive.id)
+                    need = needs[primitive.id]
                     if need is not None:
                         handed.setdefault(primitive.id, (gap, need))
                         continue
