@@ -7,7 +7,8 @@
   saying to run it (`mode=script`) or that the dependencies are installed (`preinstalled`).
 - `lower-par-to-target{harness text}`: from the `par` regions, `target.file "plan.json"` and a
   note per region the harness can run at once (parallel tool calls, sub-agents, a concurrent
-  map); none where it cannot, so those steps stay serial.
+  map); none where it cannot, so those steps stay serial, and no sub-agent note unless two
+  chains or more carry real work (`skillir.analysis.par.work`).
 
 Notes are `**Note:**` quotes placed like compensation notes (right after the anchored step's
 text) and marked with their origin. `text=false` adds the files but changes no text, so the
@@ -19,7 +20,7 @@ an unknown harness or mode is a usage error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -38,6 +39,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from skillir.analysis.env.values import shown
+from skillir.analysis.par.work import chain_work
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
 from skillir.passes.build_dataflow import insert_after_head
@@ -485,8 +487,15 @@ def concurrent_command(step: Operation) -> str | None:
     return f"printf '%s\\0' {words[-1]} | xargs -0 -n 1 -P 4 {' '.join(words[:-1])}"
 
 
-def region_note(region: par.RegionOp, to: Harness, anchor: Operation | None = None) -> str | None:
-    """How the harness runs the region at once; None when it cannot (the steps stay serial)."""
+def region_note(
+    region: par.RegionOp,
+    to: Harness,
+    anchor: Operation | None = None,
+    steps: Mapping[tuple[int, ...], Operation] | None = None,
+) -> str | None:
+    """How the harness runs the region at once; None when it cannot (the steps stay serial),
+    or, for a `par.tlp`, when fewer than two chains carry work worth a sub-agent
+    (`skillir.analysis.par.work`; `steps`: the step or section of each task, by span)."""
     if isinstance(region, par.IlpOp):
         if not to.parallel_tool_calls:
             return None
@@ -514,10 +523,15 @@ def region_note(region: par.RegionOp, to: Harness, anchor: Operation | None = No
     if isinstance(region, par.TlpOp):
         if not to.subagents:
             return None
-        chains = [
-            _steps([t.label.data for t in skill.walk_ops(branch) if isinstance(t, par.TaskOp)])
+        branches = [
+            [t for t in skill.walk_ops(branch) if isinstance(t, par.TaskOp)]
             for branch in region.branches
         ]
+        found = steps or {}
+        ops = [[found.get(t.span.data) if t.span else None for t in b] for b in branches]
+        if sum(chain_work(b, o) for b, o in zip(branches, ops, strict=True)) < 2:
+            return None
+        chains = [_steps([t.label.data for t in b]) for b in branches]
         via = f" (the `{to.tools['subagent']}` tool)" if "subagent" in to.tools else ""
         return (
             f"These chains are independent: {'; '.join(chains)}. Give each to its own "
@@ -553,7 +567,7 @@ class PlanFile(RewritePattern):
             )
             if first is None or first.span.data not in anchors:
                 continue
-            note = region_note(region, self.to, anchors[first.span.data])
+            note = region_note(region, self.to, anchors[first.span.data], anchors)
             if note is not None:
                 _note(rewriter, anchors[first.span.data], note, "lower-par")
 

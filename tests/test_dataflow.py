@@ -177,13 +177,16 @@ def test_lists_of_nouns_or_rules_are_not_procedures():
 
 
 def test_steps_after_a_paragraph_keep_their_numbers():
+    """A paragraph between items 2 and 3 does not end the list (its numbering goes on): one
+    procedure, its items keep their numbers, and the "Then:" orders item 3 after item 2."""
     doc = compile_plan(
         "1. Read `a.csv`.\n2. Read `b.csv`.\n\nThen:\n\n"
         "3. Read `c.csv`.\n4. Check `d.csv` against the output of step 3.\n"
     )
-    second = doc["graphs"][1]
-    assert [t["id"] for t in second["tasks"]] == ["3", "4"]
-    assert second["tasks"][1]["after"][0] == {"task": "3", "why": "ref step 3"}
+    (graph,) = doc["graphs"]
+    assert [t["id"] for t in graph["tasks"]] == ["1", "2", "3", "4"]
+    assert graph["tasks"][2]["after"] == [{"task": "2", "why": "order then"}]
+    assert graph["tasks"][3]["after"][0] == {"task": "3", "why": "ref step 3"}
 
 
 def test_a_write_after_a_read_verb_is_a_write():

@@ -503,7 +503,7 @@ def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: P
         "# T\n\n## Steps\n\n1. Read `a.csv`.\n2. Read `b.csv`.\n"
         "3. Write the draft to `x/draft.md`.\n4. Convert `x/draft.md` to `x/draft.pdf`.\n"
         "5. Write the notes to `y/notes.md`.\n6. Convert `y/notes.md` to `y/notes.pdf`.\n"
-        "7. For each file in `logs/`, check the size.\n"
+        "7. For each file in `x/`, check the size.\n"
     )
     module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
     BuildDataflow().apply(Context(), module)

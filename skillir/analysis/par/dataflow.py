@@ -26,7 +26,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -238,6 +238,16 @@ def _lead(text: str) -> tuple[str, str | None]:
     return body, None
 
 
+def first_word(text: str) -> str:
+    """The step's first word, lower-case, past a bold label, an ordering word and an adverb
+    ("**Docs**: then carefully write ..." → `write`); "" when it has none."""
+    for m in _WORD.finditer(_lead(text)[0]):
+        word = m.group(0).lower()
+        if not (word.endswith("ly") or word in ("please", "then", "now", "also")):
+            return word
+    return ""
+
+
 def _verb_of(text: str) -> str | None:
     verbs = rules().verbs
     for i, m in enumerate(_WORD.finditer(text)):
@@ -277,9 +287,17 @@ def _code_spans(text: str) -> Iterator[tuple[int, str]]:
             yield m.start(), m.group(2).strip()
 
 
+@lru_cache(maxsize=256)
+def _masked(text: str) -> str:
+    """`text` with its inline code blanked out (a word inside code is no verb: `setup.py`)."""
+    return INLINE_CODE.sub(lambda m: " " * len(m.group(0)), text) if "`" in text else text
+
+
 def _governing_verb(text: str, at: int) -> str | None:
-    """The last verb of the rule lexicon before offset `at`, within its sentence."""
+    """The last verb of the rule lexicon before offset `at`, within its sentence, outside
+    inline code."""
     verbs = rules().verbs
+    text = _masked(text)
     start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1
     found = None
     previous = ""
@@ -291,10 +309,51 @@ def _governing_verb(text: str, at: int) -> str | None:
     return found
 
 
+# "Add `uv.lock` to version control", "commit `a.py`": the git index is written, the file read
+_VCS_PHRASE = re.compile(
+    r"\b(?:to|into|in|under) (?:version control|source control|git|the (?:git )?repo(?:sitory)?)\b"
+    r"|\b(?:commit|stage|check in|track)\b",
+    re.IGNORECASE,
+)
+_VCS_VERBS = frozenset(("add", "commit", "stage", "track", "check"))
+# verbs whose "from X" changes X ("Remove the `[tool.black]` table from `pyproject.toml`")
+_TAKE_FROM = frozenset(("remove", "delete", "drop", "strip", "clean", "cleanup", "clear"))
+# a config file's section or table (`[tool.mypy]`, `[[tool.uv.index]]`, `[settings]`), alone or
+# after the file's name (`pyproject.toml [tool.black]`)
+_SECTION = re.compile(r"(?:(?P<file>\S+)\s+)?(?P<section>\[\[?[\w.\-\"' ]+\]\]?)")
+# sections only pyproject.toml holds (PEP 518 `[tool.*]`, PEP 621 `[project]`, PEP 735)
+_PYPROJECT_SECTION = re.compile(r"\[\[?(?:tool|project|build-system|dependency-groups)\b")
+_CONFIG_EXTENSIONS = (".toml", ".ini", ".cfg", ".conf", ".yaml", ".yml", ".json")
+
+
+def _section_files(span: str, text: str) -> list[str] | None:
+    """The files a config section named in `span` lives in: the file named with it, else
+    pyproject.toml for its own tables, else the config files the text names in inline code,
+    else the whole work directory (some config file); None when `span` is no section."""
+    m = _SECTION.fullmatch(span)
+    if m is None:
+        return None
+    named = path_resource(m.group("file")) if m.group("file") else None
+    if named is not None:
+        return [named]
+    if _PYPROJECT_SECTION.match(m.group("section")):
+        return ["file:pyproject.toml"]
+    configs = [
+        res
+        for _, other in _code_spans(text)
+        if (res := path_resource(other)) is not None and res.endswith(_CONFIG_EXTENSIONS)
+    ]
+    return configs or ["dir:."]
+
+
 def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
     """Paths and commands named in inline code, read or written as the verb governing each
-    says ("Read `a.csv` and write the totals to `b.csv`" reads a.csv, writes b.csv)."""
+    says ("Read `a.csv` and write the totals to `b.csv`" reads a.csv, writes b.csv). A config
+    section (`[tool.mypy]`) stands for the file that holds it; "from `f`" after a removing
+    verb rewrites `f`; adding or committing a file to version control writes the git index
+    (`effect:git`) and only reads the file."""
     verbs = rules().verbs
+    vcs = _VCS_PHRASE.search(text) is not None
     for at, span in _code_spans(text):
         if is_command_span(span):
             r, w = shell_effects(span[2:] if span.startswith("$ ") else span, skill_dir)
@@ -302,21 +361,28 @@ def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
             task.writes.update(w)
             continue
         res = path_resource(span)
-        if res is None:
+        found = [res] if res is not None else _section_files(span, text)
+        if not found:
             continue
         before = text[:at].lower().split()
         prep = before[-1] if before else ""
         verb = _governing_verb(text, at)
         acting = verbs.get(verb or "") == "act"
-        if prep == "from" or not acting:
-            task.reads.add(res)
+        if vcs and verb in _VCS_VERBS:
+            task.reads.update(found)
+            task.writes.add("effect:git")
+        elif prep == "from" and acting and verb in _TAKE_FROM:
+            task.reads.update(found)
+            task.writes.update(found)
+        elif prep == "from" or not acting:
+            task.reads.update(found)
         elif prep in _TARGET_PREP or verb in _CREATE:
-            task.writes.add(res)
+            task.writes.update(found)
         elif verb in _MODIFY:
-            task.reads.add(res)
-            task.writes.add(res)
+            task.reads.update(found)
+            task.writes.update(found)
         else:
-            task.reads.add(res)
+            task.reads.update(found)
 
 
 OVER_LIMIT = 80
@@ -433,7 +499,18 @@ def make_task(
         _stated(task)
     else:
         _conservative(task, explicit, composite)
+        if verb in _CARRY and task.kind == "act" and not any(map(_is_path, task.reads)):
+            # "Copy the metadata to `[project]`": what is copied comes from a place unnamed
+            task.reads.add("dir:.")
     return task
+
+
+# verbs that take what they write from somewhere: with no path read, that place is unknown
+_CARRY = frozenset(("copy", "move", "migrate", "port", "transfer", "merge"))
+
+
+def _is_path(resource: str) -> bool:
+    return resource.startswith(("file:", "dir:", "glob:"))
 
 
 def _stated(task: Task) -> None:
@@ -478,17 +555,78 @@ def _section_title(op) -> str:
     return parent.title.data if parent is not None else "skill"
 
 
-def _lists(ops: list[Operation]) -> Iterator[list[skill.StepOp]]:
-    run: list[skill.StepOp] = []
+# blocks that may sit between two items of one numbered list: the list goes on after them
+# when the next item continues its numbering (`2. Add the relationship:`, a fenced block, `3.`)
+_INSIDE_LIST = frozenset(
+    (skill.CodeOp, skill.ProseOp, skill.QuoteOp, skill.TableOp, skill.HtmlOp, skill.BulletOp,
+     skill.ConstraintOp)
+)  # fmt: skip
+
+
+class _Item(NamedTuple):
+    """A list item and the blocks between it and the next item (its body too)."""
+
+    step: skill.StepOp
+    after: list[Operation]
+
+
+def _lists(ops: list[Operation]) -> Iterator[list[_Item]]:
+    """The numbered lists among `ops`: runs of steps, a `1.` starting a new one. Blocks between
+    two items (a code block, a paragraph) do not end a list when the next item's number
+    continues it; they belong to the item before them."""
+    run: list[_Item] = []
+    between: list[Operation] = []
     for op in ops:
-        if type(op) is skill.StepOp and not (run and op.number.data == 1):
-            run.append(op)
+        if type(op) is skill.StepOp:
+            number = op.number.data
+            if run and number != 1 and (not between or number == run[-1].step.number.data + 1):
+                run[-1].after.extend(between)
+                run.append(_Item(op, []))
+                between = []
+                continue
+            if len(run) >= 2:
+                yield run
+            run, between = [_Item(op, [])], []
+            continue
+        if run and type(op) in _INSIDE_LIST:
+            between.append(op)
             continue
         if len(run) >= 2:
             yield run
-        run = [op] if type(op) is skill.StepOp else []
+        run, between = [], []
     if len(run) >= 2:
         yield run
+
+
+def item_blocks(step: skill.StepOp) -> list[Operation]:
+    """The blocks after a list item that belong to it: those between it and the next item of
+    its list, when the next item continues its numbering (as `_lists` reads them)."""
+    blocks: list[Operation] = []
+    op = step.next_op
+    while op is not None and type(op) in _INSIDE_LIST:
+        blocks.append(op)
+        op = op.next_op
+    if blocks and type(op) is skill.StepOp and op.number.data == step.number.data + 1:
+        return blocks
+    return []
+
+
+def _between_order(blocks: list[Operation]) -> str | None:
+    """The ordering word ("then", "finally") a paragraph between two items starts with."""
+    for op in blocks:
+        if type(op) is skill.ProseOp:
+            order = _lead(op.text.data)[1]
+            if order is not None:
+                return order
+    return None
+
+
+def _item_body(item: _Item) -> list[skill.SkillOp]:
+    """The ops under a list item and in the blocks after it that belong to it."""
+    body = list(_descendant_texts(item.step))
+    for op in item.after:
+        body.extend(o for o in skill.walk_ops(op) if type(o) in _SKILL_OPS)
+    return body
 
 
 def unique_labels(numbers: list[str]) -> list[str]:
@@ -596,24 +734,28 @@ def procedures(
                 parent = numbered[0].parent_op()
                 title = parent.title.data if isinstance(parent, skill.SectionOp) else "steps"
                 out.append(Procedure(title, _cover(numbered[0], numbered[-1]), tasks))
-        for steps in _lists(ops) if has_steps else ():
+        for items in _lists(ops) if has_steps else ():
+            steps = [item.step for item in items]
             title = _section_title(steps[0])
             if not (_is_procedure(steps, title) and plan_rule.executable(steps, title)):
                 continue
             tasks = [
                 make_task(
                     label,
-                    s.text.data,
-                    list(_descendant_texts(s)),
-                    s.span,
+                    item.step.text.data,
+                    _item_body(item),
+                    item.step.span,
                     skill_dir,
                     False,
                     assume,
-                )
-                for s, label in zip(
-                    steps, unique_labels([str(s.number.data) for s in steps]), strict=True
+                )  # fmt: skip
+                for item, label in zip(
+                    items, unique_labels([str(s.number.data) for s in steps]), strict=True
                 )
             ]
+            for before, task in zip(items, tasks[1:], strict=False):
+                # "Then:" between two items orders the next one
+                task.order = task.order or _between_order(before.after)
             intro = serial_intro(steps[0])
             if intro is not None:
                 for task in tasks[1:]:

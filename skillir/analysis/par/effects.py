@@ -95,7 +95,12 @@ def path_resource(word: str) -> str | None:
         return "dir:" + (word.rstrip("/") or ".")
     if not _PATHISH.match(word) or _VERSION.fullmatch(word):
         return None
-    return ("glob:" if _GLOB.search(word) else "file:") + word
+    return ("glob:" if _GLOB.search(_NAME_IN_BRACKETS.sub("", word)) else "file:") + word
+
+
+# brackets around a name, not a character class: `[Content_Types].xml` (OOXML),
+# `app/[userId]/page.tsx` (a route parameter)
+_NAME_IN_BRACKETS = re.compile(r"\[(?=\w*(?:_|[a-z][A-Z]|[A-Z][a-z]))\w{4,}\]")
 
 
 _REDIRECT = re.compile(r"\d?(>>?|&>|>\|)")
@@ -109,6 +114,84 @@ _GIT_TREE_WRITERS = {
     "checkout", "switch", "reset", "merge", "rebase", "pull", "stash", "restore", "clean",
     "cherry-pick", "revert", "apply", "am", "mv", "rm", "init", "clone",
 }  # fmt: skip
+
+
+# Package managers' sub-commands that rewrite the project's manifest, lock file and installed
+# tree (besides the environment): `uv add x` edits pyproject.toml and uv.lock, so a step that
+# edits pyproject.toml at the same time conflicts with it. Sources: the tools' reference pages
+# (docs.astral.sh/uv/reference/cli, python-poetry.org/docs/cli, pdm-project.org/en/latest/
+# reference/cli, pipenv.pypa.io, docs.npmjs.com/cli, pnpm.io/cli, yarnpkg.com/cli,
+# bun.sh/docs/cli, doc.rust-lang.org/cargo/commands, go.dev/ref/mod, bundler.io/man,
+# getcomposer.org/doc/03-cli.md, dart.dev/tools/pub/cmd, learn.microsoft.com dotnet add package).
+_PY_MANIFEST = ("file:pyproject.toml",)
+_NODE_MANIFEST = ("file:package.json", "dir:node_modules")
+_NODE_WRITERS = frozenset(
+    ("install", "i", "add", "uninstall", "un", "remove", "rm", "r", "update", "up", "upgrade",
+     "ci", "init", "version", "dedupe", "prune", "link", "unlink")
+)  # fmt: skip
+_MANIFEST_WRITERS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "uv": (
+        frozenset(("add", "remove", "sync", "lock", "init", "version")),
+        (*_PY_MANIFEST, "file:uv.lock", "dir:.venv"),
+    ),
+    "poetry": (
+        frozenset(("add", "remove", "lock", "install", "update", "init", "version", "sync")),
+        (*_PY_MANIFEST, "file:poetry.lock"),
+    ),
+    "pdm": (
+        frozenset(("add", "remove", "lock", "install", "update", "init", "sync")),
+        (*_PY_MANIFEST, "file:pdm.lock"),
+    ),
+    "pipenv": (
+        frozenset(("install", "uninstall", "lock", "update", "sync", "upgrade")),
+        ("file:Pipfile", "file:Pipfile.lock"),
+    ),
+    "npm": (_NODE_WRITERS, (*_NODE_MANIFEST, "file:package-lock.json")),
+    "pnpm": (_NODE_WRITERS, (*_NODE_MANIFEST, "file:pnpm-lock.yaml")),
+    "yarn": (_NODE_WRITERS | {""}, (*_NODE_MANIFEST, "file:yarn.lock")),
+    "bun": (_NODE_WRITERS, (*_NODE_MANIFEST, "file:bun.lock", "file:bun.lockb")),
+    "cargo": (
+        frozenset(("add", "remove", "rm", "update", "generate-lockfile", "init")),
+        ("file:Cargo.toml", "file:Cargo.lock"),
+    ),
+    "go": (frozenset(("get", "mod")), ("file:go.mod", "file:go.sum")),
+    "bundle": (
+        frozenset(("add", "remove", "install", "update", "lock", "init", "")),
+        ("file:Gemfile", "file:Gemfile.lock"),
+    ),
+    "composer": (
+        frozenset(("require", "remove", "install", "update", "init")),
+        ("file:composer.json", "file:composer.lock"),
+    ),
+    "flutter": (frozenset(("pub",)), ("file:pubspec.yaml", "file:pubspec.lock")),
+    "dart": (frozenset(("pub",)), ("file:pubspec.yaml", "file:pubspec.lock")),
+    "dotnet": (frozenset(("add", "remove")), ("glob:*.csproj", "glob:*.fsproj")),
+}
+# flags that install outside the project (no manifest), or into a project elsewhere
+_GLOBAL_FLAGS = frozenset(("-g", "--global", "--location=global"))
+_ELSEWHERE_FLAGS = frozenset(
+    ("--directory", "--project", "-C", "--prefix", "--cwd", "--manifest-path", "--dir")
+)
+
+
+def manifest_writes(prog: str, rest: Sequence[str]) -> tuple[str, ...]:
+    """What a package manager's command line rewrites in the project besides the environment:
+    its manifest, lock file and installed tree (`uv add x` → pyproject.toml, uv.lock, .venv);
+    the whole work directory when the project is elsewhere (`--directory`, `--prefix`); ()
+    for other commands and global installs (`npm install -g`, `yarn global add`)."""
+    entry = _MANIFEST_WRITERS.get(prog)
+    if entry is None:
+        return ()
+    subs, files = entry
+    words = [a for i, a in enumerate(rest) if i == 0 or rest[i - 1] not in _ELSEWHERE_FLAGS]
+    sub = next((a for a in words if not a.startswith("-")), "")
+    if sub not in subs and not (sub == "audit" and "fix" in rest):
+        return ()
+    if any(a in _GLOBAL_FLAGS for a in rest):
+        return ()
+    if any(a.split("=", 1)[0] in _ELSEWHERE_FLAGS for a in rest):
+        return ("dir:.",)
+    return files
 
 
 def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[str], set[str]]:
@@ -168,6 +251,9 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
         if res := path_resource(a):
             writes.add(res)
     inputs = [(a, res) for a, res in paths if a not in outputs]
+    manifest = manifest_writes(prog, rest)
+    reads.update(manifest)
+    writes.update(manifest)
     if prog in r.effects:
         effect = "effect:" + r.effects[prog]
         (reads if sub in r.read_subcommands else writes).add(effect)
