@@ -254,3 +254,110 @@ def test_optional_versions_and_sourced_functions_are_not_dependencies() -> None:
     deps = _env_deps(text)
     assert ("system", "zlib1g-dev") in deps and ("binary", "systemctl") in deps
     assert not {("system", "clang-18"), ("binary", "systemd_unit")} & deps
+
+
+# -- classes found on held-out skills (outside the labelled set) -------------------------------
+
+
+def _folder_deps(tmp_path, files: dict[str, str]) -> set[tuple[str, str]]:
+    """(kind, name) of every dependency of a skill folder holding `files` (SKILL.md first)."""
+    from skillir.analysis.env.deps import skill_deps
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.frontend.parser import parse_skill
+
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    text = files["SKILL.md"]
+    module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+    deps, _ = skill_deps(module.body.block.first_op, tmp_path)
+    return {(d.kind, d.name) for d in deps if d.kind != "tool"}
+
+
+def test_what_a_bundled_script_defines_or_installs_itself_is_not_demanded(tmp_path) -> None:
+    """A bundled script's shell functions (deploy-to-vercel's `detect_framework`), the
+    JavaScript of a `node -e "..."` string over several lines (web-artifacts-builder's `const`,
+    `fs.readFileSync`) and the packages it installs when it runs are not programs to check;
+    the skill's own namespace package (`scripts/office/*.py`, docx's `office`) and a path alias
+    (`~/threads/x`) are not packages; the programs it calls still count."""
+    deps = _folder_deps(
+        tmp_path,
+        {
+            "SKILL.md": HEAD + "Run `bash scripts/deploy.sh`.\n",
+            "scripts/threads.js": "const t = require('~/threads/x');\n",
+            "scripts/deploy.sh": (
+                "detect_framework() {\n  echo next\n}\nfunction cleanup { rm -rf tmp; }\n"
+                "FW=$(detect_framework)\nnode -e \"\nconst fs = require('fs');\n"
+                "fs.writeFileSync('x', '1');\n\"\npnpm install tailwindcss clsx\ncleanup\n"
+                "curl -s https://api.vercel.com -o out.json\n"
+            ),
+            "scripts/office/soffice.py": "import lxml.etree\n",
+            "scripts/pack.py": "from office.soffice import run\n",
+        },
+    )
+    assert {("binary", "curl"), ("binary", "pnpm"), ("binary", "node"), ("pip", "lxml")} <= deps
+    for name in ("detect_framework", "cleanup", "const", "fs.writeFileSync"):
+        assert ("binary", name) not in deps, name
+    assert not {("npm", "tailwindcss"), ("npm", "clsx"), ("pip", "office"), ("npm", "~")} & deps
+
+
+def test_alternatives_written_as_lists_conditions_and_labels_are_not_all_required() -> None:
+    """ "(`npm test` / `cargo test` / `pytest`)", a shell line `npm test / cargo test`,
+    `if [ -f package.json ]; then npm install; fi`, bullets under "**TypeScript:**" /
+    "**Python:**" each apply to one kind of project (was: finishing-a-development-branch,
+    using-git-worktrees, mcp-builder demanded every runner); install lines joined by "or"
+    stay an any-of group, and plain commands count."""
+    text = HEAD + (
+        "Run the suite (`npm test` / `cargo test` / `pytest`).\n\n"
+        "```bash\nnpm test / cargo test / go test ./...\n"
+        "if [ -f Cargo.toml ]; then cargo build; fi\nif [ -f pyproject.toml ]; then\n"
+        "  poetry install\nfi\n[ -f go.mod ] && go mod download\ngit status\n```\n\n"
+        "**TypeScript:**\n- Run `npm run build`\n\n"
+        "**Python:**\n- Run `python -m py_compile s.py`\n\n"
+        "Install `brew install poppler` or `sudo apt-get install poppler-utils`.\n"
+    )
+    deps = _env_deps(text)
+    assert ("binary", "git") in deps and ("system", "poppler-utils") in deps
+    for name in ("npm", "cargo", "pytest", "go", "poetry", "python"):
+        assert ("binary", name) not in deps, name
+
+
+def test_optional_example_and_other_route_commands_are_not_demanded() -> None:
+    """A section "pdftk (if available)", a block offered "For maximum performance, ...:",
+    a version given "(e.g., `lld-17`)", one of several install routes under "Installation"
+    ("### Docker", "### From source"), an example session ("**Example (multi-layer
+    system):**") and "DO NOT:" blocks of a writing guide are not requirements (was: pdf's
+    pdftk, aflpp's lld-17/docker/git/update-grub, systematic-debugging's codesign and
+    IDENTITY, tool-skill-creator-extension's mise/fvm); `uv add` changes the user's project;
+    the Debian route's package and plain commands stay."""
+    text = HEAD + (
+        "## Installation\n\n### Ubuntu/Debian\n\nInstall the matching `lld` (e.g., `lld-17`).\n\n"
+        "```bash\napt install afl++ lld-17\n```\n\n### Docker\n\n```bash\ndocker pull afl\n```\n\n"
+        "### From source\n\n```bash\ngit clone https://x.dev/afl\n```\n\n## Tune\n\n"
+        "For maximum performance, disable mitigations:\n\n```bash\nupdate-grub\n```\n\n"
+        "### pdftk (if available)\n\n```bash\npdftk a.pdf burst\n```\n\n## Debug\n\n"
+        '**Example (multi-layer system):**\n\n```bash\necho "$IDENTITY"\ncodesign --sign x\n```\n\n'
+        "#### DO NOT: embed wrappers\n\n```bash\nmise exec -- dart -h\n```\n\n## Run\n\n"
+        "```bash\nuv add requests\nqpdf --empty out.pdf\n```\n"
+    )
+    deps = _env_deps(text)
+    assert {("system", "afl++"), ("binary", "qpdf"), ("binary", "uv")} <= deps
+    for kind, name in (
+        ("system", "lld-17"), ("binary", "docker"), ("binary", "git"), ("binary", "update-grub"),
+        ("binary", "pdftk"), ("binary", "codesign"), ("env", "IDENTITY"), ("binary", "mise"),
+        ("pip", "requests"),
+    ):  # fmt: skip
+        assert (kind, name) not in deps, name
+
+
+def test_optional_environment_reads_are_not_required() -> None:
+    """`os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")` and a read with a default
+    are optional (was: skill-installer's note demanded GITHUB_TOKEN, GH_TOKEN and CODEX_HOME
+    with 'never invent a value'); `os.environ["API_KEY"]` is required."""
+    code = (
+        "import os\ntoken = os.environ.get('GITHUB_TOKEN') or os.environ.get('GH_TOKEN')\n"
+        "home = os.environ.get('CODEX_HOME', '~/.codex')\nkey = os.environ['API_KEY']\n"
+    )
+    deps = _env_deps(HEAD + f"```python\n{code}```\n")
+    assert ("env", "API_KEY") in deps
+    assert not {("env", "GITHUB_TOKEN"), ("env", "GH_TOKEN"), ("env", "CODEX_HOME")} & deps

@@ -220,11 +220,15 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
     offset = 0
     logical: list[tuple[str, int]] = []
     buf, buf_off = "", 0
+    quote: str | None = None
     for raw in code.splitlines(True):
         line = raw.rstrip("\n")
         if not buf:
             buf_off = offset
-        if line.endswith("\\"):
+        quote = _open_quote(line, quote)
+        if quote is not None:  # a string over several lines (`node -e "..."`): one command
+            buf += line + "\n"
+        elif line.endswith("\\"):
             buf += line[:-1] + " "
         else:
             logical.append((buf + line, buf_off))
@@ -268,6 +272,25 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
         if current:
             commands.append(current)
     return commands
+
+
+def _open_quote(line: str, quote: str | None) -> str | None:
+    """The quote still open at the end of `line` when `quote` was open at its start (None:
+    none); a `#` starting a word outside quotes ends the line."""
+    escaped = False
+    for i, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote is None:
+            if char in "'\"":
+                quote = char
+            elif char == "#" and (i == 0 or line[i - 1] in " \t;|&("):
+                break
+        elif char == quote:
+            quote = None
+    return quote
 
 
 # ---------------------------------------------------------------------------------------------

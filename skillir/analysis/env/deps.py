@@ -267,6 +267,9 @@ def _python_deps(
             return
         at(node, "pip", import_to_dist(name))
 
+    # `os.environ.get(A) or os.environ.get(B)`: either will do, so neither is required
+    bools = [node for node in ast.walk(tree) if isinstance(node, ast.BoolOp)]
+    either = {id(value) for node in bools for value in node.values}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -284,7 +287,9 @@ def _python_deps(
             first = node.args[0] if node.args else None
             if func in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
                 key = _str_const(first)
-                if key and key not in tables().standard_env:
+                # a default (`get("CODEX_HOME", "~/.codex")`) or an alternative: optional
+                optional = len(node.args) > 1 or bool(node.keywords) or id(node) in either
+                if key and key not in tables().standard_env and not optional:
                     at(node, "env", key)
             elif func in ("os.system", "os.popen") or (
                 func.startswith("subprocess.") and func.split(".", 1)[1] in _SUBPROCESS
@@ -407,11 +412,9 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
         pip_at = 0
     elif _PY.match(name) and args[:2] == ["-m", "pip"]:
         pip_at = 2
+    # (`uv add X` adds X to the user's project, not to this machine: not a dependency)
     elif name == "uv" and args[:1] == ["pip"]:
         pip_at = 1
-    elif name == "uv" and args[:1] == ["add"]:
-        pip_at = 0
-        args = ["install", *args[1:]]
     if pip_at is not None and pip_at < len(args) and args[pip_at] in ("install", "add"):
         for spec, o in rest_after(pip_at + 1, pip_flags):
             parsed = _pip_spec(spec)
@@ -490,9 +493,12 @@ def _shell(
         line, col = p.line + first_line - 1, p.col + (first_col - 1 if p.line == 1 else 0)
         problems.append((line, col, f"shell: {p.message}; used line-wise fallback [shell-parse]"))
     commands = [tuple(zip(c.argv, c.offsets, strict=True)) for c in script.commands]
+    functions = {a or b for a, b in _FUNCTION_DEF.findall(code)}
     deps: list[Dependency] = []
     for words in commands:
         for kind, name, version, off, manager in _words_deps(words):
+            if kind == "binary" and name in functions:
+                continue  # a function the script defines
             line, col = _offset_to_pos(code, off, first_line, first_col)
             evidence = _line_text(code, off)
             deps.append(Dependency(kind, name, version, line, col, evidence, manager))
@@ -508,6 +514,11 @@ def _shell(
     deps.extend(_services(code, first_line, first_col))
     deps.sort(key=lambda d: (d.line, d.col))
     return tuple(deps), tuple(problems)
+
+
+_FUNCTION_DEF = re.compile(
+    r"^\s*(?:function\s+([A-Za-z_][\w.-]*)|([A-Za-z_][\w.-]*)\s*\(\s*\))", re.MULTILINE
+)
 
 
 def shell_deps(code: str, first_line: int) -> tuple[list[Dependency], list[Problem]]:
@@ -532,7 +543,10 @@ _JS_ENV = re.compile(r"""\bprocess\.env(?:\.([A-Za-z_]\w*)|\[\s*['"]([A-Za-z_]\w
 def js_package(spec: str) -> str | None:
     """npm package a module specifier names, or None for builtins, relative paths and URLs."""
     spec = spec.removeprefix("npm:")
-    if spec.startswith(("node:", ".", "/", "bun:", "deno:")) or "://" in spec or not spec:
+    # `~/x`, `#x`, `@/x`: path aliases of the project (tsconfig `paths`, package `imports`)
+    if spec.startswith(("node:", ".", "/", "bun:", "deno:", "~", "#", "@/")) or "://" in spec:
+        return None
+    if not spec:
         return None
     parts = spec.split("/")
     name = "/".join(parts[:2]) if spec.startswith("@") else parts[0]
@@ -665,6 +679,7 @@ _NEGATED = re.compile(
 _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
 
 
+_EITHER = re.compile(r"\s*(?:/|\||,?\s*or)\s*", re.IGNORECASE)
 # inline code quoted as an example of wording, or given as one: it is what a text says, not a
 # command the skill runs
 _EXAMPLE_BEFORE = re.compile(
@@ -708,7 +723,15 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
     deps: list[Dependency] = []
     standard = tables().standard_env
     shell_at: int | None = None
-    for m in INLINE_CODE.finditer(text) if "`" in text else ():
+    spans = list(INLINE_CODE.finditer(text)) if "`" in text else []
+    # "`npm test` / `cargo test` / `pytest`", "`brew install x` or `apt install x`": one of them
+    either = {
+        k
+        for i in range(len(spans) - 1)
+        if _EITHER.fullmatch(text, spans[i].end(), spans[i + 1].start())
+        for k in (i, i + 1)
+    }
+    for index, m in enumerate(spans):
         span = m.group(2).strip()
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
@@ -724,6 +747,8 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         ):
             cmd = span[2:] if span.startswith("$ ") else span
             sub, _ = _shell(cmd, line, col + (2 if span.startswith("$ ") else 0))
+            if index in either:  # one of them: only install lines, an any-of group
+                sub = tuple(d for d in sub if d.kind == "system" and d.manager)
             deps.extend(replace(d, evidence=span[:100]) for d in sub)
             if shell_at is None:
                 shell_at = start
@@ -900,7 +925,8 @@ def skill_deps(
     files = _bundled_files(skill_dir) if skill_dir is not None else []
     paths = [PurePosixPath(f.rel) for f in files]
     local = {p.stem for p in paths if p.suffix == ".py"}
-    local |= {p.parent.name for p in paths if p.name == "__init__.py"}
+    # the skill's own packages, namespace packages included (`scripts/office/*.py`: `office`)
+    local |= {part for p in paths if p.suffix == ".py" for part in p.parent.parts}
     # the skill's own folders (`from scripts import helpers`) are local too
     local |= {"scripts", "references", "assets"}
     if skill_dir is not None:
@@ -928,6 +954,16 @@ def skill_deps(
                 if _per_case_block(op):  # "For Solidity:", "For Rust:": one of them applies
                     found = [d for d in found if d.kind == "tool"]
                 found = _conditional_lines(op, code, first, found)
+                if (
+                    _OPTIONAL_TITLE.search(_section_title(op))  # "### pdftk (if available)"
+                    or _optional_intro(op)  # "For maximum performance, ...:"
+                    or _WRITING_EXAMPLE.match(_section_title(op))  # "#### DO NOT: ..."
+                    or _example_session(op, code)
+                ):
+                    found = [d for d in found if d.kind == "tool"]
+                found = _example_versions(op, found)
+                if _install_route(op):  # "### Docker", "### From source": one way in
+                    found = [d for d in found if d.kind == "tool" or d.manager]
                 if _platform_of_block(op) is not None:
                     platform_blocks.append((op, found))
                 deps.extend(found)
@@ -950,6 +986,9 @@ def skill_deps(
             if (
                 _in_trigger_section(op)
                 or _in_example_section(op)
+                or _OPTIONAL_TITLE.search(_section_title(op))
+                or _WRITING_EXAMPLE.match(_section_title(op))
+                or (isinstance(op, (BulletOp, StepOp)) and _per_case_block(op))
                 or (isinstance(op, TableOp) and _per_case(op.text.data))
                 or len(_CASE_ARROW.findall(op.text.data)) >= 2
             ):
@@ -1004,6 +1043,8 @@ def skill_deps(
             found, probs = python_deps(text, 1, local)
         elif path.suffix in (".sh", ".bash"):
             found, probs = shell_deps(text, 1)
+            # what the script installs, it installs when it runs: its installer is the need
+            found = [d for d in found if d.kind not in ("npm", "pip", "system")]
         else:
             found = js_deps(text, 1)
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
@@ -1065,20 +1106,50 @@ _CASE_ARROW = re.compile(r"(?:→|->|=>)\s*`[^`\n]+`")
 _CASE_INTRO = re.compile(r"for\s+[\w.+#/ -]{1,40}:", re.IGNORECASE)
 
 
-def _per_case_block(op: Any) -> bool:
-    """Whether code block `op` is one of several each introduced by a case ("For Solidity:",
-    "For Rust:"): the reader runs the one for their project, so none is required."""
-    from skillir.dialects.skill import CodeOp, ProseOp
+# a bold label naming a language or runtime ("**TypeScript:**", "**Python:**")
+_LANGUAGE_LABEL = re.compile(
+    r"(?:for\s+)?(?:python|typescript|javascript|node(?:\.js)?|deno|bun|rust|go(?:lang)?|java|"
+    r"kotlin|swift|ruby|php|c\+\+|c#|\.net|elixir|solidity|dart|flutter)(?:\s+\w+)?:",
+    re.IGNORECASE,
+)
 
-    def intro(block: Any) -> bool:
-        prev = block.prev_op
-        return (
-            isinstance(prev, ProseOp) and _CASE_INTRO.fullmatch(prev.text.data.strip()) is not None
-        )
 
-    if not intro(op) or op.parent is None:
+def _is_case_intro(op: Any) -> bool:
+    """Whether prose `op` introduces one case ("For Solidity:", "**TypeScript:**", "**On
+    macOS:**")."""
+    from skillir.dialects.skill import ProseOp
+
+    if not isinstance(op, ProseOp):
         return False
-    return sum(isinstance(o, CodeOp) and intro(o) for o in op.parent.ops) >= 2
+    text = op.text.data.strip()
+    if _CASE_INTRO.fullmatch(text.strip("*_ ")) is not None:
+        return True
+    label = text.strip("*_ ")
+    bold = text.startswith(("**", "__")) and text.endswith(("**", "__"))
+    return bold and (
+        _LANGUAGE_LABEL.fullmatch(label) is not None
+        or (label.endswith(":") and len(label) <= 40 and platform_named(label) is not None)
+    )
+
+
+def _case_intro_of(op: Any) -> Any:
+    """The prose before `op` (before its whole list for a bullet or a step) when it
+    introduces a case, else None."""
+    from skillir.dialects.skill import BulletOp, StepOp
+
+    prev = op.prev_op
+    while isinstance(op, (BulletOp, StepOp)) and isinstance(prev, type(op)):
+        prev = prev.prev_op
+    return prev if prev is not None and _is_case_intro(prev) else None
+
+
+def _per_case_block(op: Any) -> bool:
+    """Whether `op` (a code block, or an item of a list) follows one of several case intros
+    in its section ("For Solidity:" / "For Rust:", "**TypeScript:**" / "**Python:**"): the
+    reader runs the one for their project, so none is required."""
+    if _case_intro_of(op) is None or op.parent is None:
+        return False
+    return sum(_is_case_intro(o) for o in op.parent.ops) >= 2
 
 
 # a host platform or a device that a block or a line of shell is for
@@ -1094,6 +1165,14 @@ _EXAMPLE_COMMENT = re.compile(
     r"\b(?:e\.g\.|for\s+example|optional(?:ly)?|if\s+(?:you\s+)?(?:want|prefer|need))",
     re.IGNORECASE,
 )
+# `if [ -f package.json ]`, `[[ -d .git ]] &&`, `test -f go.mod &&`: a file decides
+_FILE_TEST = re.compile(
+    r"(?:\[\[?|\btest)\s+!?\s*-[fdes]\s+\S+(?:\s*\]\]?)?\s*(?:;\s*then\b|&&)|^\s*(?:el)?if\s+(?:\[\[?|test)\s+!?\s*-[fdes]\s"
+)
+# one of the commands of a line written "a / b / c" (`npm test / cargo test / pytest`)
+_COMMAND_START = re.compile(r"[A-Za-z][\w.+-]*(?:\s|\Z)")
+_IF = re.compile(r"(?:^|[;&|]\s*|\bthen\s+)if\b")
+_FI = re.compile(r"\bfi\b")
 _SOURCE = re.compile(r"^\s*(?:source|\.)\s+\S", re.MULTILINE)
 
 
@@ -1138,6 +1217,7 @@ def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) 
     (`$(launchd_label)`): functions the sourced file defines."""
     lines = code.split("\n")
     examples = set()
+    depth = 0  # inside `if [ -f package.json ]; then ... fi`: `if`s still open
     for i, text in enumerate(lines):
         if text.strip() and not text.lstrip().startswith("#"):
             j = i - 1
@@ -1145,6 +1225,15 @@ def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) 
                 if _EXAMPLE_COMMENT.search(lines[j]):
                     examples.add(first + i)
                 j -= 1
+        parts = text.split(" / ")
+        if len(parts) >= 2 and all(_COMMAND_START.match(p.strip()) for p in parts):
+            examples.add(first + i)  # `npm test / cargo test / pytest`: one of them
+        opens = depth > 0 or _FILE_TEST.search(text) is not None
+        if opens:
+            # what runs only where a project file exists: one kind of project's command
+            examples.add(first + i)
+            depth += len(_IF.findall(text)) - len(_FI.findall(text))
+            depth = max(depth, 0)
     known = tables().binary_to_package
     sourced = _SOURCE.search(code) is not None
     return [
@@ -1217,6 +1306,102 @@ def _in_trigger_section(op: Any) -> bool:
     """Whether `op` is under a heading that says when to use the skill ("When to Use", "When
     NOT to Use", "Triggers"): its text describes the user's situation, not commands to run."""
     return _TRIGGER_TITLE.match(_section_title(op)) is not None
+
+
+# a section about something the skill can do without
+_OPTIONAL_TITLE = re.compile(
+    r"\((?:if\s+(?:available|installed|present)|optional(?:ly)?)\)|\boptional\b", re.IGNORECASE
+)
+# "DO: ...", "DO NOT: ...", "Good", "Bad", "✅ Correct": what to write, shown, not run
+_WRITING_EXAMPLE = re.compile(
+    r"\s*(?:✅|❌|do\s*:|do\s+not\b|don'?t\b|good\b|bad\b|correct\b|incorrect\b|wrong\b"
+    r"|right\s*:|anti-?pattern)",
+    re.IGNORECASE,
+)
+# "**Example (multi-layer system):**", "For example:" before a code block
+_EXAMPLE_INTRO = re.compile(r"[*_\s]*(?:for\s+)?example\b[^\n]{0,60}:[*_\s]*\Z", re.IGNORECASE)
+
+
+# a section giving one way to get a tool: a platform, a container, a package manager, source
+_ROUTE_TITLE = re.compile(
+    r".*\b(?:docker|podman|from\s+source|source\s+build|build\s+from|homebrew|brew|"
+    r"pipx?|npm|conda|nix|pre-?built|binar(?:y|ies)|releases?|package\s+managers?|manual(?:ly)?)\b",
+    re.IGNORECASE,
+)
+
+
+_SETUP_TITLE = re.compile(
+    r"\binstall|\bset\s*-?\s*up\b|\bgetting\s+started\b|\bprerequisites?\b|\brequirements\b"
+    r"|\bdownload",
+    re.IGNORECASE,
+)
+
+
+def _install_route(op: Any) -> bool:
+    """Whether code block `op` is in one of several sibling sections of an installation
+    section, each giving a way to get a tool ("### Ubuntu/Debian", "### Docker (from Docker
+    Hub)", "### Docker (from source)" under "## Installation"):
+    the reader takes one, so its programs are not all required; install lines of a package
+    manager stay (an any-of group, `_alternatives`)."""
+    from skillir.dialects.skill import SectionOp
+
+    def route(section: Any) -> bool:
+        title = section.title.data
+        return platform_named(title) is not None or _ROUTE_TITLE.match(title) is not None
+
+    section = op.parent_op()
+    if not isinstance(section, SectionOp) or not route(section) or section.parent is None:
+        return False
+    above = section.parent_op()
+    if not isinstance(above, SectionOp) or not _SETUP_TITLE.search(above.title.data):
+        return False
+    return sum(isinstance(o, SectionOp) and route(o) for o in section.parent.ops) >= 2
+
+
+def _example_session(op: Any, code: str) -> bool:
+    """Whether code block `op` is introduced as an example ("**Example (multi-layer
+    system):**") and runs nothing of the skill's own (no `scripts/` path): a session from
+    somewhere else, shown to explain a method, whose programs and variables are that
+    session's."""
+    from skillir.dialects.skill import ProseOp
+
+    prev = op.prev_op
+    return (
+        isinstance(prev, ProseOp)
+        and _EXAMPLE_INTRO.match(prev.text.data.strip().rsplit("\n", 1)[-1]) is not None
+        and not re.search(r"(?:^|[\s/\"'])(?:scripts|references|assets)/", code)
+    )
+
+
+# a sentence offering what follows as an option
+_OPTIONAL_INTRO = re.compile(
+    r"\b(?:optional(?:ly)?|if\s+you\s+(?:want|prefer|like)|for\s+(?:maximum|max|better|extra|"
+    r"more)\s+(?:performance|speed|throughput))\b",
+    re.IGNORECASE,
+)
+
+
+def _optional_intro(op: Any) -> bool:
+    """Whether the sentence introducing code block `op` offers it as an option ("For maximum
+    performance, disable ...:", "Optionally, ...:")."""
+    from skillir.dialects.skill import ProseOp
+
+    prev = op.prev_op
+    if not isinstance(prev, ProseOp) or not prev.text.data.rstrip().endswith(":"):
+        return False
+    return _OPTIONAL_INTRO.search(prev.text.data.rstrip().rsplit("\n", 1)[-1]) is not None
+
+
+def _example_versions(op: Any, found: list[Dependency]) -> list[Dependency]:
+    """`found` without the packages the sentence before the block gives as an example
+    ("install the matching `lld` version (e.g., `lld-17`)"): the reader picks theirs."""
+    from skillir.dialects.skill import ProseOp
+
+    prev = op.prev_op
+    if not isinstance(prev, ProseOp) or "e.g" not in prev.text.data:
+        return found
+    named = set(re.findall(r"\be\.g\.,?\s*`([^`\n]+)`", prev.text.data))
+    return [d for d in found if not (d.kind == "system" and d.name in named)]
 
 
 _EXAMPLE_TITLE = re.compile(r"\s*(?:worked\s+)?examples?\b", re.IGNORECASE)
