@@ -16,7 +16,10 @@ gets a warning and no rewrite.
 Evidence: each guide is about a construct (`about_*` in the catalog: requirement rules or
 constructs of `skillir/data/requirement_rules.toml`, found by the detectors of
 `infer-capabilities`); it is attached only where that construct is in the anchored op, so
-`mkdir -p results` never gets advice about pipelines. A guide that hands the primitive over
+`mkdir -p results` never gets advice about pipelines; nor where a construct it is `against`
+is in the anchor's step (the guide would contradict the step: "avoid separate script files"
+where the step creates a script, "one script, run once" over a chain with a login or a
+question to the user). A guide that hands the primitive over
 (`hands_over`: "do not run commands: give the user ...") is not added where the skill's own
 steps need the primitive (see `core_need`): one warning says the target cannot run the skill
 well instead. Every note, here and in the lowering passes, goes through `place_note`, which
@@ -266,9 +269,28 @@ def core_need(root: skill.SkillSkillOp, primitive: str) -> cap.RequireOp | None:
 def _about_present(
     primitive: Primitive, step: tuple[int, int] | str, anchor: Operation, found: dict[str, set[int]]
 ) -> bool:
-    """Whether what the guide for `step` is about is in `anchor` (always, when it names none)."""
+    """Whether what the guide for `step` is about is in `anchor` (always, when it names none),
+    and nothing it is `against` is in the anchor's step (see `_step_of`)."""
     ids = primitive.about.get(step)
-    return ids is None or any(id(anchor) in found[rule] for rule in ids)
+    if ids is not None and not any(id(anchor) in found[rule] for rule in ids):
+        return False
+    against = primitive.against.get(step, ())
+    return not any(id(op) in found[rule] for rule in against for op in _step_of(anchor))
+
+
+def _step_of(anchor: Operation) -> list[Operation]:
+    """The anchor, the text op that introduces it (a code block's lead-in) and the step or
+    bullet holding it: where a step's own words are when the anchor is its code."""
+    ops = [anchor]
+    previous = anchor.prev_op
+    while previous is not None and not isinstance(previous, skill.BLOCK_OPS):
+        previous = previous.prev_op
+    if isinstance(anchor, skill.CodeOp) and previous is not None:
+        ops.append(previous)
+    parent = anchor.parent_op()
+    if isinstance(parent, (skill.StepOp, skill.BulletOp)):
+        ops.append(parent)
+    return ops
 
 
 def _compensate_gaps(
@@ -286,16 +308,13 @@ def _compensate_gaps(
     if not gaps:
         return size
     order = {id(g): i for i, g in enumerate(gaps)}
-    # where each guide's construct is, found before any note is added
-    found = construct_anchors(
-        root,
-        [
-            rule
-            for g in gaps
-            for ids in catalog.primitive(g.primitive.data).about.values()
-            for rule in ids
-        ],
-    )
+    # where each guide's construct (and what it is against) is, found before any note is added
+    constructs: list[str] = []
+    for g in gaps:
+        primitive = catalog.primitive(g.primitive.data)
+        for lists in (primitive.about, primitive.against):
+            constructs.extend(rule for ids in lists.values() for rule in ids)
+    found = construct_anchors(root, constructs)
     handed: dict[str, tuple[cap.GapOp, cap.RequireOp]] = {}
     needs: dict[str, cap.RequireOp | None] = {}
     for gap in sorted(gaps, key=lambda g: (-g.size, order[id(g)])):

@@ -3,7 +3,8 @@
 The data lives in `skillir/data/catalog.toml` so that wording can change without touching code;
 this module loads it once, checks it is complete, and gives it types. Compensation passes read
 `Primitive.steps_for` (degrade), `Primitive.substitute_with` (substitute), `Primitive.about`
-(the requirement rules or constructs a guide is about) and `Primitive.hands_over`.
+(the requirement rules or constructs a guide is about), `Primitive.against` (those at whose
+place the guide would contradict the skill's step) and `Primitive.hands_over`.
 """
 
 from __future__ import annotations
@@ -71,7 +72,15 @@ _ABOUT_KEYS: dict[str, tuple[int, int] | str] = {
     **{key.replace("guide_", "about_"): step for step, key in _GUIDE_KEYS.items()},
     "about_substitute": "substitute",
 }
-_OPTIONAL_KEYS = ("substitute_with", "substitute_guide", "hands_over", *_ABOUT_KEYS)
+# what each guide must not be attached over: TOML key → the guide's step, or "substitute"
+_AGAINST_KEYS = {key.replace("about_", "against_"): step for key, step in _ABOUT_KEYS.items()}
+_OPTIONAL_KEYS = (
+    "substitute_with",
+    "substitute_guide",
+    "hands_over",
+    *_ABOUT_KEYS,
+    *_AGAINST_KEYS,
+)
 
 
 class CatalogError(ValueError):
@@ -110,6 +119,10 @@ class Primitive:
     substitute_guide: str | None = None
     # guide step (or "substitute") → the requirement rules or constructs it is about
     about: Mapping[tuple[int, int] | str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    # guide step (or "substitute") → constructs at whose place the guide contradicts the step
+    against: Mapping[tuple[int, int] | str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({}), hash=False
     )
     hands_over: bool = False
@@ -215,16 +228,8 @@ def _primitive(entry: Mapping[str, Any], index: int) -> Primitive:
     guide = _text(entry, "substitute_guide", where) if "substitute_guide" in entry else None
     if bool(subs) != (guide is not None):
         raise CatalogError(f"{where}: 'substitute_with' and 'substitute_guide' go together")
-    about: dict[tuple[int, int] | str, tuple[str, ...]] = {}
-    for key, step in _ABOUT_KEYS.items():
-        if key not in entry:
-            continue
-        ids = entry[key]
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-            raise CatalogError(f"{where}: {key!r} must be a non-empty list of rule ids")
-        if step == "substitute" and guide is None:
-            raise CatalogError(f"{where}: {key!r} without a substitute_guide")
-        about[step] = tuple(ids)
+    about = _rule_lists(entry, _ABOUT_KEYS, guide is not None, where)
+    against = _rule_lists(entry, _AGAINST_KEYS, guide is not None, where)
     hands_over = entry.get("hands_over", False)
     if not isinstance(hands_over, bool):
         raise CatalogError(f"{where}: 'hands_over' must be true or false")
@@ -237,8 +242,29 @@ def _primitive(entry: Mapping[str, Any], index: int) -> Primitive:
         substitute_with=tuple(subs),
         substitute_guide=guide,
         about=MappingProxyType(about),
+        against=MappingProxyType(against),
         hands_over=hands_over,
     )
+
+
+def _rule_lists(
+    entry: Mapping[str, Any],
+    keys: Mapping[str, tuple[int, int] | str],
+    has_substitute: bool,
+    where: str,
+) -> dict[tuple[int, int] | str, tuple[str, ...]]:
+    """The `about_*` (or `against_*`) lists of an entry, by guide step."""
+    lists: dict[tuple[int, int] | str, tuple[str, ...]] = {}
+    for key, step in keys.items():
+        if key not in entry:
+            continue
+        ids = entry[key]
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise CatalogError(f"{where}: {key!r} must be a non-empty list of rule ids")
+        if step == "substitute" and not has_substitute:
+            raise CatalogError(f"{where}: {key!r} without a substitute_guide")
+        lists[step] = tuple(ids)
+    return lists
 
 
 def parse_catalog(data: Mapping[str, Any]) -> Catalog:

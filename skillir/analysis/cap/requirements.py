@@ -200,11 +200,13 @@ def _top_modules(modules: Iterable[str], keep_dotted: bool = False) -> list[str]
     return list(dict.fromkeys(tops))
 
 
-@detector("shell_code", features="strings", commands="strings")
+@detector("shell_code", features="strings", commands="strings", all="bool")
 def detect_shell(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
     """Shell blocks with one of `features` (command, pipe, redirect, loop, and-or, subst, if,
-    sed, awk, xargs, find-exec, heredoc) or running one of `commands`."""
+    sed, awk, xargs, find-exec, heredoc, text-pipeline; with `all`, every one of them) or
+    running one of `commands`."""
     wanted = set(rule.get("features", ()))
+    every = rule.get("all", False)
     commands = set(rule.get("commands", ()))
     for block in facts.code:
         if block.lang != "shell":
@@ -223,7 +225,7 @@ def detect_shell(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
                 yield block.op, f"{count} command{'s' if count != 1 else ''}: {shown}"
             continue
         hits = sorted(info.features & wanted)
-        if hits:
+        if hits and (not every or len(hits) == len(wanted)):
             yield block.op, _names(hits)
 
 
@@ -390,11 +392,16 @@ def detect_procedure(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
         yield container, detail
 
 
-@detector("exec_chain", required=("min_steps",), min_steps="int", patterns="patterns")
+@detector(
+    "exec_chain", required=("min_steps",), min_steps="int", patterns="patterns", breaks="patterns"
+)
 def detect_exec_chain(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
     """Containers where at least `min_steps` steps run something: a shell block in the step,
-    or step text matching `patterns` (a run instruction with inline code)."""
+    or step text matching `patterns` (a run instruction with inline code). With `breaks`, only
+    those where a step from the first running one on (its text, nested text and code) matches
+    it: a login, a question to the user, a fallback, which one script run once cannot hold."""
     patterns: Patterns | None = rule.get("patterns")
+    breaks: Patterns | None = rule.get("breaks")
     shell_blocks = {id(b.op): b for b in facts.code if b.lang == "shell"}
     for container, steps, _ in _step_runs(facts):
         running = []
@@ -409,9 +416,29 @@ def detect_exec_chain(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
             says = patterns is not None and unit is not None and patterns.regex.search(unit.raw)
             if has_block or says:
                 running.append(step)
-        if len(running) >= rule.params["min_steps"]:
-            numbers = ", ".join(str(s.number.data) for s in running[:6])  # type: ignore
+        if len(running) < rule.params["min_steps"]:
+            continue
+        numbers = ", ".join(str(s.number.data) for s in running[:6])  # type: ignore
+        if breaks is None:
             yield container, f"{len(running)} steps run commands: {numbers}"
+            continue
+        later = [s for s in steps if isinstance(s, skill.StepOp)]
+        for step in later[later.index(running[0]) :]:
+            hit = breaks.regex.search(_step_text(facts, step))
+            if hit is not None:
+                yield container, f'step {step.number.data}: "{clip(hit.group(0), 30)}"'
+                break
+
+
+def _step_text(facts: SkillFacts, step: skill.StepOp) -> str:
+    """A step's own text and that of the ops nested in it, code included, one line each."""
+    parts = []
+    for op in skill.walk_ops(step):
+        if isinstance(op, skill.CodeOp):
+            parts.append(op.text.data)
+        elif id(op) in facts.unit_of:
+            parts.append(facts.unit_of[id(op)].raw)
+    return "\n".join(parts)
 
 
 @detector(

@@ -242,7 +242,11 @@ def parse_rules(data: Mapping[str, Any]) -> RuleBook:
     if not isinstance(entries, list) or not entries:
         raise RuleError("rule file has no [[rule]] tables")
     rules = tuple(_rule(entry, index) for index, entry in enumerate(entries))
-    constructs = tuple(_construct(entry, i) for i, entry in enumerate(data.get("construct", [])))
+    # a construct's index follows the rules' (a text finding is memoised by index)
+    constructs = tuple(
+        dataclasses.replace(_construct(entry, i), index=len(rules) + i)
+        for i, entry in enumerate(data.get("construct", []))
+    )
     seen: set[str] = set()
     for rule in (*rules, *constructs):
         if rule.id in seen:

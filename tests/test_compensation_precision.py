@@ -1,0 +1,182 @@
+"""Compensation notes where a held-out reading found them harmful or irrelevant (issue 15): one
+regression test per class, each with the case that must keep its note. A guide is not attached
+where the skill's step does what it advises against (a script the step creates, a chain with a
+login or a question to the user), nor where its construct is only a word in advice about the
+product the skill builds, a loop with no pipe, or a regular expression that is an anchored
+literal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skillir.analysis.cap.facts import regex_grade
+from skillir.analysis.cap.requirements import construct_anchors, infer_requirements
+from skillir.analysis.cap.rules import load_rules
+from skillir.api import parse
+from skillir.dialects import skill
+
+from .test_compensate import HEAD, compile_text, write_profile
+
+AVOID_SCRIPTS = "Avoid separate script files"
+ONE_SCRIPT = "Put the whole chain in one script"
+PAGINATE = "Do not paginate by hand"
+PIPELINE = "Replace the shell pipeline"
+ONE_COMMAND = "Run one command at a time"
+REGEX = "Replace the regex"
+
+SCRIPT_SKILL = HEAD + (
+    "## Wrapper\n\nCreate a wrapper script to run the fuzzer on the host or in Docker:\n\n"
+    "```bash\ncat <<'EOF' > ./fuzz\n#!/bin/sh\nexec docker run --rm fuzzer \"$@\"\nEOF\n"
+    "chmod +x ./fuzz\n```\n\n"
+    "## Build check\n\n```python\nimport subprocess\n\n"
+    'subprocess.run(["make", "fuzz"], check=True)\n```\n'
+)
+
+
+def test_avoid_scripts_guide_not_where_the_step_creates_a_script(tmp_path: Path) -> None:
+    """ "Avoid separate script files" contradicts "Create a wrapper script" (the script every
+    later step runs); a Python block the agent runs with no such step keeps the guide."""
+    profile = write_profile(tmp_path, tool_exec=1)
+    compiled, notes, _ = compile_text(SCRIPT_SKILL, profile)
+    assert len([n for n in notes if AVOID_SCRIPTS in n]) == 1
+    assert compiled.index(AVOID_SCRIPTS) > compiled.index("subprocess.run")
+    # the wrapper alone: no note at all
+    only_wrapper = SCRIPT_SKILL.split("## Build check")[0]
+    _, notes, _ = compile_text(only_wrapper, profile)
+    assert not [n for n in notes if AVOID_SCRIPTS in n]
+
+
+CHAIN = HEAD + (
+    "## Install, auth, link, deploy\n\n"
+    "{first}"
+    "1. Install the CLI:\n\n   ```bash\n   npm install -g deployer\n   ```\n\n"
+    "2. {second}\n\n"
+    "3. Link the project:\n\n   ```bash\n   deployer link --scope team\n   ```\n\n"
+    "4. Deploy:\n\n   ```bash\n   deployer deploy --prod\n   ```\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [
+        ("", "Build it:\n\n   ```bash\n   npm run build\n   ```", True),
+        # a confirmation before the chain starts: the chain after it is one script
+        (
+            "Confirm with the user that they want a new deployment before you start.\n\n",
+            "Build it:\n\n   ```bash\n   npm run build\n   ```",
+            True,
+        ),
+        (
+            "",
+            "Authenticate:\n\n   ```bash\n   deployer login\n   ```\n\n"
+            "   The user completes auth in their browser.",
+            False,
+        ),
+        ("", "Ask which team to deploy to, then build with `npm run build`.", False),
+        (
+            "",
+            "Build it:\n\n   ```bash\n   npm run build\n   ```\n\n"
+            "   If the build fails, use the fallback deploy script below.",
+            False,
+        ),
+    ],
+)
+def test_one_script_guide_not_over_a_chain_that_waits_or_branches(
+    tmp_path: Path, first: str, second: str, kept: bool
+) -> None:
+    """ "Put the whole chain in one script ... run it once" cannot hold a login the user
+    finishes in a browser, a question to the user or a fallback inside the chain."""
+    profile = write_profile(tmp_path, tool_exec=2)
+    text = CHAIN.format(first=first, second=second)
+    _, notes, _ = compile_text(text, profile)
+    assert bool([n for n in notes if ONE_SCRIPT in n]) is kept
+
+
+PRODUCT = HEAD.replace(
+    "A test skill. Use when testing.",
+    "Guide for building MCP servers that let agents reach external APIs. Use when creating "
+    "an MCP server.",
+) + (
+    "## Tool design\n\nAgents benefit from concise tool descriptions and the ability to "
+    "filter/paginate results. Support pagination where applicable.\n"
+)
+CONSUMER = HEAD.replace(
+    "A test skill. Use when testing.",
+    "Exports every issue of a repository to a CSV file. Use when asked for an issue export.",
+) + (
+    "## Export\n\nFetch every page of the issues API: paginate through the results until the "
+    "response has no next link, then write the rows.\n"
+)
+
+
+def test_pagination_advice_about_the_product_is_no_agent_task(tmp_path: Path) -> None:
+    """ "The ability to paginate results" in a skill that builds servers is design advice for
+    the product: no "Do not paginate by hand"; a skill whose agent pages through an API keeps
+    it. (Commands at L1: no substitution by a fetch script, the degrade guide is what is left.)"""
+    profile = write_profile(tmp_path, tool_web=2, tool_exec=1)
+    _, notes, _ = compile_text(PRODUCT, profile)
+    assert not [n for n in notes if PAGINATE in n]
+    _, notes, _ = compile_text(CONSUMER, profile)
+    assert len([n for n in notes if PAGINATE in n]) == 1
+
+
+LOOPS = HEAD + (
+    "1. Wait for the pairing code:\n\n   ```bash\n"
+    "   for i in $(seq 1 20); do [ -f code.txt ] && cat code.txt && break; sleep 1; done\n"
+    "   ```\n\n"
+    "2. Count the errors per report:\n\n   ```bash\n"
+    '   ls reports | while read -r f; do grep -c ERROR "reports/$f"; done\n   ```\n'
+)
+
+
+def test_pipeline_guide_needs_a_pipe(tmp_path: Path) -> None:
+    """The shell substitute guide ("Replace the shell pipeline ...") is about a pipeline: a
+    polling loop with no pipe does not get it (the loop guide of the step down does); output
+    piped into a loop does."""
+    profile = write_profile(tmp_path, gen_code_shell=1)
+    compiled, notes, _ = compile_text(LOOPS, profile)
+    assert len([n for n in notes if PIPELINE in n]) == 1
+    polling, piped = compiled.split("2. Count the errors", 1)
+    assert PIPELINE not in polling and ONE_COMMAND in polling
+    assert PIPELINE in piped
+
+
+def test_an_anchored_literal_is_no_regex_to_replace(tmp_path: Path) -> None:
+    """`grep '^TOKEN=' .env` searches a literal at a line start: no regex guide; a pattern with
+    classes and quantifiers keeps it."""
+    assert regex_grade("^VERCEL_TOKEN=") == 1
+    assert regex_grade("^[A-Z_]+=") == 2
+    profile = write_profile(tmp_path, gen_regex=1)
+    literal = HEAD + "Read the token:\n\n```bash\ngrep '^API_TOKEN=' .env\n```\n"
+    _, notes, _ = compile_text(literal, profile)
+    assert not [n for n in notes if REGEX in n]
+    shaped = HEAD + "Read the settings:\n\n```bash\ngrep -E '^[A-Z_]+=[0-9]+$' .env\n```\n"
+    _, notes, _ = compile_text(shaped, profile)
+    assert len([n for n in notes if REGEX in n]) == 1
+
+
+def test_a_construct_finds_its_own_text_after_the_rules_ran() -> None:
+    """A `text` finding is memoised per document by the rule's index: a construct's index
+    follows the rules', so what a guide is about is its own pattern's finding after
+    infer-capabilities has run on the same text, never that of the rule whose index it once
+    shared (`ordered-steps` read what `shell-script-requested` had found)."""
+    book = load_rules()
+    assert {r.index for r in book.rules}.isdisjoint(c.index for c in book.constructs)
+    text = HEAD + "Create a wrapper script to run the tests.\n\nTrace the crash to its cause.\n"
+    ids = [c.id for c in book.constructs if c.detector == "text"]
+    fresh = construct_anchors(_root(text), ids)
+    root = _root(text)
+    infer_requirements(root)
+    after = construct_anchors(root, ids)
+    assert {k: len(v) for k, v in after.items()} == {k: len(v) for k, v in fresh.items()}
+    assert after["script-creation-step"] and after["root-cause-task"]
+
+
+def _root(text: str) -> skill.SkillSkillOp:
+    result = parse(text=text)
+    assert result.module is not None
+    (root,) = result.module.ops
+    assert isinstance(root, skill.SkillSkillOp)
+    return root
