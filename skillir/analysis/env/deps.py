@@ -1166,8 +1166,18 @@ _EXAMPLE_COMMENT = re.compile(
     re.IGNORECASE,
 )
 # `if [ -f package.json ]`, `[[ -d .git ]] &&`, `test -f go.mod &&`: a file decides
+# a project's manifest: which kind of project this is
+_MANIFEST = (
+    r"[\"']?(?:\./)?(?:package\.json|cargo\.toml|pyproject\.toml|requirements[\w.-]*\.txt|"
+    r"setup\.py|go\.mod|gemfile|pom\.xml|build\.gradle(?:\.kts)?|composer\.json|mix\.exs|"
+    r"deno\.json|cmakelists\.txt|makefile|[\w-]+\.lock|pnpm-lock\.yaml|yarn\.lock|"
+    r"package-lock\.json|bun\.lockb?|\.venv|venv|node_modules)[\"']?"
+)
+# `if [ -f package.json ]; then`, `[ -f go.mod ] &&`, `test -f Cargo.toml &&`: the project
+# kind decides
 _FILE_TEST = re.compile(
-    r"(?:\[\[?|\btest)\s+!?\s*-[fdes]\s+\S+(?:\s*\]\]?)?\s*(?:;\s*then\b|&&)|^\s*(?:el)?if\s+(?:\[\[?|test)\s+!?\s*-[fdes]\s"
+    rf"(?:\[\[?|\btest)\s+!?\s*-[fdes]\s+{_MANIFEST}(?:\s*\]\]?)?\s*(?:;\s*then\b|&&|\Z)",
+    re.IGNORECASE,
 )
 # one of the commands of a line written "a / b / c" (`npm test / cargo test / pytest`)
 _COMMAND_START = re.compile(r"[A-Za-z][\w.+-]*(?:\s|\Z)")
