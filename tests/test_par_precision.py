@@ -144,6 +144,27 @@ def test_adding_to_version_control_writes_the_git_index():
     assert _edges(graph) == {("1", "2")}
 
 
+def test_adding_a_file_is_still_writing_it():
+    """Only "add `f` to version control/git/the repo" is a git write; "add `f` ... and commit"
+    creates `f`, and a checkbox or an index in code is no config section."""
+    tasks = procedures(
+        parse_skill(
+            (
+                HEAD + "1. Add `config.yaml` with the defaults, then commit.\n"
+                "2. Add `notes.md` to git.\n"
+                "3. Add `[x]` to `todo.md`.\n"
+            ).encode(),
+            "SKILL.md",
+            DiagnosticSink("SKILL.md"),
+        )
+    )[0].tasks
+    assert [sorted(w for w in t.writes if not w.startswith("value:")) for t in tasks] == [
+        ["file:config.yaml"],
+        ["effect:git"],
+        ["file:todo.md"],
+    ]
+
+
 def test_copying_from_an_unnamed_place_reads_the_project():
     """modern-python "From setup.py": copying the metadata to `[project]` reads setup.py
     (unnamed), so deleting setup.py waits for it."""

@@ -281,10 +281,11 @@ def _has_word(text: str, words: tuple[str, ...]) -> str | None:
     return None
 
 
-def _code_spans(text: str) -> Iterator[tuple[int, str]]:
+def _code_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each inline code span: its start and end offsets and its text."""
     if "`" in text:
         for m in INLINE_CODE.finditer(text):
-            yield m.start(), m.group(2).strip()
+            yield m.start(), m.end(), m.group(2).strip()
 
 
 @lru_cache(maxsize=256)
@@ -309,18 +310,18 @@ def _governing_verb(text: str, at: int) -> str | None:
     return found
 
 
-# "Add `uv.lock` to version control", "commit `a.py`": the git index is written, the file read
-_VCS_PHRASE = re.compile(
-    r"\b(?:to|into|in|under) (?:version control|source control|git|the (?:git )?repo(?:sitory)?)\b"
-    r"|\b(?:commit|stage|check in|track)\b",
+# "Add `uv.lock` to version control", "Commit `a.py`": the git index is written, the file read
+_TO_VCS = re.compile(
+    r"[^.;:!?\n]{0,40}?\b(?:to|into|in|under) (?:version control|source control|git|the (?:git )?"
+    r"repo(?:sitory)?)\b",
     re.IGNORECASE,
 )
-_VCS_VERBS = frozenset(("add", "commit", "stage", "track", "check"))
+_VCS_VERBS = frozenset(("commit", "stage", "track"))
 # verbs whose "from X" changes X ("Remove the `[tool.black]` table from `pyproject.toml`")
 _TAKE_FROM = frozenset(("remove", "delete", "drop", "strip", "clean", "cleanup", "clear"))
 # a config file's section or table (`[tool.mypy]`, `[[tool.uv.index]]`, `[settings]`), alone or
 # after the file's name (`pyproject.toml [tool.black]`)
-_SECTION = re.compile(r"(?:(?P<file>\S+)\s+)?(?P<section>\[\[?[\w.\-\"' ]+\]\]?)")
+_SECTION = re.compile(r"(?:(?P<file>\S+)\s+)?(?P<section>\[\[?[A-Za-z][\w.\-\"' ]+\]\]?)")
 # sections only pyproject.toml holds (PEP 518 `[tool.*]`, PEP 621 `[project]`, PEP 735)
 _PYPROJECT_SECTION = re.compile(r"\[\[?(?:tool|project|build-system|dependency-groups)\b")
 _CONFIG_EXTENSIONS = (".toml", ".ini", ".cfg", ".conf", ".yaml", ".yml", ".json")
@@ -340,7 +341,7 @@ def _section_files(span: str, text: str) -> list[str] | None:
         return ["file:pyproject.toml"]
     configs = [
         res
-        for _, other in _code_spans(text)
+        for _, _, other in _code_spans(text)
         if (res := path_resource(other)) is not None and res.endswith(_CONFIG_EXTENSIONS)
     ]
     return configs or ["dir:."]
@@ -353,8 +354,7 @@ def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
     verb rewrites `f`; adding or committing a file to version control writes the git index
     (`effect:git`) and only reads the file."""
     verbs = rules().verbs
-    vcs = _VCS_PHRASE.search(text) is not None
-    for at, span in _code_spans(text):
+    for at, end, span in _code_spans(text):
         if is_command_span(span):
             r, w = shell_effects(span[2:] if span.startswith("$ ") else span, skill_dir)
             task.reads.update(r)
@@ -368,7 +368,7 @@ def _text_resources(task: Task, text: str, skill_dir: Path | None) -> None:
         prep = before[-1] if before else ""
         verb = _governing_verb(text, at)
         acting = verbs.get(verb or "") == "act"
-        if vcs and verb in _VCS_VERBS:
+        if verb in _VCS_VERBS or (verb == "add" and _TO_VCS.match(text, end)):
             task.reads.update(found)
             task.writes.add("effect:git")
         elif prep == "from" and acting and verb in _TAKE_FROM:
