@@ -328,7 +328,8 @@ def test_optional_example_and_other_route_commands_are_not_demanded() -> None:
     ("### Docker", "### From source"), an example session ("**Example (multi-layer
     system):**") and "DO NOT:" blocks of a writing guide are not requirements (was: pdf's
     pdftk, aflpp's lld-17/docker/git/update-grub, systematic-debugging's codesign and
-    IDENTITY, tool-skill-creator-extension's mise/fvm); `uv add` changes the user's project;
+    IDENTITY, tool-skill-creator-extension's mise/fvm); `uv add` changes the user's project and
+    `uvx X` fetches X into uv's cache (modern-python's pip-installed requests, cookiecutter);
     the Debian route's package and plain commands stay."""
     text = HEAD + (
         "## Installation\n\n### Ubuntu/Debian\n\nInstall the matching `lld` (e.g., `lld-17`).\n\n"
@@ -338,14 +339,14 @@ def test_optional_example_and_other_route_commands_are_not_demanded() -> None:
         "### pdftk (if available)\n\n```bash\npdftk a.pdf burst\n```\n\n## Debug\n\n"
         '**Example (multi-layer system):**\n\n```bash\necho "$IDENTITY"\ncodesign --sign x\n```\n\n'
         "#### DO NOT: embed wrappers\n\n```bash\nmise exec -- dart -h\n```\n\n## Run\n\n"
-        "```bash\nuv add requests\nqpdf --empty out.pdf\n```\n"
+        "```bash\nuv add requests\nuvx cookiecutter gh:x/y\nqpdf --empty out.pdf\n```\n"
     )
     deps = _env_deps(text)
     assert {("system", "afl++"), ("binary", "qpdf"), ("binary", "uv")} <= deps
     for kind, name in (
         ("system", "lld-17"), ("binary", "docker"), ("binary", "git"), ("binary", "update-grub"),
         ("binary", "pdftk"), ("binary", "codesign"), ("env", "IDENTITY"), ("binary", "mise"),
-        ("pip", "requests"),
+        ("pip", "requests"), ("pip", "cookiecutter"),
     ):  # fmt: skip
         assert (kind, name) not in deps, name
 

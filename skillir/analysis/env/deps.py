@@ -420,9 +420,12 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
             parsed = _pip_spec(spec)
             if parsed:
                 out.append(("pip", parsed[0], parsed[1], o, None))
-    elif name in ("pipx", "uvx") or (name == "uv" and args[:1] == ["tool"]):
-        start = {"pipx": 1, "uvx": 0, "uv": 2}[name]
-        if name != "pipx" or args[:1] in (["install"], ["run"]):
+    elif name == "pipx" or (name == "uv" and args[:1] == ["tool"]):
+        # `pipx install X` / `uv tool install X` install a tool; `uvx X`, `pipx run X` and
+        # `uv tool run X` fetch it into their own cache when run, where a pip install of X
+        # is never looked for: the runner is the need
+        start = {"pipx": 1, "uv": 2}[name]
+        if args[start - 1 : start] == ["install"]:
             rest = rest_after(start, ("--from", "--python", "-p"))
             if rest and _pip_spec(rest[0][0]):
                 spec = _pip_spec(rest[0][0])
@@ -679,7 +682,7 @@ _NEGATED = re.compile(
 _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
 
 
-_EITHER = re.compile(r"\s*(?:/|\||,?\s*or)\s*", re.IGNORECASE)
+_EITHER = re.compile(r"\s*(?:/|,?\s*or)\s*", re.IGNORECASE)
 # inline code quoted as an example of wording, or given as one: it is what a text says, not a
 # command the skill runs
 _EXAMPLE_BEFORE = re.compile(
