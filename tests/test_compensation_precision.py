@@ -174,6 +174,24 @@ def test_a_construct_finds_its_own_text_after_the_rules_ran() -> None:
     assert after["script-creation-step"] and after["root-cause-task"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        ("Follow the steps in order; check each before the next.", False),
+        ("Work through the five stages below in order.", False),
+        ("Fill those tokens to build the page (step 4); no other scripts or dependencies.", False),
+        ("Order the tasks so that each comes after its prerequisites.", True),
+        ("Some steps depend on others: run those first.", True),
+    ],
+)
+def test_planning_guides_need_an_order_to_work_out(sentence: str, found: bool) -> None:
+    """The planning guides of the steps down ("write one full order of the tasks", "follow the
+    steps in the order written") are about an order worked out from dependencies, not one the
+    skill gives ("follow the steps in order")."""
+    root = _root(HEAD + sentence + "\n")
+    assert bool(construct_anchors(root, ["ordered-steps"])["ordered-steps"]) is found
+
+
 def _root(text: str) -> skill.SkillSkillOp:
     result = parse(text=text)
     assert result.module is not None
