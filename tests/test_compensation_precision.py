@@ -144,10 +144,12 @@ def test_pipeline_guide_needs_a_pipe(tmp_path: Path) -> None:
 
 
 def test_an_anchored_literal_is_no_regex_to_replace(tmp_path: Path) -> None:
-    """`grep '^TOKEN=' .env` searches a literal at a line start: no regex guide; a pattern with
-    classes and quantifiers keeps it."""
-    assert regex_grade("^VERCEL_TOKEN=") == 1
-    assert regex_grade("^[A-Z_]+=") == 2
+    """`grep '^TOKEN=' .env` searches a literal at a line start (`.*` after it changes
+    nothing): no regex guide; a pattern with classes and quantifiers keeps it."""
+    for literal in ("^VERCEL_TOKEN=", "^API_KEY=.*", '".*"'):
+        assert regex_grade(literal) == 1, literal
+    for shaped in ("^[A-Z_]+=", r"v\d+", "ab+c", r"a\.*b"):
+        assert regex_grade(shaped) == 2, shaped
     profile = write_profile(tmp_path, gen_regex=1)
     literal = HEAD + "Read the token:\n\n```bash\ngrep '^API_TOKEN=' .env\n```\n"
     _, notes, _ = compile_text(literal, profile)

@@ -439,8 +439,11 @@ def strip_comments(text: str, lang: str) -> str:
 
 
 _RE_L3 = re.compile(r"\(\?<?[=!]|\(\?P?<[A-Za-z_]|\(\?P=|\\k<|\\[1-9]")
-# classes and quantifiers; anchors (`^`, `$`) alone leave a literal search (`^NAME=`) at 1
-_RE_L2 = re.compile(r"\[[^\]]+\]|\\[dwsDWSbB]|(?<!\\)[+*?]|(?<!\\)\{\d+(,\d*)?\}")
+# classes and quantifiers; anchors (`^`, `$`) and a wildcard run (`.*`, `.+`) alone leave a
+# literal search (`^NAME=`, `^NAME=.*`, `".*"`) at 1
+_RE_L2 = re.compile(
+    r"\[[^\]]+\]|\\[dwsDWSbB]|(?<!\\)(?<![^\\]\.)(?<!^\.)[+*?]|(?<!\\)\{\d+(,\d*)?\}"
+)
 _JS_REGEX = re.compile(
     r"(?:\.(?:match|matchAll|replace|replaceAll|split|search)\(\s*|(?:[=(,:]|\breturn)\s*)"
     r"/((?![*/\s])(?:\\.|\[(?:\\.|[^\]\n])*\]|[^/\\\n\[])+)/[dgimsuy]*(?=\s*(?:[.;,)\]}]|$))",
@@ -454,7 +457,8 @@ _GREP_VALUE_OPTIONS = frozenset(
 
 def regex_grade(pattern: str) -> int:
     """3: lookaround, backreferences, named groups; 2: classes or quantifiers; else 1 (a literal,
-    anchored or not: `^VERCEL_TOKEN=` is a search for a line start, not a shape to check)."""
+    anchored or with wildcard runs: `^VERCEL_TOKEN=` is a search for a line start, not a shape
+    to check)."""
     if _RE_L3.search(pattern):
         return 3
     return 2 if _RE_L2.search(pattern) else 1
