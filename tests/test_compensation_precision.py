@@ -46,6 +46,14 @@ def test_avoid_scripts_guide_not_where_the_step_creates_a_script(tmp_path: Path)
     only_wrapper = SCRIPT_SKILL.split("## Build check")[0]
     _, notes, _ = compile_text(only_wrapper, profile)
     assert not [n for n in notes if AVOID_SCRIPTS in n]
+    # a step that says not to write scripts creates none
+    for sentence, creates in [
+        ("Create a wrapper script to run the fuzzer.", True),
+        ("Write a Python script that counts the rows, then run it.", True),
+        ("Use the Edit tool directly. Do not write Python scripts.", False),
+    ]:
+        found = construct_anchors(_root(HEAD + sentence + "\n"), ["script-creation-step"])
+        assert bool(found["script-creation-step"]) is creates, sentence
 
 
 CHAIN = HEAD + (
