@@ -215,7 +215,7 @@ class TaskOp(IRDLOperation):
         if parser.parse_optional_keyword("after") is not None:
 
             def one() -> tuple[SSAValue, str]:
-                return parser.parse_operand(), parse_text(parser)
+                return parser.parse_operand(TOKEN), parse_text(parser)
 
             deps = parser.parse_comma_separated_list(parser.Delimiter.PAREN, one)
         reads: Sequence[str] = ()
