@@ -362,3 +362,15 @@ def test_optional_environment_reads_are_not_required() -> None:
     deps = _env_deps(HEAD + f"```python\n{code}```\n")
     assert ("env", "API_KEY") in deps
     assert not {("env", "GITHUB_TOKEN"), ("env", "GH_TOKEN"), ("env", "CODEX_HOME")} & deps
+
+
+def test_programs_the_skill_recommends_are_its_advice() -> None:
+    """"Never suggest GitHub MCP. Always use `gh` CLI commands for GitHub." in a skill that
+    writes recommended settings names what it advises, not what it runs (was:
+    claude-settings-audit's setup demanded gh); a program it runs still counts."""
+    text = HEAD + (
+        "**Note**: Never suggest GitHub MCP. Always use `gh` CLI commands for GitHub.\n\n"
+        "List the files with `find . -name '*.json'` and `jq . settings.json`.\n"
+    )
+    deps = _env_deps(text)
+    assert ("binary", "jq") in deps and ("binary", "gh") not in deps

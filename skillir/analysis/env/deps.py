@@ -682,6 +682,10 @@ _NEGATED = re.compile(
 _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
 
 
+# a text about what the skill suggests to the user: the programs it names are its advice
+_RECOMMENDS = re.compile(
+    r"\b(?:never\s+|do\s+not\s+|don't\s+)?(?:suggest|recommend)(?:s|ed)?\b", re.IGNORECASE
+)
 _EITHER = re.compile(r"\s*(?:/|,?\s*or)\s*", re.IGNORECASE)
 # inline code quoted as an example of wording, or given as one: it is what a text says, not a
 # command the skill runs
@@ -741,6 +745,8 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         lone = " " not in span
         if _EXAMPLE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
             continue  # `"`npm test` exits 0"`, "Draft: `make checkout faster`": example text
+        if _RECOMMENDS.search(text[max(0, m.start() - 120) : m.start()]):
+            continue  # "Never suggest GitHub MCP. Always use `gh`": what the skill recommends
         if is_command_span(span) and not (
             lone
             and (
