@@ -365,7 +365,7 @@ def test_optional_environment_reads_are_not_required() -> None:
 
 
 def test_programs_the_skill_recommends_are_its_advice() -> None:
-    """"Never suggest GitHub MCP. Always use `gh` CLI commands for GitHub." in a skill that
+    """ "Never suggest GitHub MCP. Always use `gh` CLI commands for GitHub." in a skill that
     writes recommended settings names what it advises, not what it runs (was:
     claude-settings-audit's setup demanded gh); a program it runs still counts."""
     text = HEAD + (
@@ -374,3 +374,78 @@ def test_programs_the_skill_recommends_are_its_advice() -> None:
     )
     deps = _env_deps(text)
     assert ("binary", "jq") in deps and ("binary", "gh") not in deps
+
+
+# -- classes found on the second held-out round ------------------------------------------------
+
+
+def test_ways_written_as_commented_groups_and_options_are_alternatives() -> None:
+    """Groups of a block headed "# npm" / "# Homebrew" or "# macOS" / "# Ubuntu", both sides of
+    a "# or", and blocks introduced "**Option 1: Conda**" / "**Option 2: Docker**" are ways to
+    the same end (was: repomix, markitdown, molecular-dynamics, diffdock demanded every way);
+    a plain block still counts."""
+    text = HEAD + (
+        "```bash\n# npm\nnpm install -g repomix\n\n# Homebrew (macOS/Linux)\nbrew install repomix\n"
+        "```\n\n```bash\nconda install -c conda-forge openmm\n# or\npip install openmm\n```\n\n"
+        "**Option 1: Conda**\n```bash\nconda env create -f environment.yml\n```\n\n"
+        "**Option 2: Docker**\n```bash\ndocker pull rbgcsail/diffdock\n```\n\n"
+        "```bash\nrepomix --style markdown\n```\n"
+    )
+    deps = _env_deps(text)
+    assert ("binary", "repomix") in deps
+    assert not {("npm", "repomix"), ("binary", "conda"), ("pip", "openmm")} & deps
+    assert ("binary", "docker") not in deps
+
+
+def test_what_code_tries_probes_or_only_troubleshoots_is_not_demanded(tmp_path) -> None:
+    """Imports and programs inside `try: ... except ImportError / FileNotFoundError`, a program
+    a script probes for (`if command -v dnf`), troubleshooting sections, commands "(if
+    available)", a localhost URL in a comment and variables of a sourced file are not
+    requirements (was: get-available-resources' nvidia-smi with rocm-smi, chrome-devtools'
+    dnf, ID and PRETTY_NAME, media-processing's nano, diffdock's localhost:7860); a negated
+    probe (`if ! command -v jq ... exit 1`) still requires."""
+    deps = _folder_deps(
+        tmp_path,
+        {
+            "SKILL.md": HEAD
+            + (
+                "Run `python scripts/detect.py`.\n\n**Primary: Gemini CLI** (if available)\n"
+                "```bash\ngemini -p x\n```\n\n```bash\npython app/main.py\n"
+                "# Navigate to http://localhost:7860\n```\n\n## Troubleshooting\n\n```bash\n"
+                "sudo nano /etc/policy.xml\n```\n"
+            ),
+            "scripts/detect.py": (
+                "import subprocess\ntry:\n    import torch\nexcept ImportError:\n    torch = None\n"
+                "try:\n    subprocess.run(['nvidia-smi'])\nexcept FileNotFoundError:\n    pass\n"
+                "import psutil\n"
+            ),
+            "scripts/install.sh": (
+                '. /etc/os-release\necho "$PRETTY_NAME"\nif command -v dnf >/dev/null; then\n'
+                "  dnf install -y nss\nfi\nif ! command -v jq >/dev/null; then\n  exit 1\nfi\n"
+                'DEPS+=("libnss3")\ncase $ID in\n  ubuntu|debian)\n    echo deb ;;\nesac\n'
+            ),
+        },
+    )
+    assert {("pip", "psutil"), ("binary", "python"), ("binary", "jq")} <= deps
+    for kind, name in (
+        ("pip", "torch"), ("binary", "nvidia-smi"), ("binary", "dnf"), ("env", "PRETTY_NAME"),
+        ("binary", "gemini"), ("service", "localhost:7860"), ("binary", "nano"),
+        ("binary", "libnss3"), ("binary", "ubuntu"),
+    ):  # fmt: skip
+        assert (kind, name) not in deps, name
+
+
+def test_code_of_other_languages_in_a_shell_block_is_not_programs(tmp_path) -> None:
+    """`import gget` and `db.users.insertOne(...)` in a bash block, and a bundled
+    requirements file's test tools (pytest, pytest-cov), are not the skill's programs or
+    packages (was: gget demanded `import`, databases `db.users.insertOne`)."""
+    deps = _folder_deps(
+        tmp_path,
+        {
+            "SKILL.md": HEAD
+            + "```bash\nimport gget\ndb.users.insertOne({a: 1})\nmongosh mydb\n```\n",
+            "scripts/requirements.txt": "pymongo>=4\npytest>=8\npytest-cov\n",
+        },
+    )
+    assert {("binary", "mongosh"), ("pip", "pymongo")} <= deps
+    assert not {("binary", "import"), ("binary", "db.users.insertOne"), ("pip", "pytest")} & deps

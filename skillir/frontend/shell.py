@@ -238,6 +238,10 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
         logical.append((buf, buf_off))
     in_case = False
     for line, base in logical:
+        if in_case:  # `ubuntu|debian|pop)`: a case pattern, not commands
+            line = _CASE_PATTERN.sub(lambda m: " " * len(m.group()), line, count=1)
+        # `DEPS+=("libnss3")`: an array's words are values, not commands
+        line = _ARRAY.sub(lambda m: m.group(1) + " " * (len(m.group()) - len(m.group(1))), line)
         try:
             lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
             lexer.whitespace_split = True
@@ -272,6 +276,10 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
         if current:
             commands.append(current)
     return commands
+
+
+_ARRAY = re.compile(r"(\b[A-Za-z_]\w*\+?=)\([^()\n]*\)")
+_CASE_PATTERN = re.compile(r"\A\s*\(?[^()\n;|&]*(?:\|[^()\n;|&]*)*\)")
 
 
 def _open_quote(line: str, quote: str | None) -> str | None:

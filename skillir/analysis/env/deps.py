@@ -114,6 +114,8 @@ _PIP_SPEC = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?:(===|==|>=|<=|~=|!=|>|<)\s*([^;\s]+))?"
     r"\s*(?:;.*)?\Z"
 )
+# an attribute access (`fs.readFileSync`), not a program file (`python3.11` keeps its digits)
+_ATTRIBUTE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
 _CMD_NAME = re.compile(r"[A-Za-z0-9_][\w.+-]*\Z")
 
 
@@ -219,6 +221,40 @@ def _str_const(node: ast.expr | None) -> str | None:
 _SUBPROCESS = {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"}
 
 
+# what an `except` clause catching one of these says was only tried: an import, a program
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+_RUN_ERRORS = {
+    "FileNotFoundError",
+    "OSError",
+    "SubprocessError",
+    "CalledProcessError",
+    "subprocess.SubprocessError",
+    "subprocess.CalledProcessError",
+    "PermissionError",
+}
+
+
+def _tried(tree: ast.AST) -> dict[str, set[int]]:
+    """Nodes inside the body of a `try` whose handlers catch the failure of an import
+    (`pip`: ImportError) or of a program (`binary`: FileNotFoundError, OSError, a bare or
+    `Exception` handler): the code works without them (one GPU vendor's tool of several)."""
+    out: dict[str, set[int]] = {"pip": set(), "binary": set()}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        caught: set[str] = set()
+        for handler in node.handlers:
+            kinds = handler.type
+            names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+            caught |= {"Exception" if n is None else _dotted(n) for n in names}
+        inside = {id(n) for stmt in node.body for n in ast.walk(stmt)}
+        if caught & (_IMPORT_ERRORS | {"Exception", "BaseException"}):
+            out["pip"] |= inside
+        if caught & (_RUN_ERRORS | {"Exception", "BaseException"}):
+            out["binary"] |= inside
+    return out
+
+
 def python_deps(
     code: str, first_line: int, local_modules: set[str]
 ) -> tuple[list[Dependency], list[Problem]]:
@@ -245,7 +281,11 @@ def _python_deps(
     deps: list[Dependency] = []
     problems: list[Problem] = []
 
+    tried = _tried(tree)
+
     def at(node: ast.AST, kind: str, name: str, version: str | None = None) -> None:
+        if id(node) in tried.get("pip" if kind == "pip" else kind, ()):
+            return  # inside `try: ... except ImportError / FileNotFoundError`: only tried
         lineno = getattr(node, "lineno", 1)
         text = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
         deps.append(
@@ -335,6 +375,8 @@ def _command_name(word: str) -> str | None:
     if not _CMD_NAME.match(name) or name.isupper():
         return None
     t = tables()
+    if _ATTRIBUTE.match(name) and name not in t.binary_to_package:
+        return None  # `db.users.insertOne`, `gget.module`: code, not a program
     if name in t.shell_builtins or name in t.always_present:
         return None
     return name
@@ -358,10 +400,26 @@ _INSTALL_VERBS = {
 _WORD = tuple[str, str, str | None, int, str | None]
 
 
+def _python_line(name: str, args: Sequence[str]) -> bool:
+    """Whether a "command" in a shell block is a Python statement (`import gget`, `from x
+    import y`), not ImageMagick's `import file.png`."""
+    if name == "from":
+        return len(args) >= 2 and args[1] == "import"
+    return (
+        name == "import"
+        and len(args) in (1, 3)
+        and re.fullmatch(r"[A-Za-z_][\w.]*", args[0]) is not None
+        and (len(args) == 1 or args[1] == "as")
+        and not re.search(r"\.(?:png|jpe?g|gif|tiff?|bmp|pdf|ps|miff|webp)\Z", args[0], re.I)
+    )
+
+
 def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
     """(kind, name, version, offset, manager) for one simple command given as (word, offset)
     pairs; `manager` names the package manager of a `system` package, else None."""
     out: list[_WORD] = []
+    if [w for w, _ in words[:2]] in (["command", "-v"], ["command", "-V"]):
+        return out  # `command -v dnf`: a probe for a program, which works without it
     i = shell.program([w for w, _ in words], shell.EVERY)
     if i >= len(words):
         return out
@@ -369,7 +427,7 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
     args = [w for w, _ in words[i + 1 :]]
     offs = [o for _, o in words[i + 1 :]]
     name = _command_name(cmd)
-    if name is None:
+    if name is None or _python_line(name, args):
         return out
     out.append(("binary", name, None, off, None))
 
@@ -497,26 +555,53 @@ def _shell(
         problems.append((line, col, f"shell: {p.message}; used line-wise fallback [shell-parse]"))
     commands = [tuple(zip(c.argv, c.offsets, strict=True)) for c in script.commands]
     functions = {a or b for a, b in _FUNCTION_DEF.findall(code)}
+    # `if command -v dnf ...; then`, `command -v brew && ...`: the script uses the program only
+    # where it is (a negated probe, `if ! command -v jq`, or `|| exit 1` requires it)
+    functions |= {
+        m.group(2)
+        for m in _PROBE.finditer(code)
+        if m.group(1) or code.startswith("&&", _skip_redirects(code, m.end()))
+    }
     deps: list[Dependency] = []
     for words in commands:
         for kind, name, version, off, manager in _words_deps(words):
             if kind == "binary" and name in functions:
-                continue  # a function the script defines
+                continue  # a function the script defines, or a program it probes for
             line, col = _offset_to_pos(code, off, first_line, first_col)
             evidence = _line_text(code, off)
             deps.append(Dependency(kind, name, version, line, col, evidence, manager))
     assigned = _assigned(code)
     standard = tables().standard_env
     unquoted = re.sub(r"'[^'\n]*'", lambda q: " " * len(q.group()), code)
+    sourced = _SOURCE.search(code) is not None  # `. /etc/os-release` sets ID, PRETTY_NAME
     for m in _ENV_REF.finditer(unquoted):
         var = m.group(1)
         if var in assigned or var in standard or not _UPPER.match(var):
             continue
+        if sourced and not _CREDENTIAL.search(var):
+            continue
         line, col = _offset_to_pos(code, m.start(), first_line, first_col)
         deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
-    deps.extend(_services(code, first_line, first_col))
+    # a URL in a comment ("# Navigate to http://localhost:7860") tells the reader where to
+    # look, usually at what the block itself starts
+    uncommented = _COMMENT.sub(lambda c: " " * len(c.group()), code)
+    deps.extend(_services(uncommented, first_line, first_col))
     deps.sort(key=lambda d: (d.line, d.col))
     return tuple(deps), tuple(problems)
+
+
+_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
+
+
+_PROBE = re.compile(
+    r"(\b(?:el)?if\s+)?(?<!!\s)\b(?:command\s+-[vV]|which|hash|type\s+-[pP])\s+([A-Za-z0-9_][\w.+-]*)"
+)
+
+
+def _skip_redirects(code: str, at: int) -> int:
+    """The offset after `>/dev/null 2>&1`-style redirects and spaces from `at`."""
+    m = re.compile(r"(?:\s*(?:[0-9&]?>>?&?\s*\S+))*\s*").match(code, at)
+    return m.end() if m else at
 
 
 _FUNCTION_DEF = re.compile(
@@ -682,6 +767,9 @@ _NEGATED = re.compile(
 _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
 
 
+_IF_AVAILABLE = re.compile(
+    r"\bif\s+(?:it\s+is\s+|it's\s+)?(?:available|installed|present)\b|\boptional\b", re.IGNORECASE
+)
 # a text about what the skill suggests to the user: the programs it names are its advice
 _RECOMMENDS = re.compile(
     r"\b(?:never\s+|do\s+not\s+|don't\s+)?(?:suggest|recommend)(?:s|ed)?\b", re.IGNORECASE
@@ -745,6 +833,10 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         lone = " " not in span
         if _EXAMPLE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
             continue  # `"`npm test` exits 0"`, "Draft: `make checkout faster`": example text
+        if _IF_AVAILABLE.search(text[m.end() : m.end() + 40]) or _IF_AVAILABLE.search(
+            text[max(0, m.start() - 40) : m.start()]
+        ):
+            continue  # "Primary: `gemini` CLI (if available)": the skill does without it
         if _RECOMMENDS.search(text[max(0, m.start() - 120) : m.start()]):
             continue  # "Never suggest GitHub MCP. Always use `gh`": what the skill recommends
         if is_command_span(span) and not (
@@ -885,9 +977,15 @@ def _requirements(text: str) -> list[Dependency]:
         if not line or line.startswith(("#", "-")):
             continue
         parsed = _pip_spec(line)
-        if parsed:
+        if parsed and not _DEV_TOOL.match(normalize_dist(parsed[0])):
             deps.append(Dependency("pip", parsed[0], parsed[1], i, 1, line[:100]))
     return deps
+
+
+# the test and lint tools of a bundled requirements file: for developing the scripts
+_DEV_TOOL = re.compile(
+    r"(?:pytest|coverage|mypy|ruff|black|flake8|pylint|isort|tox|nox|pre-commit)(?:-[\w-]+)?\Z"
+)
 
 
 def _package_json(text: str) -> tuple[list[Dependency], list[Problem]]:
@@ -1123,9 +1221,16 @@ _LANGUAGE_LABEL = re.compile(
 )
 
 
+# "**Option 1: Conda (Recommended)**", "**Method B**", "**Primary:** / **Secondary:**"
+_OPTION_LABEL = re.compile(
+    r"(?:option|method|approach|alternative|way)\s*(?:\d+|[a-d])\b|(?:primary|secondary|fallback)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_case_intro(op: Any) -> bool:
     """Whether prose `op` introduces one case ("For Solidity:", "**TypeScript:**", "**On
-    macOS:**")."""
+    macOS:**", "**Option 2: Docker**")."""
     from skillir.dialects.skill import ProseOp
 
     if not isinstance(op, ProseOp):
@@ -1137,6 +1242,7 @@ def _is_case_intro(op: Any) -> bool:
     bold = text.startswith(("**", "__")) and text.endswith(("**", "__"))
     return bold and (
         _LANGUAGE_LABEL.fullmatch(label) is not None
+        or _OPTION_LABEL.match(label) is not None
         or (label.endswith(":") and len(label) <= 40 and platform_named(label) is not None)
     )
 
@@ -1253,6 +1359,7 @@ def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) 
             examples.add(first + i)
             depth += len(_IF.findall(text)) - len(_FI.findall(text))
             depth = max(depth, 0)
+    examples |= _commented_alternatives(lines, first)
     known = tables().binary_to_package
     sourced = _SOURCE.search(code) is not None
     return [
@@ -1266,6 +1373,47 @@ def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) 
             and re.search(rf"\$\(\s*{re.escape(d.name)}\b", code) is not None
         )
     ]
+
+
+# a comment heading one way of several: "# or", "# Or from source", "# npm", "# Homebrew
+# (macOS/Linux)", "# Ubuntu"
+_ROUTE_COMMENT = re.compile(
+    r"#\s*(?:or\b|alternatively\b|npm\b|pnpm\b|yarn\b|bun\b|pip\b|pipx\b|uv\b|conda\b|"
+    r"homebrew\b|brew\b|docker\b|from\s+source\b|using\s+\w+\s*$)",
+    re.IGNORECASE,
+)
+
+
+def _commented_alternatives(lines: list[str], first: int) -> set[int]:
+    """Lines of a shell block split by comments that each name one way ("# npm" / "# Homebrew",
+    "# macOS" / "# Ubuntu"), or on both sides of a "# or": the reader runs one of them, so
+    none is demanded (package-manager installs stay, an any-of group)."""
+    segments: list[tuple[str, list[int]]] = []  # (the comment above, command lines)
+    comment, current = "", None
+    for i, text in enumerate(lines):
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            current = None
+            if stripped:
+                comment = stripped
+            continue
+        if current is None:
+            current = []
+            segments.append((comment, current))
+            comment = ""
+        current.append(first + i)
+    out: set[int] = set()
+    for k, (above, found) in enumerate(segments):
+        if k and re.match(r"#\s*(?:or|alternatively)\b", above, re.IGNORECASE):
+            out |= set(found) | set(segments[k - 1][1])
+    routes = [
+        found
+        for above, found in segments
+        if above and (_ROUTE_COMMENT.match(above) or platform_named(above) is not None)
+    ]
+    if len(routes) >= 2:
+        out |= {line for found in routes for line in found}
+    return out
 
 
 def _per_platform(
@@ -1329,7 +1477,9 @@ def _in_trigger_section(op: Any) -> bool:
 
 # a section about something the skill can do without
 _OPTIONAL_TITLE = re.compile(
-    r"\((?:if\s+(?:available|installed|present)|optional(?:ly)?)\)|\boptional\b", re.IGNORECASE
+    r"\((?:if\s+(?:available|installed|present)|optional(?:ly)?)\)|\boptional\b"
+    r"|\btroubleshoot|\bcommon\s+(?:issues|problems|errors|pitfalls)\b|\bfaq\b|\bknown\s+issues\b",
+    re.IGNORECASE,
 )
 # "DO: ...", "DO NOT: ...", "Good", "Bad", "✅ Correct": what to write, shown, not run
 _WRITING_EXAMPLE = re.compile(
@@ -1402,13 +1552,17 @@ _OPTIONAL_INTRO = re.compile(
 
 def _optional_intro(op: Any) -> bool:
     """Whether the sentence introducing code block `op` offers it as an option ("For maximum
-    performance, disable ...:", "Optionally, ...:")."""
+    performance, disable ...:", "Optionally, ...:", "**Primary: Gemini CLI** (if
+    available)")."""
     from skillir.dialects.skill import ProseOp
 
     prev = op.prev_op
-    if not isinstance(prev, ProseOp) or not prev.text.data.rstrip().endswith(":"):
+    if not isinstance(prev, ProseOp):
         return False
-    return _OPTIONAL_INTRO.search(prev.text.data.rstrip().rsplit("\n", 1)[-1]) is not None
+    last = prev.text.data.rstrip().rsplit("\n", 1)[-1]
+    if _IF_AVAILABLE.search(last):  # "**Primary: Gemini CLI** (if available)"
+        return True
+    return last.endswith(":") and _OPTIONAL_INTRO.search(last) is not None
 
 
 def _example_versions(op: Any, found: list[Dependency]) -> list[Dependency]:
