@@ -1061,12 +1061,7 @@ def skill_deps(
                 if _per_case_block(op):  # "For Solidity:", "For Rust:": one of them applies
                     found = [d for d in found if d.kind == "tool"]
                 found = _conditional_lines(op, code, first, found)
-                if (
-                    _OPTIONAL_TITLE.search(_section_title(op))  # "### pdftk (if available)"
-                    or _optional_intro(op)  # "For maximum performance, ...:"
-                    or _WRITING_EXAMPLE.match(_section_title(op))  # "#### DO NOT: ..."
-                    or _example_session(op, code)
-                ):
+                if _aside_section(op) or _optional_intro(op) or _example_session(op, code):
                     found = [d for d in found if d.kind == "tool"]
                 found = _example_versions(op, found)
                 if _install_route(op):  # "### Docker", "### From source": one way in
@@ -1093,8 +1088,7 @@ def skill_deps(
             if (
                 _in_trigger_section(op)
                 or _in_example_section(op)
-                or _OPTIONAL_TITLE.search(_section_title(op))
-                or _WRITING_EXAMPLE.match(_section_title(op))
+                or _aside_section(op)
                 or (isinstance(op, (BulletOp, StepOp)) and _per_case_block(op))
                 or (isinstance(op, TableOp) and _per_case(op.text.data))
                 or len(_CASE_ARROW.findall(op.text.data)) >= 2
@@ -1176,17 +1170,16 @@ def _project_source(op: Any) -> bool:
     (the agent runs neither as it stands), headed by its path (`// app/api/chat+api.ts`), or
     under a section or after a sentence that names the file (`### vite.config.js`, "Create
     `app/page.tsx`:")."""
-    from skillir.dialects.skill import ProseOp, SectionOp
+    from skillir.dialects.skill import SectionOp
 
     lang = op.lang.data.strip().lower()
     if lang in ("ts", "typescript", "tsx", "jsx"):
         return True
     if _PATH_HEADER.match(op.text.data):
         return True
-    prev = op.prev_op
-    if isinstance(prev, ProseOp) and prev.text.data.rstrip().endswith(":"):
-        if _FILE_NAME.search(prev.text.data.rstrip().rsplit("\n", 1)[-1]):
-            return True
+    intro = _intro(op)
+    if intro.endswith(":") and _FILE_NAME.search(intro):
+        return True
     parent = op.parent_op()
     title = parent.title.data.strip() if isinstance(parent, SectionOp) else ""
     return _FILE_NAME.fullmatch(title) is not None
@@ -1311,13 +1304,12 @@ def platform_named(text: str) -> str | None:
 def _platform_of_block(op: Any) -> str | None:
     """The platform a code block is for: named by its introducing sentence ("Install iOS build
     on simulator:", "On macOS:") or by the title of its section ("### Linux (Ubuntu/Debian)")."""
-    from skillir.dialects.skill import ProseOp, SectionOp
+    from skillir.dialects.skill import SectionOp
 
-    prev = op.prev_op
-    if isinstance(prev, ProseOp) and prev.text.data.rstrip().endswith(":"):
-        named = platform_named(prev.text.data.rstrip().rsplit("\n", 1)[-1])
-        if named is not None:
-            return named
+    intro = _intro(op)
+    named = platform_named(intro) if intro.endswith(":") else None
+    if named is not None:
+        return named
     parent = op.parent_op()
     return platform_named(parent.title.data) if isinstance(parent, SectionOp) else None
 
@@ -1527,18 +1519,29 @@ def _install_route(op: Any) -> bool:
     return sum(isinstance(o, SectionOp) and route(o) for o in section.parent.ops) >= 2
 
 
+def _intro(op: Any) -> str:
+    """The last line of the prose just before block `op` (its introducing sentence), "" when
+    the block follows something else."""
+    from skillir.dialects.skill import ProseOp
+
+    prev = op.prev_op
+    return prev.text.data.rstrip().rsplit("\n", 1)[-1] if isinstance(prev, ProseOp) else ""
+
+
+def _aside_section(op: Any) -> bool:
+    """Whether `op` is in a section the skill can do without or only shows: "### pdftk (if
+    available)", "## Troubleshooting", "#### DO NOT: ..." (a writing guide's example)."""
+    title = _section_title(op)
+    return _OPTIONAL_TITLE.search(title) is not None or _WRITING_EXAMPLE.match(title) is not None
+
+
 def _example_session(op: Any, code: str) -> bool:
     """Whether code block `op` is introduced as an example ("**Example (multi-layer
     system):**") and runs nothing of the skill's own (no `scripts/` path): a session from
     somewhere else, shown to explain a method, whose programs and variables are that
     session's."""
-    from skillir.dialects.skill import ProseOp
-
-    prev = op.prev_op
-    return (
-        isinstance(prev, ProseOp)
-        and _EXAMPLE_INTRO.match(prev.text.data.strip().rsplit("\n", 1)[-1]) is not None
-        and not re.search(r"(?:^|[\s/\"'])(?:scripts|references|assets)/", code)
+    return _EXAMPLE_INTRO.match(_intro(op)) is not None and not re.search(
+        r"(?:^|[\s/\"'])(?:scripts|references|assets)/", code
     )
 
 
@@ -1554,12 +1557,7 @@ def _optional_intro(op: Any) -> bool:
     """Whether the sentence introducing code block `op` offers it as an option ("For maximum
     performance, disable ...:", "Optionally, ...:", "**Primary: Gemini CLI** (if
     available)")."""
-    from skillir.dialects.skill import ProseOp
-
-    prev = op.prev_op
-    if not isinstance(prev, ProseOp):
-        return False
-    last = prev.text.data.rstrip().rsplit("\n", 1)[-1]
+    last = _intro(op)
     if _IF_AVAILABLE.search(last):  # "**Primary: Gemini CLI** (if available)"
         return True
     return last.endswith(":") and _OPTIONAL_INTRO.search(last) is not None
