@@ -20,6 +20,12 @@ another platform's entry gets no command and is never demanded:
       env.install "DEBIAN_FRONTEND=noninteractive apt-get install -y -- ffmpeg"
     }
 
+A dependency the skill only mentions outside its procedure is `optional`
+(`skillir.analysis.env.need`): `env-setup.sh` checks and reports it but neither installs it
+unasked nor fails on it, and the environment note does not name it:
+
+    env.dep "binary" "gnina" optional at 294:5 to 294:5
+
 The verifier allows `manager` and `provides` on `system` deps only, holds the manager to
 `skillir.analysis.env.values.MANAGERS` and `provides` to the program-name grammar.
 The verifier holds every name, version, package and file to its grammar
@@ -40,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, Self
 
+from xdsl.dialects.builtin import UnitAttr
 from xdsl.ir import Dialect, Operation
 from xdsl.irdl import irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
@@ -52,7 +59,7 @@ from skillir.analysis.env.values import (
     path_problem,
     shown,
 )
-from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr
+from skillir.dialects.skill import FieldOp, SpanAttr, TextAttr, text_attr, unit_attr
 
 DEP_KINDS = ("pip", "npm", "system", "binary", "service", "env", "tool")
 
@@ -71,6 +78,7 @@ class DepOp(FieldOp):
     file = opt_prop_def(TextAttr)
     manager = opt_prop_def(TextAttr)
     provides = opt_prop_def(TextAttr)
+    optional = opt_prop_def(UnitAttr)
 
     @classmethod
     def build_op(
@@ -85,6 +93,7 @@ class DepOp(FieldOp):
         file: str | None = None,
         manager: str | None = None,
         provides: str | None = None,
+        optional: bool = False,
     ) -> DepOp:
         return cls.from_properties(
             span,
@@ -97,6 +106,7 @@ class DepOp(FieldOp):
                 "file": text_attr(file),
                 "manager": text_attr(manager),
                 "provides": text_attr(provides),
+                "optional": unit_attr(optional),
             },
         )
 

@@ -5,7 +5,9 @@ reads it from the environment (a credential or connection name, `${NAME:?}`, `ex
 "set NAME in your environment"), not when it is a template slot the agent fills in
 (`${SKILL_DIR}`, `$NEW_VERSION`) or a variable a shell block assigns; `os.environ` /
 `process.env` reads in code always are. Install lines name their package `manager`, and
-per-platform alternatives the program they `provides` (see the `env` dialect).
+per-platform alternatives the program they `provides` (see the `env` dialect). A dependency
+named only outside what the skill runs on every use (`skillir.analysis.env.need`) is marked
+`optional`.
 
 Reads the SKILL.md code blocks (by language), inline commands in prose and steps, and the
 bundled files beside a SKILL.md on disk (`scripts/*.py|*.sh|*.js`, `requirements.txt`,
@@ -65,6 +67,7 @@ def dep_op(dep: Dependency, folder: Path | None) -> env.DepOp:
         file=in_file,
         manager=dep.manager,
         provides=dep.provides,
+        optional=dep.optional,
     )
 
 

@@ -45,7 +45,12 @@ def main(args: Sequence[str] | None = None) -> int:
     for result in results:
         print(f"{result.status:8} {result.label}  ({result.where})")
     missing = [r for r in results if r.status == "missing"]
-    print(f"{len(results) - len(missing)} present or provided, {len(missing)} missing")
+    absent = sum(r.status == "optional" for r in results)
+    present = len(results) - len(missing) - absent
+    print(
+        f"{present} present or provided, {len(missing)} missing"
+        + (f", {absent} optional not installed" if absent else "")
+    )
     return 1 if missing else 0
 
 

@@ -2,10 +2,11 @@
 (the same as JSON), from `env.dep` ops and their bound `env.check` / `env.install`.
 
 The script checks before it installs, prints one line per dependency, reports missing
-environment variables and services without inventing them, and exits 1 listing what it could
-not satisfy. Dependencies not yet bound to a platform are bound for this machine (`auto`);
-`extract-deps` runs first when the IR holds no dependency yet.
-"""
+environment variables and services without inventing them, and exits 1 listing what it could not
+satisfy. An `optional` dependency (named only outside the skill's procedure) is checked and
+reported, installed only with `--with-optional`, and never makes the script fail. Dependencies
+not yet bound to a platform are bound for this machine (`auto`); `extract-deps` runs first when
+the IR holds no dependency yet."""
 
 from __future__ import annotations
 
@@ -87,6 +88,24 @@ def _any_of(program: str, group: list[env.DepOp]) -> tuple[str, tuple[str | None
     return f"binary {program}", (check, chosen[1], chosen[2])
 
 
+def _optional(name: str, check: str, install: str | None) -> list[str]:
+    """The lines for a dependency the skill only mentions outside its procedure: reported,
+    installed only with `--with-optional`, never added to what is missing."""
+    lines = [f"if {check}; then", f"  echo {shlex.quote('present:   ' + name + ' (optional)')}"]
+    if install is not None:
+        lines += [
+            'elif [ "$check_only" = 0 ] && [ "$with_optional" = 1 ]; then',
+            f"  echo {shlex.quote('install:   ' + name + ' (optional)')}",
+            f"  {install} || echo {shlex.quote('failed:    ' + name + ' (optional)')}",
+        ]
+    lines += [
+        "else",
+        f"  echo {shlex.quote('optional:  ' + name + ' (not installed; only some uses need it)')}",
+        "fi",
+    ]
+    return lines
+
+
 def script(module: ModuleOp, source: str | None = None) -> str:
     """The bash script. Data from the skill appears only as `shlex.quote`d words or inside
     comments with control characters escaped; commands are the one-line `env.check` /
@@ -98,7 +117,13 @@ def script(module: ModuleOp, source: str | None = None) -> str:
     out += [
         "set -euo pipefail",
         "check_only=0",
-        'if [ "${1:-}" = "--check" ]; then check_only=1; fi',
+        "with_optional=0",
+        'for arg in "$@"; do',
+        '  case "$arg" in',
+        "    --check) check_only=1 ;;",
+        "    --with-optional) with_optional=1 ;;",
+        "  esac",
+        "done",
     ]
     out += ["missing=()", ""]
     for root in cap.skills(module):
@@ -131,6 +156,9 @@ def script(module: ModuleOp, source: str | None = None) -> str:
                 note = f"skipped:   {name} ({where}for another platform; not needed here)"
                 out.append(f"echo {shlex.quote(note)}")
                 continue
+            optional = dep.optional is not None and (
+                dep.provides is None or all(d.optional is not None for d in group)
+            )
             label = shlex.quote(name)
             if any(c is not None and has_control(c) for c in (check, install)):
                 out.append(comment_text(f"# skipped: {name} (a command over several lines)"))
@@ -139,6 +167,9 @@ def script(module: ModuleOp, source: str | None = None) -> str:
             out.append(comment_text(f"# {name}{via}, from {_where(dep, str(path))}"))
             if check is None:
                 out.append(f"echo {shlex.quote('provided by the harness: ' + name)}")
+                continue
+            if optional:
+                out += _optional(name, check, install)
                 continue
             out.append(f"if {check}; then")
             out.append(f"  echo {shlex.quote('present:   ' + name)}")
@@ -161,8 +192,12 @@ def script(module: ModuleOp, source: str | None = None) -> str:
             out.append("fi")
         out.append("")
     if not any('"$check_only"' in line for line in out):
-        out.remove("check_only=0")  # nothing to install: --check changes nothing
-        out.remove('if [ "${1:-}" = "--check" ]; then check_only=1; fi')
+        # nothing to install: the options change nothing
+        start = out.index("check_only=0")
+        del out[start : start + 8]
+    elif not any('"$with_optional"' in line for line in out):
+        out.remove("with_optional=0")
+        out.remove("    --with-optional) with_optional=1 ;;")
     out += [
         'if [ "${#missing[@]}" -gt 0 ]; then',
         "  echo 'not satisfied:' >&2",
@@ -192,6 +227,7 @@ def manifest(module: ModuleOp) -> str:
                     "version": dep.version.data if dep.version else None,
                     "package": package,
                     **alternative,
+                    "optional": dep.optional is not None,
                     "check": check,
                     "install": install,
                     "evidence": {

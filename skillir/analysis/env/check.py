@@ -22,10 +22,13 @@ CHECK_TIMEOUT_S = 10
 @dataclass(frozen=True)
 class CheckResult:
     label: str
-    # present | missing | harness (no check: the harness provides it) | skipped (another
-    # platform's package manager or package: never demanded here)
+    # present | missing | optional (missing, but only some uses need it) | harness (no check:
+    # the harness provides it) | skipped (another platform's package manager or package:
+    # never demanded here)
     status: str
     where: str
+    # named only outside the skill's procedure: reported, never missing
+    optional: bool = False
 
 
 def check_all(module: ModuleOp) -> list[CheckResult]:
@@ -51,12 +54,15 @@ def check_all(module: ModuleOp) -> list[CheckResult]:
                 status = "present" if run.returncode == 0 else "missing"
             except subprocess.TimeoutExpired:
                 status = "missing"
-            results.append(CheckResult(label, status, where))
+            optional = dep.optional is not None
+            if optional and status == "missing":
+                status = "optional"
+            results.append(CheckResult(label, status, where, optional))
     return results
 
 
 def install_pip_into_venv(module: ModuleOp, venv: Path) -> tuple[list[str], list[str]]:
-    """Create `venv` (if needed) and pip-install the skill's pip dependencies there.
+    """Create `venv` (if needed) and pip-install the skill's required pip dependencies there.
     Returns (installed, failed) requirement strings."""
     python = venv / "bin" / "python"
     if not python.exists():
@@ -65,7 +71,11 @@ def install_pip_into_venv(module: ModuleOp, venv: Path) -> tuple[list[str], list
     for root in cap.skills(module):
         for dep in [o for o in root.body.block.ops if isinstance(o, env.DepOp)]:
             version = dep.version.data if dep.version else None
-            if dep.kind.data != "pip" or dep_problem("pip", dep.dep.data, version) is not None:
+            if (
+                dep.kind.data != "pip"
+                or dep.optional is not None
+                or dep_problem("pip", dep.dep.data, version) is not None
+            ):
                 continue
             spec = dep.dep.data + (version or "")
             run = subprocess.run(

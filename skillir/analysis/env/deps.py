@@ -24,6 +24,14 @@ from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from skillir.analysis.env.need import (
+    Mentions,
+    choice_text,
+    procedure_text,
+    product_lines,
+    required_groups,
+    run_files,
+)
 from skillir.analysis.env.values import MANAGERS, dep_problem, path_problem
 from skillir.data import load
 from skillir.frontend import shell
@@ -59,6 +67,9 @@ class Dependency:
     # and, when several managers' lines are alternatives, the program they all provide
     manager: str | None = None
     provides: str | None = None
+    # named only outside the skill's procedure (`skillir.analysis.env.need`): checked and
+    # reported, never required
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -921,6 +932,11 @@ def _is_explicit(dep: Dependency) -> bool:
     return re.match(r"(?:[^\s:]+: )?(?:import|from)\s", dep.evidence) is None
 
 
+def _key(dep: Dependency) -> tuple[str, str]:
+    """A dependency's identity across its mentions (a distribution by its normalised name)."""
+    return dep.kind, normalize_dist(dep.name) if dep.kind == "pip" else dep.name
+
+
 def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
     out: list[Dependency] = []
     index: dict[tuple[str, str, str], int] = {}
@@ -933,8 +949,11 @@ def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
             out.append(d)
             continue
         old = out[index[key]]
-        if d.kind == "pip" and not _is_explicit(old) and _is_explicit(d):
-            out[index[key]] = d
+        if old.optional and not d.optional:
+            # required where the procedure runs it: that evidence, the explicit version kept
+            out[index[key]] = replace(d, version=d.version or old.version)
+        elif d.kind == "pip" and not _is_explicit(old) and _is_explicit(d):
+            out[index[key]] = replace(d, optional=old.optional)
         elif old.version is None and d.version is not None and _is_explicit(d):
             out[index[key]] = replace(old, version=d.version)
     return out
@@ -1042,7 +1061,9 @@ def skill_deps(
     problems: list[Problem] = []
     referenced: set[tuple[int, int, str]] = set()
     platform_blocks: list[tuple[Any, list[Dependency]]] = []
+    mentions = Mentions()
     ops = walk_ops(root)
+    choices = choice_text(ops)
     for op in ops:
         span = getattr(op, "span", None)
         line = span.data[0] if span is not None else 1
@@ -1096,6 +1117,11 @@ def skill_deps(
                 # the situation the skill is for, or one row per case: not what it runs
                 found = [d for d in found if d.kind == "tool"]
             deps.extend(found)
+        if len(deps) > before:
+            shown = not (_per_case_block(op) or _in_example_section(op) or _aside_section(op))
+            products = product_lines(op, choices) if isinstance(op, CodeOp) else set()
+            keys = [_key(d) for d in deps[before:] if d.kind != "tool" and d.line not in products]
+            mentions.add(op, keys, shown)
         if span is not None and len(deps) > before:
             # texts are stored relative to their container's indentation: back to document columns
             shift = span.data[1] - 1 + _marker_width(op)
@@ -1104,6 +1130,7 @@ def skill_deps(
             # a `$NAME` of SKILL.md shell or prose: maybe a template slot, not the environment
             referenced |= {(d.line, d.col, d.name) for d in deps[before:] if d.kind == "env"}
     deps = _per_platform(deps, platform_blocks, ops)
+    deps = [replace(d, optional=d.kind != "tool" and not mentions.required(_key(d))) for d in deps]
     assigned: set[str] = set()
     for op in ops:
         if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
@@ -1118,6 +1145,7 @@ def skill_deps(
     started = {d.name for d in deps if d.kind == "service" and _STARTS_SERVER.search(d.evidence)}
     deps = [d for d in deps if d.kind != "service" or d.name not in started]
     deps = _valid(deps, "", problems)
+    texts: dict[str, str] = {}
     for file, path in zip(files, paths, strict=True):
         if _TEST_FILE.match(path.name) or file.size > _MAX_BYTES:
             continue  # the skill's own tests: development dependencies
@@ -1132,9 +1160,11 @@ def skill_deps(
         except OSError as err:
             problems.append((1, 1, f"{rel}: cannot read: {err.strerror or err}"))
             continue
-        if data is None:
-            continue  # grew past the limit since it was listed
-        text = data.decode("utf-8", errors="replace")
+        if data is not None:  # None: grew past the limit since it was listed
+            texts[rel] = data.decode("utf-8", errors="replace")
+    running = run_files(list(texts), procedure_text(ops), texts)
+    for rel, text in texts.items():
+        path = PurePosixPath(rel)
         probs: list[Problem] = []
         if path.name == "requirements.txt":
             found = _requirements(text)
@@ -1148,9 +1178,11 @@ def skill_deps(
             found = [d for d in found if d.kind not in ("npm", "pip", "system")]
         else:
             found = js_deps(text, 1)
+        if rel not in running:
+            found = [replace(d, optional=d.kind != "tool") for d in found]
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
         deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
-    return _alternatives(_provided(_dedupe(deps))), problems
+    return required_groups(_alternatives(_provided(_dedupe(deps)))), problems
 
 
 _TRIGGER_TITLE = re.compile(
@@ -1228,7 +1260,8 @@ def _is_case_intro(op: Any) -> bool:
 
     if not isinstance(op, ProseOp):
         return False
-    text = op.text.data.strip()
+    # "**Method 1: Gemini CLI** (recommended)": the label without its parenthetical
+    text = re.sub(r"\s*\([^()\n]{1,40}\)\s*\Z", "", op.text.data.strip())
     if _CASE_INTRO.fullmatch(text.strip("*_ ")) is not None:
         return True
     label = text.strip("*_ ")
@@ -1484,7 +1517,7 @@ _EXAMPLE_INTRO = re.compile(r"[*_\s]*(?:for\s+)?example\b[^\n]{0,60}:[*_\s]*\Z",
 
 
 # a section giving one way to get a tool: a platform, a container, a package manager, source
-_ROUTE_TITLE = re.compile(
+ROUTE_TITLE = re.compile(
     r".*\b(?:docker|podman|from\s+source|source\s+build|build\s+from|homebrew|brew|"
     r"pipx?|npm|conda|nix|pre-?built|binar(?:y|ies)|releases?|package\s+managers?|manual(?:ly)?)\b",
     re.IGNORECASE,
@@ -1508,7 +1541,7 @@ def _install_route(op: Any) -> bool:
 
     def route(section: Any) -> bool:
         title = section.title.data
-        return platform_named(title) is not None or _ROUTE_TITLE.match(title) is not None
+        return platform_named(title) is not None or ROUTE_TITLE.match(title) is not None
 
     section = op.parent_op()
     if not isinstance(section, SectionOp) or not route(section) or section.parent is None:

@@ -1,0 +1,311 @@
+"""Which of a skill's dependencies it requires and which it only mentions.
+
+`extract-deps` reads everything a skill names; a dependency is *required* only when the skill
+runs it on every use: in its procedure (a numbered step, a block placed between the steps of
+a list, a section titled as a step, phase, workflow, usage, setup or prerequisites, or the
+skill's own text above any sub-heading) or in a bundled file that procedure runs (a script it
+names, a local module such a script imports, the requirements or package file beside it).
+What a reference section, an example or one product's section among several names is
+*optional*: `env-setup.sh` checks and reports it, never installs it unasked and never fails
+on it, and the environment note does not name it.
+
+    >>> procedure_title("Integration with Scoring Functions")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from skillir.analysis.env.deps import Dependency
+
+# words that make a heading a procedure section ("Workflow", "Quick Start", "Setup")
+_PROCEDURE_WORD = re.compile(
+    r"steps?|phases?|stages?|workflow|procedures?|process|instructions?|usage|use|run|running"
+    r"|quick|start|started|getting|set|setup|up|install|installation|installing"
+    r"|prerequisites?|requirements|dependencies|how|to",
+    re.IGNORECASE,
+)
+# words that qualify such a heading without naming a topic of its own ("Basic Usage",
+# "Command-Line Usage"); any other word does ("Docker Usage", "MongoDB Setup")
+_GENERIC_WORD = re.compile(
+    r"basic|simple|core|main|general|typical|standard|recommended|default|primary|full"
+    r"|complete|environment|local|initial|first|cli|command|line|commands|skill|this|the|a|an"
+    r"|and|of|for|with|your|guide|overview|required|system|&|/|-|:",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[\w&/]+|[-:]")
+# "Step 2: Build", "Phase 1 - Plan": a step of the skill's procedure whatever its topic
+_STEP_TITLE = re.compile(r"\s*(?:step|phase|stage)\s*\d|\s*(?:step|phase|stage)\b", re.I)
+# "工作流", "作業手順", "步骤": workflow, procedure, steps
+_CJK_PROCEDURE = re.compile(
+    r"工作流|流程|手順|手顺|步骤|步驟|ワークフロー|ステップ|使い方|使用方法"
+)
+# "# Example: ...": a code block that shows, not runs
+_EXAMPLE_HEAD = re.compile(r"\s*(?:#|//)\s*(?:for\s+)?example\b", re.IGNORECASE)
+
+
+def procedure_title(title: str) -> bool:
+    """Whether a heading names the skill's procedure: a step or phase, or a procedure word
+    ("Usage", "Quick Start", "Installation") with only generic qualifiers.
+
+    >>> [procedure_title(t) for t in ("Step 2: Build", "Basic Usage", "Docker Usage")]
+    [True, True, False]
+    """
+    if _STEP_TITLE.match(title) or _CJK_PROCEDURE.search(title):
+        return True
+    words = [w.lower() for w in _WORDS.findall(title.replace("*", "").replace("`", ""))]
+    return any(_PROCEDURE_WORD.fullmatch(w) for w in words) and all(
+        _PROCEDURE_WORD.fullmatch(w) or _GENERIC_WORD.fullmatch(w) for w in words
+    )
+
+
+_VARIANT = re.compile(r"\b(?:options?|alternatives?|examples?|variants?|methods?)\b", re.I)
+# a heading that says what the skill needs ("Testing Requirements"), whatever it qualifies
+_DECLARATION = re.compile(r"\b(?:prerequisites?|requirements|dependencies)\b", re.IGNORECASE)
+
+
+def _procedure_words(title: str) -> set[str]:
+    return {w.lower() for w in _WORDS.findall(title) if _PROCEDURE_WORD.fullmatch(w)}
+
+
+def _variant(section: Any) -> bool:
+    """Whether a section names one of several ways or products rather than a part of its
+    parent: a platform, an install route or an option ("### macOS", "Docker Usage",
+    "Installation Options"), or a procedure heading with a topic that a sibling heading
+    shares with another topic ("MongoDB Setup" beside "PostgreSQL Setup")."""
+    from skillir.analysis.env.deps import ROUTE_TITLE, platform_named
+    from skillir.dialects.skill import SectionOp
+
+    title = section.title.data
+    if (
+        platform_named(title) is not None
+        or ROUTE_TITLE.match(title) is not None
+        or _VARIANT.search(title) is not None
+    ):
+        return True
+    words = _procedure_words(title)
+    if not words or procedure_title(title) or _DECLARATION.search(title):
+        return False
+    siblings = section.parent.ops if section.parent is not None else ()
+    return any(
+        isinstance(o, SectionOp)
+        and o is not section
+        and words & _procedure_words(o.title.data)
+        and not procedure_title(o.title.data)
+        for o in siblings
+    )
+
+
+def _section_procedure(section: Any) -> bool:
+    """Whether a section (below the document title) is part of the procedure: its heading, or
+    the part before its colon, says so ("Core Workflow: OpenMM"), or it is a part (not one
+    variant) of a procedure section ("### 1. System Preparation" under a workflow)."""
+    from skillir.dialects.skill import SectionOp
+
+    title = section.title.data
+    if (
+        procedure_title(title)
+        or procedure_title(title.split(":", 1)[0])
+        or _DECLARATION.search(title) is not None
+    ):
+        return True
+    parent = section.parent_op()
+    return (
+        isinstance(parent, SectionOp)
+        and parent.level.data > 1
+        and not _variant(section)
+        and _section_procedure(parent)
+    )
+
+
+def in_procedure(op: Any) -> bool:
+    """Whether block `op` of SKILL.md is part of what the skill does on every use: inside or
+    after a numbered step of its list, in a procedure section (`_section_procedure`, the
+    nearest heading below the document title), or in text with no sub-heading above it."""
+    from skillir.dialects.skill import SectionOp, StepOp
+
+    node = op
+    while node is not None and not isinstance(node, SectionOp):
+        if isinstance(node, StepOp):
+            return True
+        previous = node.prev_op
+        while previous is not None:
+            if isinstance(previous, StepOp):
+                return True  # a block that cuts a numbered list, or follows it in its section
+            previous = previous.prev_op
+        node = node.parent_op()
+    if not isinstance(node, SectionOp) or node.level.data == 1:
+        return True
+    return _section_procedure(node)
+
+
+# a dependency named in this many sections of SKILL.md, or in at least this share of the
+# sections that name any, is the skill's staple: required wherever those sections stand
+STAPLE = 3
+STAPLE_SHARE = 0.5
+
+
+def _section(op: Any) -> Any:
+    """The section holding `op`, None above every heading."""
+    from skillir.dialects.skill import SectionOp
+
+    node = op.parent_op()
+    while node is not None and not isinstance(node, SectionOp):
+        node = node.parent_op()
+    return node
+
+
+def _in_variant(op: Any) -> bool:
+    """Whether `op` is under a heading (below the document title) naming one of several ways
+    or products (`_variant`)."""
+    node = _section(op)
+    while node is not None and node.level.data > 1:
+        if _variant(node):
+            return True
+        node = _section(node)
+    return False
+
+
+@dataclass
+class Mentions:
+    """Where SKILL.md names each dependency (by kind and name): whether in its procedure, and
+    in which sections that show what the skill does (no variant, example or one case of
+    several)."""
+
+    procedure: set[tuple[str, str]] = field(default_factory=set)
+    sections: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+
+    def add(self, op: Any, keys: Iterable[tuple[str, str]], shown: bool) -> None:
+        """Record `keys` found in block `op`; `shown` is False for a block that only shows an
+        example or one case of several."""
+        from skillir.dialects.skill import CodeOp
+
+        if not shown or (isinstance(op, CodeOp) and _EXAMPLE_HEAD.match(op.text.data)):
+            return
+        keys = list(keys)
+        if in_procedure(op):
+            self.procedure.update(keys)
+        if not _in_variant(op):
+            section = _section(op)
+            for key in keys:
+                self.sections.setdefault(key, set()).add(0 if section is None else id(section))
+
+    def required(self, key: tuple[str, str]) -> bool:
+        """In the procedure, or the skill's staple (`STAPLE`, `STAPLE_SHARE`)."""
+        if key in self.procedure:
+            return True
+        named = len(self.sections.get(key, ()))
+        total = len(set().union(*self.sections.values())) if self.sections else 0
+        return named >= STAPLE or (named > 0 and named >= STAPLE_SHARE * total)
+
+
+# a section that helps the reader choose one of several products or platforms
+_CHOICE_TITLE = re.compile(
+    r"\b(?:selection|choos(?:e|ing)|which\b.*\b(?:use|pick)|decision|comparison)\b", re.I
+)
+_GROUP_HEAD = re.compile(r"\s*#\s*([^#\n]+?)\s*\Z")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{2,}")
+
+
+def choice_text(ops: Iterable[Any]) -> str:
+    """The lower-cased text of the sections that help choose a product ("Platform Selection",
+    "Choose MongoDB When:"), their sub-sections included."""
+    from skillir.dialects.skill import SectionOp
+
+    chosen = []
+    for op in ops:
+        if not hasattr(op, "text"):
+            continue
+        node = _section(op)
+        while node is not None and not _CHOICE_TITLE.search(node.title.data):
+            node = _section(node)
+        if node is not None and isinstance(node, SectionOp):
+            chosen.append(op.text.data)
+    return "\n".join(chosen).lower()
+
+
+def product_lines(op: Any, choices: str) -> set[int]:
+    """The document lines of code block `op` that belong to one product of several: the block
+    is cut by comment headings ("# Docker", "# GCP Cloud Run") of which two or more name
+    something the skill's choice section (`choice_text`) names."""
+    if not choices:
+        return set()
+    first = op.span.data[0] + 1 if op.span is not None else 1
+    groups: list[tuple[bool, list[int]]] = []
+    for index, line in enumerate(op.text.data.split("\n")):
+        head = _GROUP_HEAD.match(line)
+        if head:
+            names = _NAME.findall(head.group(1))
+            named = any(re.search(rf"\b{re.escape(n.lower())}\b", choices) for n in names)
+            groups.append((named, []))
+        elif groups and line.strip():
+            groups[-1][1].append(first + index)
+    products = [lines for named, lines in groups if named and lines]
+    return {n for lines in products for n in lines} if len(products) >= 2 else set()
+
+
+def required_groups(deps: list[Dependency]) -> list[Dependency]:
+    """An any-of group's install lines are required when the program they provide is."""
+    required = {d.name for d in deps if d.kind == "binary" and not d.optional}
+    return [
+        replace(d, optional=False) if d.optional and d.provides in required else d for d in deps
+    ]
+
+
+_LOCAL_IMPORT = re.compile(
+    r"^\s*(?:from\s+([\w.]+)\s+import\s+\(?([\w, ]+)|import\s+([\w., ]+))", re.MULTILINE
+)
+_SOURCED = re.compile(r"(?:^|[\s;&|(])(?:source|\.)\s+[\"']?([\w./${}-]+)", re.MULTILINE)
+
+
+def _named(rel: str, text: str) -> bool:
+    """Whether `text` names bundled file `rel` by its path or, for a file deeper than the
+    skill's top folder, by its path under that folder or its file name."""
+    path = PurePosixPath(rel)
+    names = {rel, path.name} if len(path.parts) > 1 else {rel}
+    return any(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", text) for n in names)
+
+
+def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -> set[str]:
+    """The bundled files the procedure runs: those `procedure_text` names or imports, the local
+    modules and sourced files they use (to a fixed point), and each `requirements.txt` /
+    `package.json` at the top of the skill or beside a file that runs."""
+    stems: dict[str, list[str]] = {}
+    for rel in rels:
+        path = PurePosixPath(rel)
+        if path.suffix == ".py":
+            stems.setdefault(path.stem, []).append(rel)
+
+    def imported(text: str) -> list[str]:
+        names = re.findall(r"\w+", " ".join(" ".join(m) for m in _LOCAL_IMPORT.findall(text)))
+        return [rel for name in names for rel in stems.get(name, [])]
+
+    running = {rel for rel in rels if _named(rel, procedure_text)} | set(imported(procedure_text))
+    todo = list(running)
+    while todo:
+        text = texts.get(todo.pop(), "")
+        used = imported(text)
+        used += [rel for rel in rels if any(_named(rel, s) for s in _SOURCED.findall(text))]
+        for rel in used:
+            if rel not in running:
+                running.add(rel)
+                todo.append(rel)
+    folders = {str(PurePosixPath(rel).parent) for rel in running}
+    declared = {
+        rel
+        for rel in rels
+        if PurePosixPath(rel).name in ("requirements.txt", "package.json")
+        and (str(PurePosixPath(rel).parent) in folders | {"."} or _named(rel, procedure_text))
+    }
+    return running | declared
+
+
+def procedure_text(ops: Iterable[Any]) -> str:
+    """The text of SKILL.md's blocks that are part of its procedure (`in_procedure`)."""
+    return "\n".join(op.text.data for op in ops if hasattr(op, "text") and in_procedure(op))

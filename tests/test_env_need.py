@@ -1,0 +1,254 @@
+"""Required versus optional dependencies (`skillir.analysis.env.need`): only what the skill's
+procedure runs is required; what a reference section, an example, one product or one case of
+several names is optional, and `env-setup.sh` reports it without installing it unasked or
+failing on it. Each test is a class of the held-out rounds of issue 15."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from skillir.analysis.env.need import procedure_title
+
+HEAD = "---\nname: x\ndescription: Does x.\n---\n\n# X\n\n"
+
+
+def _split(tmp_path: Path | None, skill: str, files: dict[str, str] | None = None):
+    """(required, optional): the (kind, name) of a skill's non-tool dependencies."""
+    from skillir.analysis.env.deps import skill_deps
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.frontend.parser import parse_skill
+
+    text = HEAD + skill
+    if tmp_path is not None:
+        for rel, body in {"SKILL.md": text, **(files or {})}.items():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(body)
+    module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+    deps, _ = skill_deps(module.body.block.first_op, tmp_path)
+    deps = [d for d in deps if d.kind != "tool"]
+    return (
+        {(d.kind, d.name) for d in deps if not d.optional},
+        {(d.kind, d.name) for d in deps if d.optional},
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "procedure"),
+    [
+        ("Step 2: Build the index", True),
+        ("Phase 1", True),
+        ("Workflow", True),
+        ("Basic Usage", True),
+        ("Command-Line Usage", True),
+        ("Quick Start", True),
+        ("Installation & Setup", True),
+        ("工作流", True),
+        ("作業手順", True),
+        ("Docker Usage", False),
+        ("MongoDB Setup", False),
+        ("Common Workflows", False),
+        ("Integration with Scoring Functions", False),
+        ("Usage Examples", False),
+    ],
+)
+def test_procedure_headings(title: str, procedure: bool) -> None:
+    assert procedure_title(title) is procedure
+
+
+def test_what_the_procedure_runs_is_required_and_a_reference_section_optional() -> None:
+    required, optional = _split(
+        None,
+        "## Workflow\n\n1. Build it:\n\n```bash\nmake all\n```\n\n"
+        "2. Run `./build/x --check`.\n\n"
+        "## Integration with Scoring Functions\n\n```bash\ngnina -r p.pdb --score_only\n```\n\n"
+        "## Notes\n\nSee the docs.\n\n```bash\ncurl -s https://example.com\n```\n",
+    )
+    assert ("binary", "make") in required
+    assert {("binary", "gnina"), ("binary", "curl")} <= optional
+
+
+def test_a_core_workflow_heading_with_a_topic_and_its_numbered_parts_are_the_procedure() -> None:
+    required, _ = _split(
+        None,
+        "## Core Workflow: OpenMM Simulation\n\n### 1. System Preparation\n\n"
+        "```python\nfrom openmm.app import PDBFile\n```\n\n"
+        "## Common Use Cases\n\n### 1. Convert papers\n\n```python\nimport MDAnalysis\n```\n\n"
+        "## Plots\n\n```python\nimport matplotlib\n```\n",
+    )
+    assert ("pip", "openmm") in required
+    assert ("pip", "mdanalysis") not in required
+
+
+def test_one_product_of_several_sibling_setups_is_optional() -> None:
+    required, optional = _split(
+        None,
+        "## Quick Start\n\n### MongoDB Setup\n\n```bash\nmongosh mongodb://db/x\n```\n\n"
+        "### PostgreSQL Setup\n\n```bash\nsudo apt-get install postgresql\npsql -U postgres\n```\n",
+    )
+    assert not required
+    assert {("binary", "mongosh"), ("binary", "psql"), ("system", "postgresql")} <= optional
+
+
+def test_a_qualified_requirements_heading_still_declares_a_need() -> None:
+    required, _ = _split(
+        None,
+        "## Testing Requirements\n\n### Test Tooling\n\n- Terraform (`terraform validate`)\n\n"
+        "## Style\n\nUse two spaces.\n",
+    )
+    assert ("binary", "terraform") in required
+
+
+def test_product_groups_of_one_block_are_optional_where_the_skill_offers_a_choice() -> None:
+    block = (
+        "## Quick Start\n\n```bash\n# Cloudflare Worker\nwrangler deploy\n\n"
+        "# Docker\ndocker build -t app .\n\n# Kubernetes\nkubectl apply -f m/\n```\n"
+    )
+    choice = (
+        "## Platform Selection\n\n| Need | Choose |\n|---|---|\n| Edge | Cloudflare Workers |\n"
+    )
+    choice += "| Containers | Docker |\n| Orchestration | Kubernetes |\n\n"
+    required, optional = _split(None, choice + block)
+    assert not required
+    assert {("binary", "wrangler"), ("binary", "docker"), ("binary", "kubectl")} <= optional
+    # without a choice to make, the groups are steps of one quick start: all required
+    required, _ = _split(None, block)
+    assert {("binary", "wrangler"), ("binary", "docker"), ("binary", "kubectl")} <= required
+
+
+def test_a_program_many_sections_run_is_the_skills_staple() -> None:
+    sections = "".join(
+        f"## {topic}\n\n```bash\nffmpeg -i in.mp4 {flag} out.mp4\n```\n\n"
+        for topic, flag in (
+            ("Video Conversion", "-c copy"),
+            ("Audio", "-vn"),
+            ("Resize", "-s hd720"),
+        )
+    )
+    required, optional = _split(None, sections + "## HLS\n\n```bash\nshaka-packager in=x\n```\n")
+    assert ("binary", "ffmpeg") in required
+    assert ("binary", "shaka-packager") in optional
+
+
+def test_examples_and_one_case_of_several_are_optional() -> None:
+    required, optional = _split(
+        None,
+        "## Steps\n\n### Step 1: Detect\n\n```bash\npython3 scripts/detect.py\n```\n\n"
+        "### Step 2: Decide\n\n**For data loading:**\n\n"
+        "```python\nimport dask.dataframe as dd\n```\n\n"
+        "**For GPU acceleration:**\n\n```python\nimport torch\n```\n\n"
+        "```python\n# Example: the memory strategy\nimport joblib\n```\n",
+    )
+    assert ("binary", "python3") in required
+    assert {("pip", "dask"), ("pip", "torch"), ("pip", "joblib")} <= optional
+
+
+def test_a_method_label_with_a_parenthetical_introduces_one_way() -> None:
+    required, _ = _split(
+        None,
+        "## Quick Start\n\n**Method 1: Gemini CLI** (recommended)\n\n```bash\n"
+        "npm install -g gemini-cli\ngemini -p hi\n```\n\n**Method 2: Scripts**\n\n```bash\n"
+        "npx tsx cli.ts list-tools\n```\n",
+    )
+    assert ("npm", "gemini-cli") not in required and ("binary", "gemini") not in required
+
+
+def test_bundled_files_the_procedure_runs_are_required(tmp_path: Path) -> None:
+    required, optional = _split(
+        tmp_path,
+        "## Usage\n\nRun `python3 scripts/run.py`.\n\n## Reference\n\nSee `scripts/extra.py`.\n",
+        {
+            "scripts/run.py": "import helpers\nimport requests\n",
+            "scripts/helpers.py": "import numpy\n",
+            "scripts/requirements.txt": "pyyaml\n",
+            "scripts/extra.py": "import pandas\n",
+            "scripts/unused.py": "import scipy\n",
+        },
+    )
+    assert {("pip", "requests"), ("pip", "numpy"), ("pip", "pyyaml")} <= required
+    assert {("pip", "pandas"), ("pip", "scipy")} <= optional
+
+
+def test_an_install_group_is_required_when_the_procedure_runs_its_program() -> None:
+    required, _ = _split(
+        None,
+        "## Installation\n\n### macOS\n\n```bash\nbrew install ffmpeg\n```\n\n"
+        "### Ubuntu/Debian\n\n```bash\nsudo apt-get install ffmpeg\n```\n\n"
+        "## Usage\n\n```bash\nffmpeg -i a.mkv b.mp4\n```\n",
+    )
+    assert {("binary", "ffmpeg"), ("system", "ffmpeg")} <= required
+
+
+def test_the_import_name_of_a_scientific_toolkit_maps_to_its_distribution() -> None:
+    required, _ = _split(None, "```python\nfrom openff.toolkit import Molecule\n```\n")
+    assert ("pip", "openff-toolkit") in required
+
+
+SKILL = (
+    "## Usage\n\n```bash\nskillir-test-required-tool --run\n```\n\n"
+    "## Extras\n\n```bash\nsudo apt-get install skillir-test-extra\n"
+    "skillir-test-extra --go\n```\n\n"
+    "## Logs\n\n```bash\nskillir-test-logs -f\n```\n"
+)
+
+
+@pytest.fixture
+def compiled(tmp_path: Path) -> Path:
+    """The skill above compiled for claude-code and the shipped SmolLM2 profile."""
+    source = tmp_path / "x"
+    source.mkdir()
+    (source / "SKILL.md").write_text(HEAD + SKILL)
+    out = tmp_path / "out" / "x"
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "skill-translate"),
+            str(source),
+            "-t",
+            "claude-code",
+            "--model",
+            "local/smollm2-135m",
+            "--borrow-profile",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def test_the_note_names_only_what_is_required(compiled: Path) -> None:
+    text = (compiled / "SKILL.md").read_text()
+    note = next(line for line in text.splitlines() if "env-setup.sh" in line)
+    assert "`skillir-test-required-tool`" in note
+    assert "skillir-test-extra" not in note
+
+
+def test_env_setup_reports_optional_and_installs_it_only_when_asked(
+    compiled: Path, tmp_path: Path
+) -> None:
+    # stub installers on PATH: they record what they were asked to install
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    log = tmp_path / "installed"
+    for name in ("apt-get", "sudo"):
+        (stubs / name).write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
+        (stubs / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}"}
+    script = compiled / "env-setup.sh"
+
+    check = subprocess.run(["bash", script, "--check"], capture_output=True, text=True, env=env)
+    assert check.returncode == 1  # the required tool is missing
+    assert "missing:   binary skillir-test-required-tool" in check.stdout
+    assert "optional:  " in check.stdout and "skillir-test-extra" in check.stdout
+    assert "skillir-test-extra" not in check.stderr  # never listed as not satisfied
+
+    subprocess.run(["bash", script], capture_output=True, text=True, env=env)
+    assert "skillir-test-extra" not in (log.read_text() if log.exists() else "")
+    subprocess.run(["bash", script, "--with-optional"], capture_output=True, text=True, env=env)
+    assert "skillir-test-extra" in log.read_text()
