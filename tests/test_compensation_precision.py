@@ -2,8 +2,8 @@
 regression test per class, each with the case that must keep its note. A guide is not attached
 where the skill's step does what it advises against (a script the step creates, a chain with a
 login or a question to the user), nor where its construct is only a word in advice about the
-product the skill builds, a loop with no pipe, or a regular expression that is an anchored
-literal."""
+product the skill builds, a loop with no pipe, a loop of one command given verbatim, a URL
+handed to a library, or a regular expression that is an anchored literal."""
 
 from __future__ import annotations
 
@@ -149,6 +149,48 @@ def test_pipeline_guide_needs_a_pipe(tmp_path: Path) -> None:
     polling, piped = compiled.split("2. Count the errors", 1)
     assert PIPELINE not in polling and ONE_COMMAND in polling
     assert PIPELINE in piped
+
+
+def test_a_loop_of_one_command_given_verbatim_gets_no_loop_guide(tmp_path: Path) -> None:
+    """ "Run one command at a time ... instead of chaining pipes or loops" at `for pose in
+    results/*.sdf; do gnina ...; done` asks to unroll a loop the skill gives whole (held-out
+    round 2, diffdock and media-processing): nothing to split up. A loop that chains or tests
+    commands per item keeps it."""
+    profile = write_profile(tmp_path, gen_code_shell=1)
+    verbatim = HEAD + (
+        "Score every pose:\n\n```bash\nfor pose in results/*.sdf; do\n"
+        '    gnina -r protein.pdb -l "$pose" --score_only\ndone\n```\n'
+    )
+    _, notes, _ = compile_text(verbatim, profile)
+    assert not [n for n in notes if ONE_COMMAND in n]
+    chained = HEAD + (
+        "Score every pose:\n\n```bash\nfor pose in results/*.sdf; do\n"
+        '    gnina -l "$pose" --score_only > "$pose.txt" && mv "$pose" done/\ndone\n```\n'
+    )
+    _, notes, _ = compile_text(chained, profile)
+    assert len([n for n in notes if ONE_COMMAND in n]) == 1
+
+
+WEB = "Make one simple request at a time"
+
+
+def test_a_url_handed_to_a_library_is_no_request_to_make(tmp_path: Path) -> None:
+    """The web guide at `md.convert("https://www.youtube.com/watch?v=ID")` (held-out round 2,
+    markitdown): the library fetches, the agent makes no request and extracts no field. A
+    request the agent makes with curl keeps it."""
+    profile = write_profile(tmp_path, tool_web=1)
+    library = HEAD + (
+        "Transcribe a video:\n\n```python\nfrom markitdown import MarkItDown\n\n"
+        'md = MarkItDown()\nresult = md.convert("https://www.youtube.com/watch?v=VIDEO_ID")\n```\n'
+    )
+    _, notes, _ = compile_text(library, profile)
+    assert not [n for n in notes if WEB in n]
+    request = HEAD + (
+        "Look the package up:\n\n```bash\n"
+        'curl -s "https://api.example.com/search?q=pandas&limit=5" > hits.json\n```\n'
+    )
+    assert not construct_anchors(_root(library), ["web-request-run"])["web-request-run"]
+    assert construct_anchors(_root(request), ["web-request-run"])["web-request-run"]
 
 
 def test_an_anchored_literal_is_no_regex_to_replace(tmp_path: Path) -> None:
