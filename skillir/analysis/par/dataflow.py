@@ -795,18 +795,17 @@ def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
         ([_resource(r) for r in reads], [_resource(w) for w in writes]) for reads, writes in sets
     ]
     hazards: dict[tuple[int, int], list[str]] = {}
+    # above[j]: bit i set when task j already depends on task i through an edge found so far;
+    # an earlier task that a later predecessor of j depends on needs no edge of its own (the
+    # transitive reduction would drop it), so its hazards are not even looked at: a procedure
+    # whose steps all conflict takes linear time, not quadratic
+    above = [0] * len(tasks)
     for j, later in enumerate(tasks):
-        for i in range(j):
-            pair = (shape[i], shape[j])
-            if pair not in hazards:
-                hazards[pair] = _conflicts(*parsed[pair[0]], *parsed[pair[1]])
-            for why in hazards[pair]:
-                edge(i, j, why)
+        extra: list[tuple[int, str]] = []
         if j and later.order == "finally":
-            for i in range(j):
-                edge(i, j, "order finally")
+            extra += [(i, "order finally") for i in range(j)]
         elif j and later.order:
-            edge(j - 1, j, f"order {later.order}")
+            extra.append((j - 1, f"order {later.order}"))
         for ref in later.refs:
             m = _STEP_REF.match(ref)
             assert m is not None
@@ -814,9 +813,28 @@ def dependencies(tasks: list[Task]) -> list[tuple[int, int, str]]:
             hi = int(m.group(2) or lo)
             for n in range(lo, hi + 1):
                 if str(n) in labels and labels[str(n)] < j:
-                    edge(labels[str(n)], j, f"ref step {n}")
+                    extra.append((labels[str(n)], f"ref step {n}"))
         if j and later.anaphora and not later.refs:  # "the output of step 2" names its step
-            edge(j - 1, j, f"ref {later.anaphora}")
+            extra.append((j - 1, f"ref {later.anaphora}"))
+        implied = 0
+        for i, _ in extra:
+            implied |= above[i]
+        direct = 0
+        for i in reversed(range(j)):
+            if implied >> i & 1:
+                continue
+            pair = (shape[i], shape[j])
+            if pair not in hazards:
+                hazards[pair] = _conflicts(*parsed[pair[0]], *parsed[pair[1]])
+            for why in hazards[pair]:
+                edge(i, j, why)
+            if hazards[pair]:
+                implied |= above[i]
+                direct |= 1 << i
+        for i, why in extra:
+            edge(i, j, why)
+            direct |= 1 << i
+        above[j] = implied | direct
     return [(i, j, reasons[(i, j)][0]) for i, j in _transitive_reduction(len(tasks), reasons)]
 
 
