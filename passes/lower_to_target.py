@@ -38,7 +38,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from skillir.analysis.env.values import shown
+from skillir.analysis.env.values import MANAGERS, shown
 from skillir.analysis.par.work import chain_work
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
@@ -366,6 +366,14 @@ _INSTALLABLE = ("pip", "npm", "system", "binary")
 EnvMode = Literal["script", "preinstalled"]
 
 
+def _one_platform(dep: env.DepOp) -> bool:
+    """A package of one platform's manager other than Debian's (`brew install 1password-cli`
+    alone): the script installs it there and skips it elsewhere, so the note, which is the
+    same everywhere, does not name it."""
+    manager = dep.manager.data if dep.manager is not None else None
+    return manager is not None and dep.provides is None and MANAGERS[manager] != "debian"
+
+
 @dataclass(frozen=True)
 class EnvSetupFile(RewritePattern):
     """A skill gets `target.file "env-setup.sh"` and, with `text`, a note saying to run it
@@ -381,7 +389,11 @@ class EnvSetupFile(RewritePattern):
         )
         # what the script requires (not what the skill only mentions), an any-of group once,
         # by the program its entries provide
-        deps = [d for d in root.body.block.ops if isinstance(d, env.DepOp) and not d.optional]
+        deps = [
+            d
+            for d in root.body.block.ops
+            if isinstance(d, env.DepOp) and not d.optional and not _one_platform(d)
+        ]
         installable = list(
             dict.fromkeys(
                 d.provides.data if d.provides is not None else d.dep.data

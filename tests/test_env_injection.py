@@ -185,7 +185,7 @@ def test_dropped_values_are_reported_at_their_position(
 def test_legitimate_values_survive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _skill(
         tmp_path / "skill",
-        "```bash\napt-get install -y jq=1.6* poppler-utils\nnpm install lodash@^4.17.21\n"
+        "```bash\napt-get install -y jq=1.6* poppler-utils\nnpm install -g lodash@^4.17.21\n"
         "pip install 'pypdf>=4,<6'\n```\n\n```python\nimport os\nos.environ['API_KEY']\n```",
         files={"package.json": json.dumps({"dependencies": {"@scope/pkg": "~1.2.3 || 2.x"}})},
     )

@@ -252,3 +252,107 @@ def test_env_setup_reports_optional_and_installs_it_only_when_asked(
     assert "skillir-test-extra" not in (log.read_text() if log.exists() else "")
     subprocess.run(["bash", script, "--with-optional"], capture_output=True, text=True, env=env)
     assert "skillir-test-extra" in log.read_text()
+
+
+# --- the classes of held-out round 3 (cloudflare/skills, wshobson/agents,
+# alirezarezvani/claude-skills, terrylica/cc-skills) ---
+
+
+def test_a_service_is_reported_never_required() -> None:
+    """The skill's own dev server ("Agent runs at http://localhost:8787") or one it only
+    talks to: the user or the skill starts it; the check cannot, so it never fails on it."""
+    required, optional = _split(
+        None, "## Usage\n\n```bash\ncurl http://localhost:8787/health\n```\n"
+    )
+    assert ("binary", "curl") in required
+    assert ("service", "localhost:8787") in optional
+
+
+def test_variables_with_a_default_a_substring_or_only_a_credential_name_are_optional(
+    tmp_path: Path,
+) -> None:
+    required, optional = _split(
+        tmp_path,
+        "## Usage\n\nRun `bash scripts/convert.sh` and `node scripts/shot.mjs`.\n\n"
+        "Mask it: `echo ${SECRET:0:20}...`\n\n```bash\nexport DEPLOY_TARGET=prod\n```\n",
+        {
+            "scripts/convert.sh": 'curl "${MCP_URL:-https://example.com/mcp}" -d "$API_HOST"\n',
+            "scripts/shot.mjs": "const dir = process.env.LOCALAPPDATA || '';\n"
+            "const port = process.env.CDP_PORT ?? 9222;\nconst key = process.env.SHOT_KEY;\n",
+        },
+    )
+    assert {("env", "MCP_URL"), ("env", "LOCALAPPDATA"), ("env", "CDP_PORT")} <= optional
+    assert ("env", "SECRET") in optional
+    assert {("env", "API_HOST"), ("env", "SHOT_KEY")} <= required
+
+
+def test_a_pep_723_script_run_by_uv_brings_its_own_packages(tmp_path: Path) -> None:
+    required, optional = _split(
+        tmp_path,
+        "## Usage\n\n```bash\nuv run scripts/query.py experiments\n```\n",
+        {"scripts/query.py": "# /// script\n# dependencies = ['mlflow']\n# ///\nimport mlflow\n"},
+    )
+    assert ("binary", "uv") in required
+    assert ("pip", "mlflow") in optional
+
+
+def test_packages_added_to_the_users_project_are_optional() -> None:
+    required, optional = _split(
+        None,
+        "## Steps\n\n1. Upgrade:\n\n```bash\nnpm install react@17 react-dom@17\n"
+        "npm install -g npm-check-updates\n```\n",
+    )
+    assert {("npm", "react"), ("npm", "react-dom")} <= optional
+    assert ("npm", "npm-check-updates") in required
+
+
+def test_a_choice_slot_and_a_placeholder_command_are_no_programs() -> None:
+    required, optional = _split(
+        None,
+        "## Usage\n\n```bash\n./scripts/convert.sh --tool codex|gemini|cursor|windsurf\n"
+        'cp "$(skill-path)/scripts/x.sh" . && echo "$(date)"\n```\n',
+    )
+    names = {name for _, name in required | optional}
+    assert not names & {"gemini", "cursor", "windsurf", "skill-path"}
+
+
+def test_a_fallback_item_and_the_skills_own_installation_are_optional() -> None:
+    required, optional = _split(
+        None,
+        "## Workflow\n\n1. Fetch with the WebFetch tool.\n\n"
+        "2. **Fallback: scrape** (if WebFetch fails):\n\n   ```bash\n   curl -s http://h/x | jq .\n"
+        "   ```\n\n3. Run `cargo outdated`.\n\n"
+        "## Installation\n\n### One-liner\n\n```bash\n"
+        "git clone https://github.com/o/skills.git\ncp -r skills/x ~/.claude/skills/\n```\n\n"
+        "### OpenClaw\n\n```bash\nclawhub install x\n```\n",
+    )
+    assert ("binary", "cargo") in required
+    assert {("binary", "curl"), ("binary", "jq"), ("binary", "clawhub")} <= optional
+
+
+def test_a_table_of_one_command_per_row_is_a_reference() -> None:
+    required, optional = _split(
+        None,
+        "## Caches\n\n| Cache | Clean |\n|---|---|\n| npm | `npm cache clean --force` |\n"
+        "| Docker | `docker system prune -a` |\n| Go | `go clean -cache` |\n",
+    )
+    assert not required
+    assert {("binary", "docker"), ("binary", "go")} <= optional
+
+
+def test_install_routes_in_commented_groups_are_alternatives() -> None:
+    required, _ = _split(
+        None,
+        "## Installation\n\n```bash\n# Using pip (if you already have Python)\npip install uv\n\n"
+        "# Using cargo (if you have Rust)\ncargo install uv\n```\n\n## Usage\n\n"
+        "```bash\nuv sync\n```\n",
+    )
+    assert ("binary", "uv") in required
+    assert not required & {("pip", "uv"), ("binary", "cargo"), ("binary", "pip")}
+
+
+def test_a_package_managers_own_binary_is_not_demanded() -> None:
+    """`brew install 1password-cli`: brew is how macOS gets the package, not a program the
+    skill runs; on Debian the line is skipped."""
+    _, optional = _split(None, "**Prerequisite**: 1Password CLI (`brew install 1password-cli`).\n")
+    assert ("binary", "brew") in optional

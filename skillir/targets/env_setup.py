@@ -88,9 +88,16 @@ def _any_of(program: str, group: list[env.DepOp]) -> tuple[str, tuple[str | None
     return f"binary {program}", (check, chosen[1], chosen[2])
 
 
-def _optional(name: str, check: str, install: str | None) -> list[str]:
+_ABSENT = {
+    "service": "not running; start it when a use needs it",
+    "env": "not set; only some uses need it",
+}
+
+
+def _optional(name: str, kind: str, check: str, install: str | None) -> list[str]:
     """The lines for a dependency the skill only mentions outside its procedure: reported,
     installed only with `--with-optional`, never added to what is missing."""
+    absent = _ABSENT.get(kind, "not installed; only some uses need it")
     lines = [f"if {check}; then", f"  echo {shlex.quote('present:   ' + name + ' (optional)')}"]
     if install is not None:
         lines += [
@@ -100,7 +107,7 @@ def _optional(name: str, check: str, install: str | None) -> list[str]:
         ]
     lines += [
         "else",
-        f"  echo {shlex.quote('optional:  ' + name + ' (not installed; only some uses need it)')}",
+        f"  echo {shlex.quote(f'optional:  {name} ({absent})')}",
         "fi",
     ]
     return lines
@@ -169,7 +176,7 @@ def script(module: ModuleOp, source: str | None = None) -> str:
                 out.append(f"echo {shlex.quote('provided by the harness: ' + name)}")
                 continue
             if optional:
-                out += _optional(name, check, install)
+                out += _optional(name, dep.kind.data, check, install)
                 continue
             out.append(f"if {check}; then")
             out.append(f"  echo {shlex.quote('present:   ' + name)}")

@@ -554,6 +554,47 @@ def _assigned(code: str) -> set[str]:
     return names
 
 
+def _project_install(words: Sequence[tuple[str, int]]) -> bool:
+    """Whether a command adds packages to the current project (`npm install react@17`, `yarn
+    add x`, no `-g`): the user's project needs them, not the skill's machine."""
+    argv = [w for w, _ in words]
+    i = shell.program(argv, shell.EVERY)
+    if i >= len(argv) or _command_name(argv[i]) not in ("npm", "yarn", "pnpm", "bun"):
+        return False
+    args = argv[i + 1 :]
+    return (
+        bool(args)
+        and args[0] in ("i", "install", "add")
+        and not any(a in ("-g", "--global") or a.startswith("--location=global") for a in args)
+    )
+
+
+def _slot_word(code: str, words: Sequence[tuple[str, int]]) -> bool:
+    """Whether a one-word command is a slot of the text, not a program: a choice written
+    `--tool codex|gemini|cursor` (glued to a `|` with no space) or a placeholder command
+    substitution `$(skill-path)` naming no known program."""
+    if len(words) != 1:
+        return False
+    word, at = words[0]
+    if at >= 2 and code[at - 1] == "|" and not code[at - 2].isspace():
+        return True
+    known = tables().binary_to_package.keys() | tables().always_present
+    return (
+        code[max(at - 2, 0) : at] == "$("
+        and code[at + len(word) : at + len(word) + 1] == ")"
+        and word not in known
+    )
+
+
+# after `${NAME`: a default (`:-`, `-`, `:=`, `=`, `:+`, `+`) or a substring (`:0:20`)
+_DEFAULTED = re.compile(r":?[-=+]|:\s*-?\d")
+# variables only Windows sets: a script reads them on that platform only
+_WINDOWS_ENV = frozenset(
+    ("LOCALAPPDATA", "APPDATA", "USERPROFILE", "PROGRAMDATA", "PROGRAMFILES", "SYSTEMROOT")
+    + ("WINDIR", "COMSPEC", "HOMEDRIVE", "HOMEPATH", "PATHEXT", "USERDOMAIN", "USERNAME")
+)
+
+
 @lru_cache(maxsize=_CACHED_TEXTS)
 def _shell(
     code: str, first_line: int, first_col: int
@@ -575,12 +616,18 @@ def _shell(
     }
     deps: list[Dependency] = []
     for words in commands:
+        if _slot_word(code, words):
+            continue
+        project = _project_install(words)
         for kind, name, version, off, manager in _words_deps(words):
             if kind == "binary" and name in functions:
                 continue  # a function the script defines, or a program it probes for
             line, col = _offset_to_pos(code, off, first_line, first_col)
             evidence = _line_text(code, off)
-            deps.append(Dependency(kind, name, version, line, col, evidence, manager))
+            optional = project and kind == "npm"
+            deps.append(
+                Dependency(kind, name, version, line, col, evidence, manager, None, optional)
+            )
     assigned = _assigned(code)
     standard = tables().standard_env
     unquoted = re.sub(r"'[^'\n]*'", lambda q: " " * len(q.group()), code)
@@ -592,7 +639,12 @@ def _shell(
         if sourced and not _CREDENTIAL.search(var):
             continue
         line, col = _offset_to_pos(code, m.start(), first_line, first_col)
-        deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
+        # `${NAME:-default}`, `${NAME=x}`, `${NAME:0:20}`: the script runs without it
+        defaulted = m.group(0).startswith("${") and _DEFAULTED.match(unquoted, m.end())
+        optional = bool(defaulted) or var in _WINDOWS_ENV
+        deps.append(
+            Dependency("env", var, None, line, col, _line_text(code, m.start()), optional=optional)
+        )
     # a URL in a comment ("# Navigate to http://localhost:7860") tells the reader where to
     # look, usually at what the block itself starts
     uncommented = _COMMENT.sub(lambda c: " " * len(c.group()), code)
@@ -636,6 +688,7 @@ _JS_IMPORT = re.compile(
     r"""|\bimport\s*\(\s*(['"`])([^'"`\n]+)\3\s*\)"""
     r"""|\b(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?(['"])([^'"\n]+)\5"""
 )
+_JS_DEFAULT = re.compile(r"\s*(?:\|\||\?\?)")
 _JS_ENV = re.compile(r"""\bprocess\.env(?:\.([A-Za-z_]\w*)|\[\s*['"]([A-Za-z_]\w*)['"]\s*\])""")
 
 
@@ -678,7 +731,10 @@ def _js_deps(code: str, first_line: int) -> tuple[Dependency, ...]:
         var = m.group(1) or m.group(2)
         if var in tables().standard_env:
             continue
-        deps.append(Dependency("env", var, None, line, col, _line_text(code, m.start())))
+        # `process.env.X || 'default'`, `?? ''`: the code runs without it
+        optional = _JS_DEFAULT.match(code, m.end()) is not None or var in _WINDOWS_ENV
+        evidence = _line_text(code, m.start())
+        deps.append(Dependency("env", var, None, line, col, evidence, optional=optional))
     deps.extend(_services(code, first_line))
     deps.sort(key=lambda d: (d.line, d.col))
     return tuple(deps)
@@ -873,7 +929,12 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
                 var = e.group(1)
                 if var not in standard and _UPPER.match(var):
                     eline, ecol = _offset_to_pos(text, start + e.start(), first_line)
-                    deps.append(Dependency("env", var, None, eline, ecol, span[:100]))
+                    defaulted = e.group(0).startswith("${") and _DEFAULTED.match(span, e.end())
+                    deps.append(
+                        Dependency(
+                            "env", var, None, eline, ecol, span[:100], optional=bool(defaulted)
+                        )
+                    )
     if not any(d.kind == "service" for d in deps):
         deps.extend(_services(text, first_line))
     folded = fold_case(text)
@@ -905,6 +966,8 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
 # ---------------------------------------------------------------------------------------------
 # whole skill
 
+# the inline metadata block of a PEP 723 script
+_INLINE_METADATA = re.compile(r"^# /// script\s*$", re.MULTILINE)
 _TEST_FILE = re.compile(r"test_.*\.py\Z|.*_test\.py\Z|conftest\.py\Z")
 _SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", ".git"}
 _MAX_FILES = 200
@@ -1118,7 +1181,12 @@ def skill_deps(
                 found = [d for d in found if d.kind == "tool"]
             deps.extend(found)
         if len(deps) > before:
-            shown = not (_per_case_block(op) or _in_example_section(op) or _aside_section(op))
+            shown = not (
+                _per_case_block(op)
+                or _in_example_section(op)
+                or _aside_section(op)
+                or (isinstance(op, TableOp) and _row_programs(deps[before:]))
+            )
             products = product_lines(op, choices) if isinstance(op, CodeOp) else set()
             keys = [_key(d) for d in deps[before:] if d.kind != "tool" and d.line not in products]
             mentions.add(op, keys, shown)
@@ -1130,7 +1198,19 @@ def skill_deps(
             # a `$NAME` of SKILL.md shell or prose: maybe a template slot, not the environment
             referenced |= {(d.line, d.col, d.name) for d in deps[before:] if d.kind == "env"}
     deps = _per_platform(deps, platform_blocks, ops)
-    deps = [replace(d, optional=d.kind != "tool" and not mentions.required(_key(d))) for d in deps]
+    deps = [
+        replace(
+            d,
+            optional=d.kind != "tool"
+            and (
+                d.optional
+                or d.kind == "service"  # started by the user or the skill, never installed
+                or (d.kind == "binary" and d.name in MANAGERS)  # the installer of a line
+                or not mentions.required(_key(d))
+            ),
+        )
+        for d in deps
+    ]
     assigned: set[str] = set()
     for op in ops:
         if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
@@ -1178,8 +1258,17 @@ def skill_deps(
             found = [d for d in found if d.kind not in ("npm", "pip", "system")]
         else:
             found = js_deps(text, 1)
-        if rel not in running:
-            found = [replace(d, optional=d.kind != "tool") for d in found]
+        if path.suffix == ".py" and _INLINE_METADATA.search(text):
+            # a PEP 723 script (`# /// script`): `uv run` installs what it imports
+            found = [replace(d, optional=True) if d.kind == "pip" else d for d in found]
+        found = [
+            replace(
+                d,
+                optional=d.kind != "tool"
+                and (d.optional or rel not in running or d.kind == "service"),
+            )
+            for d in found
+        ]
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
         deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
     return required_groups(_alternatives(_provided(_dedupe(deps)))), problems
@@ -1404,7 +1493,7 @@ def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) 
 # (macOS/Linux)", "# Ubuntu"
 _ROUTE_COMMENT = re.compile(
     r"#\s*(?:or\b|alternatively\b|npm\b|pnpm\b|yarn\b|bun\b|pip\b|pipx\b|uv\b|conda\b|"
-    r"homebrew\b|brew\b|docker\b|from\s+source\b|using\s+\w+\s*$)",
+    r"homebrew\b|brew\b|docker\b|from\s+source\b|using\s+\w+\s*(?:\([^()]*\)\s*)?$)",
     re.IGNORECASE,
 )
 
@@ -1474,6 +1563,16 @@ def _per_platform(
         for d in deps
         if (d.line, d.col, d.name) not in bound or (d.kind == "system" and d.manager)
     ]
+
+
+def _row_programs(found: list[Dependency]) -> bool:
+    """Whether a table's rows run different programs ("| npm | `npm cache clean` |", "|
+    Docker | `docker system prune` |"): one row per case, a reference, not one procedure."""
+    rows: dict[int, set[str]] = {}
+    for d in found:
+        if d.kind == "binary":
+            rows.setdefault(d.line, set()).add(d.name)
+    return len(rows) >= 2 and len(set().union(*rows.values())) >= 2
 
 
 def _per_case(table: str) -> bool:
@@ -1580,7 +1679,7 @@ def _example_session(op: Any, code: str) -> bool:
 
 # a sentence offering what follows as an option
 _OPTIONAL_INTRO = re.compile(
-    r"\b(?:optional(?:ly)?|if\s+you\s+(?:want|prefer|like)|for\s+(?:maximum|max|better|extra|"
+    r"\b(?:optional(?:ly)?|fallback|if\s+you\s+(?:want|prefer|like)|for\s+(?:maximum|max|better|extra|"
     r"more)\s+(?:performance|speed|throughput))\b",
     re.IGNORECASE,
 )
@@ -1679,7 +1778,7 @@ def _reads_env(dep: Dependency, skill_text: str) -> bool:
     if _CREDENTIAL.search(dep.name) or re.search(rf"\$\{{{name}:?\?", skill_text):
         return True
     evidence = re.compile(
-        rf"\bexport\s+{name}\b|{_ENV_WORD}[^.\n]{{0,60}}\b{name}\b"
+        rf"\bexport\s+[`$]*{name}\b|{_ENV_WORD}[^.\n]{{0,60}}\b{name}\b"
         rf"|\b{name}\b[^.\n>]{{0,60}}{_ENV_WORD}",  # not `echo "K=${NAME}" >> .env`
         re.IGNORECASE,
     )

@@ -172,6 +172,50 @@ def _in_variant(op: Any) -> bool:
     return False
 
 
+# a list item offering a way out or an extra: "**Fallback: Firecrawl scrape** (if WebFetch
+# fails)", "Optional: ...", "If that fails, ..."
+_FALLBACK_ITEM = re.compile(
+    r"[*_\s]*(?:fallback|optional(?:ly)?|alternatively|as\s+a\s+last\s+resort"
+    r"|if\s+(?:that|this|it|the\s+\w+)\s+fails)\b",
+    re.IGNORECASE,
+)
+# a harness's skill folder: a section copying the skill there installs the skill itself
+_SKILL_FOLDER = re.compile(
+    r"\.(?:claude|codex|agents|gemini|copilot|cursor|github)/skills\b|\bskills?\s+(?:add|install)\b"
+)
+
+
+_INSTALL_TITLE = re.compile(r"\binstall(?:ation|ing)?\b", re.IGNORECASE)
+
+
+def _in_fallback(op: Any) -> bool:
+    """Whether `op` is, or is inside, a list item offered as a fallback or an option."""
+    from skillir.dialects.skill import BulletOp, StepOp
+
+    node = op
+    while node is not None:
+        if isinstance(node, (StepOp, BulletOp)) and _FALLBACK_ITEM.match(node.text.data):
+            return True
+        node = node.parent_op()
+    return False
+
+
+def _installs_the_skill(op: Any) -> bool:
+    """Whether `op` is in an installation section that installs the skill itself (copies it
+    into `~/.claude/skills/`, `npx skills add ...`): what a person runs once, not what the
+    skill runs."""
+    from skillir.dialects.skill import SectionOp, walk_ops
+
+    node = _section(op)
+    while node is not None and node.level.data > 1:
+        if _INSTALL_TITLE.search(node.title.data):
+            texts = [o.text.data for o in walk_ops(node) if hasattr(o, "text")]
+            return any(_SKILL_FOLDER.search(t) for t in texts)
+        parent = node.parent_op()
+        node = parent if isinstance(parent, SectionOp) else None
+    return False
+
+
 @dataclass
 class Mentions:
     """Where SKILL.md names each dependency (by kind and name): whether in its procedure, and
@@ -186,7 +230,12 @@ class Mentions:
         example or one case of several."""
         from skillir.dialects.skill import CodeOp
 
-        if not shown or (isinstance(op, CodeOp) and _EXAMPLE_HEAD.match(op.text.data)):
+        if (
+            not shown
+            or (isinstance(op, CodeOp) and _EXAMPLE_HEAD.match(op.text.data))
+            or _in_fallback(op)
+            or _installs_the_skill(op)
+        ):
             return
         keys = list(keys)
         if in_procedure(op):
