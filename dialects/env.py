@@ -26,6 +26,9 @@ unasked nor fails on it, and the environment note does not name it:
 
     env.dep "binary" "gnina" optional at 294:5 to 294:5
 
+An npm package the skill installs with `-g` is `globally` installed: checked and installed
+with `npm ls -g` / `npm install -g`, not in the skill's folder.
+
 The verifier allows `manager` and `provides` on `system` deps only, holds the manager to
 `skillir.analysis.env.values.MANAGERS` and `provides` to the program-name grammar.
 The verifier holds every name, version, package and file to its grammar
@@ -79,6 +82,7 @@ class DepOp(FieldOp):
     manager = opt_prop_def(TextAttr)
     provides = opt_prop_def(TextAttr)
     optional = opt_prop_def(UnitAttr)
+    globally = opt_prop_def(UnitAttr)
 
     @classmethod
     def build_op(
@@ -94,6 +98,7 @@ class DepOp(FieldOp):
         manager: str | None = None,
         provides: str | None = None,
         optional: bool = False,
+        globally: bool = False,
     ) -> DepOp:
         return cls.from_properties(
             span,
@@ -107,6 +112,7 @@ class DepOp(FieldOp):
                 "manager": text_attr(manager),
                 "provides": text_attr(provides),
                 "optional": unit_attr(optional),
+                "globally": unit_attr(globally),
             },
         )
 
@@ -130,6 +136,8 @@ class DepOp(FieldOp):
             problem = f"unknown package manager {shown(self.manager.data)}"
         if problem is None and self.provides is not None:
             problem = name_problem("binary", self.provides.data)
+        if problem is None and self.globally is not None and self.kind.data != "npm":
+            problem = "only an npm package is installed globally"
         if problem is not None:
             raise VerifyException(f"{self.kind.data} dependency: {problem}")
 

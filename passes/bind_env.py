@@ -99,9 +99,10 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
             None,
         )
     if kind == "npm":
+        where = " -g" if dep.globally is not None else ""
         return (
-            f"npm ls --depth=0 -- {quoted} >/dev/null 2>&1",
-            f"npm install -- {shlex.quote(name + ('@' + version if version else ''))}",
+            f"npm ls{where} --depth=0 -- {quoted} >/dev/null 2>&1",
+            f"npm install{where} -- {shlex.quote(name + ('@' + version if version else ''))}",
             None,
         )
     if kind == "system":

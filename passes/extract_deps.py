@@ -68,6 +68,7 @@ def dep_op(dep: Dependency, folder: Path | None) -> env.DepOp:
         manager=dep.manager,
         provides=dep.provides,
         optional=dep.optional,
+        globally=dep.globally,
     )
 
 

@@ -83,12 +83,30 @@ def test_unknown_kind_is_rejected() -> None:
         ({"kind": "system", "dep": "jq", "provides": "jq; id"}, "program name"),
         ({"kind": "binary", "dep": "jq", "manager": "brew"}, "only a system package"),
         ({"kind": "pip", "dep": "jq", "provides": "jq"}, "only a system package"),
+        ({"kind": "pip", "dep": "jq", "globally": True}, "only an npm package"),
     ],
 )
 def test_values_off_their_grammar_are_rejected(fields: dict[str, str], message: str) -> None:
     bad = env.DepOp.build_op(**fields)
     with pytest.raises(VerifyException, match=message):
         ModuleOp([skill.SkillSkillOp.build_op(name="x", children=[bad])]).verify()
+
+
+def test_a_global_npm_package_and_an_optional_one_round_trip() -> None:
+    deps = [
+        env.DepOp.build_op(kind="npm", dep="wrangler", globally=True),
+        env.DepOp.build_op(kind="binary", dep="gnina", optional=True),
+    ]
+    module = ModuleOp([skill.SkillSkillOp.build_op(name="x", children=deps)])
+    module.verify()
+    out = io.StringIO()
+    Printer(stream=out).print_op(module)
+    assert 'env.dep "npm" "wrangler" globally' in out.getvalue()
+    assert 'env.dep "binary" "gnina" optional' in out.getvalue()
+    ctx = Context()
+    for dialect in (Builtin, skill.Skill, env.Env):
+        ctx.load_dialect(dialect)
+    assert Parser(ctx, out.getvalue()).parse_module().is_structurally_equivalent(module)
 
 
 @pytest.mark.parametrize("op", [env.CheckOp, env.InstallOp])

@@ -18,7 +18,7 @@ from skillir.tools.skill_translate import main as translate
 
 STUBS = ("pip", "pip3", "npm", "apt-get", "apt", "python3", "python", "dpkg", "brew")
 # options the generated script itself passes, before `--`
-OWN_OPTIONS = {"-c", "-m", "pip", "install", "ls", "--depth=0", "-y", "-s", "list"}
+OWN_OPTIONS = {"-c", "-m", "pip", "install", "ls", "--depth=0", "-y", "-s", "list", "-g"}
 CANARY = "CANARY"
 
 

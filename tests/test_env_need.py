@@ -356,3 +356,56 @@ def test_a_package_managers_own_binary_is_not_demanded() -> None:
     skill runs; on Debian the line is skipped."""
     _, optional = _split(None, "**Prerequisite**: 1Password CLI (`brew install 1password-cli`).\n")
     assert ("binary", "brew") in optional
+
+
+# --- the classes of held-out round 4 (stripe/ai, UiPath/skills, yigitkonur/skills-by-yigitkonur,
+# neondatabase/agent-skills, editframe/skills, modelstudioai/skills) ---
+
+
+def test_words_of_a_script_the_shell_parser_gave_up_on_are_not_required(tmp_path: Path) -> None:
+    """`python3 -c "...print(...)..."` nested in `$(...)`: where the parser gives up, the
+    line-wise reading takes Python and header values for programs; only known ones stay."""
+    script = (
+        'BODY="$(python3 -c "import json,sys; print(json.dumps({\'a\':$( $X && echo 1 )}))" "$B")"'
+        "\n"
+        'curl -fsS -X POST \\\n  -H "Authorization: Bearer $TOKEN" \\\n  -d "$BODY" "$URL"\n'
+        'UUID="$(echo "$RESP" | python3 -c "import json,sys\n'
+        "print(json.load(sys.stdin).get('uuid',''))\" 2>/dev/null || true)\"\n"
+    )
+    required, _ = _split(
+        tmp_path, "## Usage\n\nRun `bash scripts/deploy.sh`.\n", {"scripts/deploy.sh": script}
+    )
+    names = {name for kind, name in required if kind == "binary"}
+    assert "curl" in names
+    assert not names & {"print", "import", "Bearer", "p"}
+
+
+def test_a_variable_some_code_reads_with_a_default_is_optional_everywhere(tmp_path: Path) -> None:
+    required, optional = _split(
+        tmp_path,
+        "## Usage\n\nSet `COOLIFY_BASE_URL` in your environment, then run "
+        "`bash scripts/deploy.sh`.\n",
+        {"scripts/deploy.sh": 'curl "${COOLIFY_BASE_URL:-https://app.coolify.io}/api"\n'},
+    )
+    assert ("env", "COOLIFY_BASE_URL") in optional
+    assert ("env", "COOLIFY_BASE_URL") not in required
+
+
+def test_a_list_of_example_commands_and_a_way_for_readers_without_an_account() -> None:
+    required, _ = _split(
+        None,
+        "## Upgrade Checklist\n\n1. Update the SDK (e.g., `npm update stripe`, "
+        "`pip install --upgrade stripe`)\n2. Run the tests.\n\n## Keys\n\n"
+        "If you don't have a Stripe account, you can create test keys. You can install the "
+        "Stripe CLI (`npm i -g @stripe/cli`) and run `stripe sandbox create`.\n",
+    )
+    assert not required & {("pip", "stripe"), ("npm", "stripe"), ("npm", "@stripe/cli")}
+
+
+def test_the_imports_of_a_javascript_block_are_the_users_app() -> None:
+    required, optional = _split(
+        None,
+        "## Usage\n\n```javascript\nconst stripe = require('stripe')('sk_test_x');\n```\n",
+    )
+    assert ("npm", "stripe") in optional
+    assert ("npm", "stripe") not in required

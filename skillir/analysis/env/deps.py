@@ -70,6 +70,8 @@ class Dependency:
     # named only outside the skill's procedure (`skillir.analysis.env.need`): checked and
     # reported, never required
     optional: bool = False
+    # an npm package installed with `-g` (checked and installed globally)
+    globally: bool = False
 
 
 @dataclass(frozen=True)
@@ -569,6 +571,21 @@ def _project_install(words: Sequence[tuple[str, int]]) -> bool:
     )
 
 
+def _global_install(words: Sequence[tuple[str, int]]) -> bool:
+    """Whether a command installs npm packages globally (`npm install -g x`, `yarn global add
+    x`, `pnpm add -g x`)."""
+    argv = [w for w, _ in words]
+    i = shell.program(argv, shell.EVERY)
+    if i >= len(argv) or _command_name(argv[i]) not in ("npm", "yarn", "pnpm", "bun"):
+        return False
+    args = argv[i + 1 :]
+    return args[:2] == ["global", "add"] or (
+        bool(args)
+        and args[0] in ("i", "install", "add")
+        and any(a in ("-g", "--global") or a == "--location=global" for a in args)
+    )
+
+
 def _slot_word(code: str, words: Sequence[tuple[str, int]]) -> bool:
     """Whether a one-word command is a slot of the text, not a program: a choice written
     `--tool codex|gemini|cursor` (glued to a `|` with no space) or a placeholder command
@@ -615,10 +632,16 @@ def _shell(
         if m.group(1) or code.startswith("&&", _skip_redirects(code, m.end()))
     }
     deps: list[Dependency] = []
+    # where the parser gave up, the line-wise reading can take code of another language or a
+    # header value for a program (`print(...)` of a `python3 -c "..."`, `Bearer $TOKEN`): only
+    # a program the tables know stays required there
+    known = tables().binary_to_package.keys() | tables().always_present
+    guessed = bool(script.problems)
     for words in commands:
         if _slot_word(code, words):
             continue
         project = _project_install(words)
+        globally = _global_install(words)
         for kind, name, version, off, manager in _words_deps(words):
             if kind == "binary" and name in functions:
                 continue  # a function the script defines, or a program it probes for
@@ -626,7 +649,17 @@ def _shell(
             evidence = _line_text(code, off)
             optional = project and kind == "npm"
             deps.append(
-                Dependency(kind, name, version, line, col, evidence, manager, None, optional)
+                Dependency(
+                    kind,
+                    name,
+                    version,
+                    line,
+                    col,
+                    evidence,
+                    manager,
+                    optional=optional or (guessed and kind == "binary" and name not in known),
+                    globally=globally and kind == "npm",
+                )
             )
     assigned = _assigned(code)
     standard = tables().standard_env
@@ -844,6 +877,13 @@ _RECOMMENDS = re.compile(
 _EITHER = re.compile(r"\s*(?:/|,?\s*or)\s*", re.IGNORECASE)
 # inline code quoted as an example of wording, or given as one: it is what a text says, not a
 # command the skill runs
+# "If you don't have a Stripe account, ... install the Stripe CLI (`npm i -g @stripe/cli`)": a
+# way for a reader without something, not what the skill runs
+_IF_LACKING = re.compile(
+    r"\bif\s+you\s+(?:do\s+not|don[’']t|lack|have\s+no)\b|\bwithout\s+an?\s+\w+\s+account\b",
+    re.IGNORECASE,
+)
+_LIST_SEP = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*", re.IGNORECASE)
 _EXAMPLE_BEFORE = re.compile(
     r"[\"“]\Z|\b(?:e\.g\.|for\s+example|for\s+instance|such\s+as|like)\s*[:,]?\s*[\"“(]?\Z"
     r"|\b(?:examples?|drafts?|samples?)\s*:\s*[\"“]?\Z",
@@ -893,15 +933,24 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         if _EITHER.fullmatch(text, spans[i].end(), spans[i + 1].start())
         for k in (i, i + 1)
     }
+    example = False
     for index, m in enumerate(spans):
         span = m.group(2).strip()
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
         lone = " " not in span
-        if _EXAMPLE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+        # "(e.g., `npm update stripe`, `pip install --upgrade stripe`)": the whole list
+        listed = example and index and _LIST_SEP.fullmatch(text, spans[index - 1].end(), m.start())
+        example = bool(listed) or bool(
+            _EXAMPLE_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+        )
+        if example:
             continue  # `"`npm test` exits 0"`, "Draft: `make checkout faster`": example text
-        if _IF_AVAILABLE.search(text[m.end() : m.end() + 40]) or _IF_AVAILABLE.search(
-            text[max(0, m.start() - 40) : m.start()]
+        before = text[max(0, m.start() - 300) : m.start()]
+        if (
+            _IF_AVAILABLE.search(text[m.end() : m.end() + 40])
+            or _IF_AVAILABLE.search(text[max(0, m.start() - 40) : m.start()])
+            or _IF_LACKING.search(before)
         ):
             continue  # "Primary: `gemini` CLI (if available)": the skill does without it
         if _RECOMMENDS.search(text[max(0, m.start() - 120) : m.start()]):
@@ -1012,11 +1061,13 @@ def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
             out.append(d)
             continue
         old = out[index[key]]
+        if d.globally and not old.globally:
+            old = out[index[key]] = replace(old, globally=True)
         if old.optional and not d.optional:
             # required where the procedure runs it: that evidence, the explicit version kept
-            out[index[key]] = replace(d, version=d.version or old.version)
+            out[index[key]] = replace(d, version=d.version or old.version, globally=old.globally)
         elif d.kind == "pip" and not _is_explicit(old) and _is_explicit(d):
-            out[index[key]] = replace(d, optional=old.optional)
+            out[index[key]] = replace(d, optional=old.optional, globally=old.globally)
         elif old.version is None and d.version is not None and _is_explicit(d):
             out[index[key]] = replace(old, version=d.version)
     return out
@@ -1157,7 +1208,11 @@ def skill_deps(
                 if found or code.strip():
                     deps.append(Dependency("tool", "shell", None, first, 1, f"```{lang}"))
             elif canonical(lang) == "javascript":
-                found = js_deps(code, first)
+                # a JavaScript block of SKILL.md is code of the user's app, or code to put in a
+                # file first: what it imports is reported, never required
+                found = [
+                    replace(d, optional=d.optional or d.kind == "npm") for d in js_deps(code, first)
+                ]
                 if _project_source(op):
                     # a file of the user's project (`vite.config.js`, a `.tsx` component): the
                     # packages it imports are that project's, installed there, not here
@@ -1198,6 +1253,8 @@ def skill_deps(
             # a `$NAME` of SKILL.md shell or prose: maybe a template slot, not the environment
             referenced |= {(d.line, d.col, d.name) for d in deps[before:] if d.kind == "env"}
     deps = _per_platform(deps, platform_blocks, ops)
+    # read with a default or only on Windows somewhere: the code runs without it
+    defaulted = {d.name for d in deps if d.kind == "env" and d.optional}
     deps = [
         replace(
             d,
@@ -1258,6 +1315,7 @@ def skill_deps(
             found = [d for d in found if d.kind not in ("npm", "pip", "system")]
         else:
             found = js_deps(text, 1)
+        defaulted |= {d.name for d in found if d.kind == "env" and d.optional}
         if path.suffix == ".py" and _INLINE_METADATA.search(text):
             # a PEP 723 script (`# /// script`): `uv run` installs what it imports
             found = [replace(d, optional=True) if d.kind == "pip" else d for d in found]
@@ -1271,6 +1329,9 @@ def skill_deps(
         ]
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
         deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
+    deps = [
+        replace(d, optional=True) if d.kind == "env" and d.name in defaulted else d for d in deps
+    ]
     return required_groups(_alternatives(_provided(_dedupe(deps)))), problems
 
 
