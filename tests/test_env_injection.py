@@ -197,7 +197,7 @@ def test_legitimate_values_survive(tmp_path: Path, capsys: pytest.CaptureFixture
     calls = _run_both_modes(tmp_path, text)
     installs = {tuple(argv) for argv in calls if "install" in argv}
     assert ("apt-get", "install", "-y", "--", "jq") in installs
-    assert ("npm", "install", "--", "lodash@^4.17.21") in installs
+    assert ("npm", "install", "-g", "--", "lodash@^4.17.21") in installs
     assert ("python3", "-m", "pip", "install", "--", "pypdf>=4,<6") in installs
     _shellcheck(tmp_path, text)
 
