@@ -378,6 +378,9 @@ def test_words_of_a_script_the_shell_parser_gave_up_on_are_not_required(tmp_path
     names = {name for kind, name in required if kind == "binary"}
     assert "curl" in names
     assert not names & {"print", "import", "Bearer", "p"}
+    # a `<name>` placeholder also stops the parser: the program of that line stays required
+    required, _ = _split(None, "## Step 2\n\n```bash\nstripe generate app <name>\n```\n")
+    assert ("binary", "stripe") in required
 
 
 def test_a_variable_some_code_reads_with_a_default_is_optional_everywhere(tmp_path: Path) -> None:

@@ -571,6 +571,21 @@ def _project_install(words: Sequence[tuple[str, int]]) -> bool:
     )
 
 
+# words of code in another language that a line-wise reading takes for programs
+_CODE_WORDS = frozenset(
+    ("import", "from", "print", "def", "return", "const", "let", "var", "function", "class")
+)
+
+
+def _not_a_program(name: str, known: frozenset[str] | set[str]) -> bool:
+    """Whether a word the line-wise fallback took for a program is more likely code or text:
+    a keyword of Python or JavaScript (`print` of a `python3 -c "..."`), a capitalised word
+    (`Bearer $TOKEN` of a header) or one or two letters, and no program the tables know."""
+    if name in known:
+        return False
+    return name in _CODE_WORDS or name[:1].isupper() or len(name) <= 2
+
+
 def _global_install(words: Sequence[tuple[str, int]]) -> bool:
     """Whether a command installs npm packages globally (`npm install -g x`, `yarn global add
     x`, `pnpm add -g x`)."""
@@ -633,8 +648,8 @@ def _shell(
     }
     deps: list[Dependency] = []
     # where the parser gave up, the line-wise reading can take code of another language or a
-    # header value for a program (`print(...)` of a `python3 -c "..."`, `Bearer $TOKEN`): only
-    # a program the tables know stays required there
+    # header value for a program (`print(...)` of a `python3 -c "..."`, `Bearer $TOKEN`): such
+    # words are not required there (`_not_a_program`)
     known = tables().binary_to_package.keys() | tables().always_present
     guessed = bool(script.problems)
     for words in commands:
@@ -657,7 +672,8 @@ def _shell(
                     col,
                     evidence,
                     manager,
-                    optional=optional or (guessed and kind == "binary" and name not in known),
+                    optional=optional
+                    or (guessed and kind == "binary" and _not_a_program(name, known)),
                     globally=globally and kind == "npm",
                 )
             )
