@@ -250,3 +250,33 @@ def _root(text: str) -> skill.SkillSkillOp:
     (root,) = result.module.ops
     assert isinstance(root, skill.SkillSkillOp)
     return root
+
+
+PAGES = "Do not paginate by hand"
+
+
+@pytest.mark.parametrize(
+    ("frontmatter_tail", "body_rule"),
+    [
+        ("", "> **Use the CLI. Don't roll your own REST for solution ops.**\n\n"),
+        (" Use this skill instead of calling the API directly.", ""),
+    ],
+)
+def test_no_request_guide_where_the_skill_forbids_calling_the_api_by_hand(
+    tmp_path: Path, frontmatter_tail: str, body_rule: str
+) -> None:
+    """Held-out rounds 4 and 5 (uipath-solution, oo-airtable): "Do not paginate by hand: write a
+    script that requests each page" where the skill says to use its CLI and not roll its own
+    REST, in its text or in its description ("instead of calling the API directly"). The note
+    is left out with a warning saying why; without such a rule it is added."""
+    profile = write_profile(tmp_path, tool_web=1, tool_exec=1)
+    body = (
+        "## List records\n\nList every record with `oo airtable list_records`, which follows "
+        "pagination across all pages and merges the results.\n"
+    )
+    forbidding = HEAD.replace("Use when testing.", "Use when testing." + frontmatter_tail, 1)
+    _, notes, _ = compile_text(HEAD + body, profile)
+    assert [n for n in notes if PAGES in n], "the guide is attached without a rule against it"
+    _, notes, warnings = compile_text(forbidding + body_rule + body, profile)
+    assert not [n for n in notes if PAGES in n]
+    assert any("make the API requests by hand" in w for w in warnings)

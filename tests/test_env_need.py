@@ -412,3 +412,15 @@ def test_the_imports_of_a_javascript_block_are_the_users_app() -> None:
     )
     assert ("npm", "stripe") in optional
     assert ("npm", "stripe") not in required
+
+
+def test_a_program_the_skill_says_it_can_do_without_is_optional() -> None:
+    """Held-out round 5 (nx-workspace): "Prefix commands with `npx` if nx isn't installed
+    globally": `nx` is run through npx where it is absent, so it is not demanded."""
+    required, optional = _split(
+        None,
+        "Run `nx show projects`.\n\n> **Note**: Prefix commands with `npx` if nx isn't "
+        "installed globally.\n\n## Usage\n\n```bash\nnx show projects | jq length\n```\n",
+    )
+    assert ("binary", "nx") in optional
+    assert ("binary", "jq") in required

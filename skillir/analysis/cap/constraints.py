@@ -2,9 +2,11 @@
 
 A prohibition is a clause from a negation ("do not", "don't", "never", "must not", "avoid")
 to the end of its sentence, in the skill's prose, steps, bullets, quotes and `skill.constraint`
-ops; a demand is a positive ordering word ("one at a time", "sequentially") in the section a
-note goes to. The concepts that make a note and a prohibition clash (sub-agents, parallel runs,
-installs, scripts, handing work to the user, running commands) are data, in
+ops (and, for a concept with `instead` patterns, an "instead of" clause of those or of the
+frontmatter); a demand is a positive ordering word ("one at a time", "sequentially") in the
+section a note goes to. The concepts that make a note and a prohibition clash (sub-agents,
+parallel runs, installs, scripts, handing work to the user, running commands, requests made by
+hand) are data, in
 `skillir/data/note_conflicts.toml`. `conflict` says why a note may not be added, or None.
 
     >>> conflict_text("Do NOT use the spawn_agent tool.", "Give each to its own sub-agent.")
@@ -41,6 +43,8 @@ class Concept:
     forbid: re.Pattern[str]
     demand: re.Pattern[str] | None
     note: re.Pattern[str]
+    # what "use A instead of B" forbids (B), for concepts a plain mention cannot trigger
+    instead: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ def concepts() -> tuple[Concept, ...]:
             _join(c["forbid"]),
             _join(c["demand"]) if c.get("demand") else None,
             _join(c["note"]),
+            _join(c["instead"]) if c.get("instead") else None,
         )
         for c in data["concept"]
     )
@@ -96,6 +101,26 @@ def _own_text(op: Operation) -> str | None:
     if isinstance(op, _TEXT_OPS):
         return op.text.data  # type: ignore[attr-defined]
     return None
+
+
+_INSTEAD = re.compile(r"\binstead\s+of\b", re.IGNORECASE)
+
+
+def alternatives(root: Operation) -> list[Prohibition]:
+    """Every "instead of X" clause of the skill under `root` and of its frontmatter ("use this
+    skill instead of calling the API directly"): what a concept's `instead` patterns forbid."""
+    texts: list[tuple[str, int]] = []
+    front = root.field("frontmatter") if isinstance(root, skill.SkillSkillOp) else None
+    if isinstance(front, str):
+        texts += [(line.rstrip("\"'"), 1) for line in front.splitlines()]
+    texts += [(t, _line(op)) for op in skill.walk_ops(root) if (t := _own_text(op))]
+    found: dict[str, Prohibition] = {}
+    for text, line in texts:
+        for m in _INSTEAD.finditer(text):
+            end = _SENTENCE_END.search(text, m.end())
+            clause = " ".join(text[m.start() : end.start() if end else len(text)].split())
+            found.setdefault(clause, Prohibition(clause, line))
+    return list(found.values())
 
 
 def prohibitions(root: Operation) -> list[Prohibition]:
@@ -150,8 +175,10 @@ def conflict(anchor: Operation, note: str) -> str | None:
         return None
     listed = prohibitions(_root(anchor))
     for concept in wanted:
-        for prohibition in listed:
-            if concept.forbid.search(prohibition.text):
+        clauses_of = listed + (alternatives(_root(anchor)) if concept.instead else [])
+        for prohibition in clauses_of:
+            pattern = concept.instead if prohibition not in listed else concept.forbid
+            if pattern is not None and pattern.search(prohibition.text):
                 return (
                     f'{concept.what}, but the skill says "{prohibition.text}" '
                     f"(line {prohibition.line})"

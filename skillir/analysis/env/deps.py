@@ -899,6 +899,12 @@ _IF_LACKING = re.compile(
     r"\bif\s+you\s+(?:do\s+not|don[’']t|lack|have\s+no)\b|\bwithout\s+an?\s+\w+\s+account\b",
     re.IGNORECASE,
 )
+# "if nx isn't installed globally", "if `jq` is not installed": the skill has a way without it
+_WHEN_ABSENT = re.compile(
+    r"\bif\s+`?([A-Za-z0-9_][\w.+-]*)`?\s+(?:isn['’]t|is\s+not|is\s+missing|not)\s+"
+    r"(?:installed|available|present|found|on\s+(?:the\s+)?path)\b",
+    re.IGNORECASE,
+)
 _LIST_SEP = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*", re.IGNORECASE)
 _EXAMPLE_BEFORE = re.compile(
     r"[\"“]\Z|\b(?:e\.g\.|for\s+example|for\s+instance|such\s+as|like)\s*[:,]?\s*[\"“(]?\Z"
@@ -1271,6 +1277,9 @@ def skill_deps(
     deps = _per_platform(deps, platform_blocks, ops)
     # read with a default or only on Windows somewhere: the code runs without it
     defaulted = {d.name for d in deps if d.kind == "env" and d.optional}
+    # "Prefix commands with `npx` if nx isn't installed globally": the skill runs without it
+    skill_text = "\n".join(op.text.data for op in ops if hasattr(op, "text"))
+    spared = set(_WHEN_ABSENT.findall(skill_text))
     deps = [
         replace(
             d,
@@ -1279,6 +1288,7 @@ def skill_deps(
                 d.optional
                 or d.kind == "service"  # started by the user or the skill, never installed
                 or (d.kind == "binary" and d.name in MANAGERS)  # the installer of a line
+                or (d.kind == "binary" and d.name in spared)
                 or not mentions.required(_key(d))
             ),
         )
@@ -1289,7 +1299,6 @@ def skill_deps(
         if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
             assigned |= _assigned(op.text.data)
     deps = [d for d in deps if d.kind != "env" or d.name not in assigned]
-    skill_text = "\n".join(op.text.data for op in ops if hasattr(op, "text"))
     deps = [
         d for d in deps if (d.line, d.col, d.name) not in referenced or _reads_env(d, skill_text)
     ]
