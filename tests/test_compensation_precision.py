@@ -280,3 +280,26 @@ def test_no_request_guide_where_the_skill_forbids_calling_the_api_by_hand(
     _, notes, warnings = compile_text(forbidding + body_rule + body, profile)
     assert not [n for n in notes if PAGES in n]
     assert any("make the API requests by hand" in w for w in warnings)
+
+
+def test_two_short_pipelines_of_one_block_are_no_text_pipeline(tmp_path: Path) -> None:
+    """Held-out round 4 (init-makefiles): a detection block of `ls`, `jq ... | grep x` and
+    `find ... | head` lines got "Replace the shell pipeline ..." because its filters were
+    counted over the whole block; a pipeline is one line's (`git log | grep x | head`, `sort |
+    uniq -c`)."""
+    from skillir.frontend import shell
+
+    block = (
+        "ls bun.lockb yarn.lock 2>/dev/null\n"
+        "jq -r '.dependencies | keys[]?' package.json 2>/dev/null | grep -i supabase\n"
+        'find apps -maxdepth 2 -name "package.json" 2>/dev/null | head\n'
+    )
+    assert "text-pipeline" not in shell.read(block, "sniff").features
+    for line in (
+        'git log --oneline main | grep -iE "(#[0-9]+)" | head -20\n',
+        "sort f | uniq -c\n",
+    ):
+        assert "text-pipeline" in shell.read(line, "sniff").features, line
+    profile = write_profile(tmp_path, gen_code_shell=1)
+    _, notes, _ = compile_text(HEAD + "Detect the stack:\n\n```bash\n" + block + "```\n", profile)
+    assert not [n for n in notes if PIPELINE in n]

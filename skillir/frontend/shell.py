@@ -435,6 +435,21 @@ def _needs_parse(source: str) -> bool:
     return _SHELL_SPECIAL.search(_COMMENT.sub("", _QUOTED.sub("''", source))) is not None
 
 
+def _text_pipeline(line: str) -> bool:
+    """Whether one line pipes text through a text program (`sort`, `awk`, ...) or through two
+    line filters (`grep`, `head`, `jq`) after a producer (`git log | grep x | head`). Judged
+    per line, so two short pipelines of one block (`jq ... | grep x`, `find ... | head`) are
+    no text pipeline together."""
+    if not re.search(r"(?<!\|)\|(?!\|)", line):
+        return False
+    commands: list[tuple[str, ...]] = []
+    _shlex_line(line, commands, set())
+    names = [command_name(words) for words in commands]
+    programs = sum(name in _TEXT_PROGRAMS for name in names)
+    filters = sum(name in _LINE_FILTERS for name in names)
+    return programs >= 1 or (filters >= 2 and len(names) >= 3)
+
+
 def _logical_lines(source: str) -> list[str]:
     return [ln for ln in source.replace("\\\n", " ").splitlines() if ln.strip()]
 
@@ -459,18 +474,13 @@ def _sniff(text: str) -> Script:
                     _bash_walk_all(line, commands, features)
                 except Exception:
                     _shlex_line(line, commands, features)
-    filters = 0
     for words in commands:
         name = command_name(words)
         if name in ("sed", "awk", "gawk", "mawk", "xargs"):
             features.add("awk" if name.endswith("awk") else name)
         elif name == "find" and any(w in ("-exec", "-execdir", "-ok") for w in words):
             features.add("find-exec")
-        if name in _TEXT_PROGRAMS:
-            filters += 3
-        elif name in _LINE_FILTERS:
-            filters += 1
-    if "pipe" in features and filters >= 3:
+    if "pipe" in features and any(_text_pipeline(line) for line in _logical_lines(source)):
         features.add("text-pipeline")
     if commands:
         features.add("command")
