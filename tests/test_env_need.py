@@ -424,3 +424,27 @@ def test_a_program_the_skill_says_it_can_do_without_is_optional() -> None:
     )
     assert ("binary", "nx") in optional
     assert ("binary", "jq") in required
+
+
+def test_per_language_routes_mistake_sections_and_case_bullets_are_not_demanded() -> None:
+    """Held-out round 5: "# Python" / "# if using UV" / "# JavaScript" install groups
+    (langgraph-cli), WRONG/CORRECT imports under "Common Mistakes" (langchain-dependencies) and
+    "For `method:python` profiles: `pip install ...`" (ts-load-source-data)."""
+    required, _ = _split(
+        None,
+        "## Install\n\n```bash\n# Python\npip install langgraph-cli\n\n"
+        "# if using UV as package manager\nuv add langgraph-cli\n\n# JavaScript\n"
+        "npm install -g @langchain/langgraph-cli\n```\n\n"
+        "## Prerequisites\n\n- `ts` CLI installed: `pip install ts-cli`\n"
+        "- For `method:python` profiles: `pip install snowflake-connector-python`\n\n"
+        "## Common Mistakes\n\n```python\n# WRONG\nfrom langchain_community.tools import X\n"
+        "# CORRECT\nfrom langchain_tavily import TavilySearch\n```\n",
+    )
+    assert ("pip", "ts-cli") in required
+    assert not required & {
+        ("pip", "langgraph-cli"),
+        ("npm", "@langchain/langgraph-cli"),
+        ("pip", "snowflake-connector-python"),
+        ("pip", "langchain-community"),
+        ("pip", "langchain-tavily"),
+    }

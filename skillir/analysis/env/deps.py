@@ -1579,7 +1579,9 @@ def _conditional_lines(op: Any, code: str, first: int, found: list[Dependency]) 
 # (macOS/Linux)", "# Ubuntu"
 _ROUTE_COMMENT = re.compile(
     r"#\s*(?:or\b|alternatively\b|npm\b|pnpm\b|yarn\b|bun\b|pip\b|pipx\b|uv\b|conda\b|"
-    r"homebrew\b|brew\b|docker\b|from\s+source\b|using\s+\w+\s*(?:\([^()]*\)\s*)?$)",
+    r"homebrew\b|brew\b|docker\b|from\s+source\b|using\s+\w+\s*(?:\([^()]*\)\s*)?$|"
+    r"if\s+(?:you(?:'re|\s+are)\s+)?using\b|"
+    r"(?:python|javascript|typescript|node(?:\.?js)?|go|golang|rust|java|ruby|php)\s*$)",
     re.IGNORECASE,
 )
 
@@ -1688,7 +1690,8 @@ def _in_trigger_section(op: Any) -> bool:
 # a section about something the skill can do without
 _OPTIONAL_TITLE = re.compile(
     r"\((?:if\s+(?:available|installed|present)|optional(?:ly)?)\)|\boptional\b"
-    r"|\btroubleshoot|\bcommon\s+(?:issues|problems|errors|pitfalls)\b|\bfaq\b|\bknown\s+issues\b",
+    r"|\btroubleshoot|\bcommon\s+(?:issues|problems|errors|pitfalls|mistakes)\b|\bfaq\b"
+    r"|\bknown\s+issues\b|\bgotchas\b|\banti-?patterns\b",
     re.IGNORECASE,
 )
 # "DO: ...", "DO NOT: ...", "Good", "Bad", "✅ Correct": what to write, shown, not run

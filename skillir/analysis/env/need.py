@@ -188,13 +188,22 @@ _SKILL_FOLDER = re.compile(
 _INSTALL_TITLE = re.compile(r"\binstall(?:ation|ing)?\b", re.IGNORECASE)
 
 
+# a bullet for one case: "For `method:python` profiles: `pip install ...`", "If on Windows: ..."
+_CASE_ITEM = re.compile(
+    r"[*_\s]*(?:for|if|when)\s+(?!each\b|every\b|all\b|any\b)[^:\n]{1,60}:", re.IGNORECASE
+)
+
+
 def _in_fallback(op: Any) -> bool:
-    """Whether `op` is, or is inside, a list item offered as a fallback or an option."""
+    """Whether `op` is, or is inside, a list item offered as a fallback or an option, or a
+    bullet for one case of several."""
     from skillir.dialects.skill import BulletOp, StepOp
 
     node = op
     while node is not None:
         if isinstance(node, (StepOp, BulletOp)) and _FALLBACK_ITEM.match(node.text.data):
+            return True
+        if isinstance(node, BulletOp) and _CASE_ITEM.match(node.text.data):
             return True
         node = node.parent_op()
     return False
