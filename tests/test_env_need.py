@@ -448,3 +448,16 @@ def test_per_language_routes_mistake_sections_and_case_bullets_are_not_demanded(
         ("pip", "langchain-community"),
         ("pip", "langchain-tavily"),
     }
+
+
+def test_examples_given_in_python_and_typescript_are_the_users_app() -> None:
+    """Held-out round 5: a library skill shows each example in both languages; the Python
+    side's packages are the user's project's, in the language they chose."""
+    pair = (
+        "```python\nfrom deepagents import create_deep_agent\nagent = create_deep_agent()\n```\n\n"
+        "```typescript\nimport { createDeepAgent } from 'deepagents';\n```\n\n"
+    )
+    required, optional = _split(None, "## Basic\n\n" + pair + "## Full\n\n" + pair)
+    assert ("pip", "deepagents") in optional and not required
+    one = "## Run\n\n```python\nimport pandas as pd\ndf = pd.read_csv('x.csv')\n```\n"
+    assert ("pip", "pandas") in _split(None, one)[0]

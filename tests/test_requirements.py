@@ -507,6 +507,21 @@ def test_a_skill_that_writes_about_the_changes_reads_them_rather_than_reviews_th
         assert ("analysis-review-changes" in found) is reviews, (description, found)
 
 
+def test_a_document_a_command_of_the_skill_makes_is_no_writing_task() -> None:
+    """Held-out round 5: "Generate audit report" where `ts audit report` writes it."""
+    step = "6. Generate the audit report.\n\n"
+    made = step + "```bash\nts audit report runs/audit.json -o runs/report.html\n```\n"
+    assert not [r for r in infer(made) if r.rule == "long-document"]
+    other = step + "```bash\nts audit scan --out runs/audit.json\n```\n"
+    assert [r.rule for r in infer(other) if r.primitive == "gen.text.long"] == ["long-document"]
+
+
+def test_a_bound_on_what_a_read_takes_in_is_no_output_bound() -> None:
+    read = infer("Request at most 500 lines per call; loop with an offset for longer files.\n")
+    assert not [r for r in read if r.primitive == "gen.text.long"]
+    assert [r.rule for r in infer("Return at most 5 recommendations.\n")] == ["long-bounded-list"]
+
+
 def test_keywords_inside_inline_code_do_not_count() -> None:
     assert not infer("The `calculate_totals` helper and `compound_interest` live here.\n")
 

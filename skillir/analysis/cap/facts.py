@@ -193,6 +193,19 @@ class SkillFacts:
         return self._shell[key]
 
     @functools.cached_property
+    def command_words(self) -> frozenset[str]:
+        """Lower-case words of the skill's shell commands, each also without leading dashes and
+        without its file extension (`--report` and `report.html` give `report`)."""
+        words: set[str] = set()
+        for block in self.code:
+            if block.lang == "shell":
+                for command in self.shell(block).commands:
+                    for word in command.argv:
+                        word = word.lower().lstrip("-").rsplit("/", 1)[-1]
+                        words.update((word, word.split(".", 1)[0]))
+        return frozenset(words)
+
+    @functools.cached_property
     def bundled_modules(self) -> frozenset[str]:
         """Module names of bundled scripts (`scripts/x.py` → `x`): local, not third-party."""
         names = set()

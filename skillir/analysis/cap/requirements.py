@@ -79,17 +79,21 @@ def _excluded(rule: Rule, unit: TextUnit, match: re.Match[str], raw: bool) -> bo
     exclude="patterns",
     min_n="int",
     unless_skill="patterns",
+    unless_run="bool",
 )
 def detect_text(facts: SkillFacts, rule: Rule) -> list[Finding]:
     """Ops whose text matches one of `patterns` (`min_n`: a `(?P<n>...)` number at least).
 
     With `raw`, inline code stays visible, but a match must begin outside it unless
     `inside_code`. `unless_skill`: nothing in a skill whose frontmatter matches (its stated
-    purpose gives the phrase another meaning)."""
+    purpose gives the phrase another meaning). `unless_run`: no match whose `(?P<thing>...)`
+    names something a shell command of the skill makes (`ts audit report`, `--report`,
+    `report.html`): a program writes it, not the model."""
     unless: Patterns | None = rule.get("unless_skill")
     if unless is not None and unless.regex.search(facts.purpose):
         return []
-    shipped = facts.book is load_rules()
+    # the memo is keyed by the skill's text alone; `unless_run` also reads its commands
+    shipped = facts.book is load_rules() and not rule.get("unless_run", False)
     found = facts.memo.text.get(rule.index) if shipped else None
     if found is None:
         found = _text_findings(facts, rule)
@@ -103,6 +107,7 @@ def _text_findings(facts: SkillFacts, rule: Rule) -> list[tuple[int, str]]:
     raw = rule.get("raw", False)
     outside = raw and not rule.get("inside_code", False)
     min_n = rule.get("min_n")
+    made = facts.command_words if rule.get("unless_run", False) else frozenset()
     patterns: Patterns = rule.params["patterns"]
     index = facts.unit_index
     done: set[int] = set()
@@ -111,6 +116,9 @@ def _text_findings(facts: SkillFacts, rule: Rule) -> list[tuple[int, str]]:
         if id(unit.op) in done or _excluded(rule, unit, match, raw):
             continue
         if outside and unit.masked[match.start()] != unit.raw[match.start()]:
+            continue
+        thing = match.groupdict().get("thing")
+        if thing and thing.lower() in made:
             continue
         if min_n is not None:
             number = patterns.number(match)

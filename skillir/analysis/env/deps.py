@@ -1200,6 +1200,7 @@ def skill_deps(
     mentions = Mentions()
     ops = walk_ops(root)
     choices = choice_text(ops)
+    twins = _language_twins(ops)
     for op in ops:
         span = getattr(op, "span", None)
         line = span.data[0] if span is not None else 1
@@ -1211,6 +1212,10 @@ def skill_deps(
             code = op.text.data
             if canonical(lang) == "python":
                 found, probs = python_deps(code, first, local)
+                if twins:
+                    # the Python side of examples given in Python and TypeScript: the user's
+                    # app in the language they chose, its packages that project's
+                    found = [replace(d, optional=d.optional or d.kind == "pip") for d in found]
                 deps.extend(found)
                 problems.extend(probs)
             elif canonical(lang) == "shell":
@@ -1358,6 +1363,20 @@ def skill_deps(
         replace(d, optional=True) if d.kind == "env" and d.name in defaulted else d for d in deps
     ]
     return required_groups(_alternatives(_provided(_dedupe(deps)))), problems
+
+
+def _language_twins(ops: Sequence[Any]) -> bool:
+    """Whether SKILL.md gives its examples in two languages: at least two Python blocks each
+    followed, with no heading between, by a JavaScript/TypeScript block or preceded by one."""
+    from skillir.dialects.skill import CodeOp
+
+    blocks = [op for op in ops if isinstance(op, CodeOp)]
+    pairs = 0
+    for first, second in zip(blocks, blocks[1:], strict=False):
+        langs = {canonical(op.lang.data.strip().lower()) for op in (first, second)}
+        if langs == {"python", "javascript"} and first.parent_op() is second.parent_op():
+            pairs += 1
+    return pairs >= 2
 
 
 _TRIGGER_TITLE = re.compile(
