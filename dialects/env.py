@@ -27,9 +27,13 @@ unasked nor fails on it, and the environment note does not name it:
     env.dep "binary" "gnina" optional at 294:5 to 294:5
 
 An npm package the skill installs with `-g` is `globally` installed: checked and installed
-with `npm ls -g` / `npm install -g`, not in the skill's folder.
+with `npm ls -g` / `npm install -g`, not in the skill's folder. One that `provides` a program
+the skill runs (`npm install -g browse` for `browse`) is checked by that program:
 
-The verifier allows `manager` and `provides` on `system` deps only, holds the manager to
+    env.dep "npm" "browse" globally provides "browse" at 28:32 to 28:32
+
+The verifier allows `manager` on `system` deps only and `provides` on those and on globally
+installed npm packages, holds the manager to
 `skillir.analysis.env.values.MANAGERS` and `provides` to the program-name grammar.
 The verifier holds every name, version, package and file to its grammar
 (`skillir.analysis.env.values`)
@@ -130,8 +134,15 @@ class DepOp(FieldOp):
             problem = name_problem("system", self.package.data)
         if problem is None and self.file is not None:
             problem = path_problem(self.file.data)
-        if problem is None and (self.manager or self.provides) and self.kind.data != "system":
-            problem = "only a system package names a manager or what it provides"
+        if problem is None and self.manager and self.kind.data != "system":
+            problem = "only a system package names a manager"
+        if (
+            problem is None
+            and self.provides
+            and self.kind.data != "system"
+            and (self.kind.data != "npm" or self.globally is None)
+        ):
+            problem = "only a system or globally installed npm package names what it provides"
         if problem is None and self.manager is not None and self.manager.data not in MANAGERS:
             problem = f"unknown package manager {shown(self.manager.data)}"
         if problem is None and self.provides is not None:

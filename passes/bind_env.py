@@ -100,8 +100,13 @@ def lower(dep: env.DepOp, platform: str) -> tuple[str | None, str | None, str | 
         )
     if kind == "npm":
         where = " -g" if dep.globally is not None else ""
+        provides = dep.provides.data if dep.provides else None
+        if provides is not None and name_problem("binary", provides) is None:
+            check = f"command -v -- {shlex.quote(provides)} >/dev/null 2>&1"
+        else:
+            check = f"npm ls{where} --depth=0 -- {quoted} >/dev/null 2>&1"
         return (
-            f"npm ls{where} --depth=0 -- {quoted} >/dev/null 2>&1",
+            check,
             f"npm install{where} -- {shlex.quote(name + ('@' + version if version else ''))}",
             None,
         )

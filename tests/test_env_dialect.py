@@ -82,7 +82,8 @@ def test_unknown_kind_is_rejected() -> None:
         ({"kind": "system", "dep": "jq", "manager": "curl|sh"}, "unknown package manager"),
         ({"kind": "system", "dep": "jq", "provides": "jq; id"}, "program name"),
         ({"kind": "binary", "dep": "jq", "manager": "brew"}, "only a system package"),
-        ({"kind": "pip", "dep": "jq", "provides": "jq"}, "only a system package"),
+        ({"kind": "pip", "dep": "jq", "provides": "jq"}, "only a system or globally installed"),
+        ({"kind": "npm", "dep": "eas-cli", "provides": "eas"}, "or globally installed npm"),
         ({"kind": "pip", "dep": "jq", "globally": True}, "only an npm package"),
     ],
 )

@@ -17,13 +17,15 @@ from skillir.analysis.env.need import procedure_title
 HEAD = "---\nname: x\ndescription: Does x.\n---\n\n# X\n\n"
 
 
-def _split(tmp_path: Path | None, skill: str, files: dict[str, str] | None = None):
+def _split(
+    tmp_path: Path | None, skill: str, files: dict[str, str] | None = None, head: str = HEAD
+):
     """(required, optional): the (kind, name) of a skill's non-tool dependencies."""
     from skillir.analysis.env.deps import skill_deps
     from skillir.diagnostics import DiagnosticSink
     from skillir.frontend.parser import parse_skill
 
-    text = HEAD + skill
+    text = head + skill
     if tmp_path is not None:
         for rel, body in {"SKILL.md": text, **(files or {})}.items():
             (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -461,3 +463,84 @@ def test_examples_given_in_python_and_typescript_are_the_users_app() -> None:
     assert ("pip", "deepagents") in optional and not required
     one = "## Run\n\n```python\nimport pandas as pd\ndf = pd.read_csv('x.csv')\n```\n"
     assert ("pip", "pandas") in _split(None, one)[0]
+
+
+def test_what_the_compatibility_field_spares_is_optional() -> None:
+    """Held-out round 6: the author's own `compatibility` line says which needs are optional,
+    for one case, or one of two."""
+    head = (
+        '---\nname: x\ndescription: Does x.\ncompatibility: "Requires Node 18+ with pnpm or npm,'
+        " and optionally `jq` for ad-hoc queries. For remote sessions, also requires"
+        ' `BB_API_KEY`."\n---\n\n# X\n\n'
+    )
+    skill = (
+        "## Steps\n\n```bash\npnpm install\nnode run.mjs | jq .id\n"
+        'curl -H "key: $BB_API_KEY" https://api.example.com/x\n```\n'
+    )
+    required, optional = _split(None, skill, head=head)
+    assert ("binary", "node") in required
+    assert {("binary", "pnpm"), ("binary", "jq"), ("env", "BB_API_KEY")} <= optional
+    assert ("binary", "jq") in _split(None, skill)[0]
+
+
+def test_variables_a_script_falls_back_on_or_documents_as_defaulted_are_optional(
+    tmp_path: Path,
+) -> None:
+    script = (
+        '"""Optional env:\n    RECENT=N  How many intervals to check (default: one cycle).\n"""\n'
+        "import os\nrecent = os.environ.get('RECENT')\nkey = os.environ['PH_API_KEY']\n"
+    )
+    js = (
+        "const candidates = [process.env.CDP_PORT_FILE, '/tmp/port'].filter(Boolean);\n"
+        "let context = cli.context || process.env.CONTEXT_ID;\n"
+        "const key = process.env.BB_API_KEY;\n"
+    )
+    required, optional = _split(
+        tmp_path,
+        "## Usage\n\n```bash\npython3 scripts/check.py\nnode scripts/sync.mjs\n```\n",
+        {"scripts/check.py": script, "scripts/sync.mjs": js},
+    )
+    assert {("env", "PH_API_KEY"), ("env", "BB_API_KEY")} <= required
+    assert {("env", "RECENT"), ("env", "CDP_PORT_FILE"), ("env", "CONTEXT_ID")} <= optional
+
+
+def test_a_way_offered_as_an_alternative_or_when_available_is_optional() -> None:
+    required, optional = _split(
+        None,
+        "## Steps\n\n1. Check the Kafka UI at `http://localhost:8080` or use kcat:\n\n"
+        "   ```bash\n   kcat -b localhost:9092 -t events -C -c 5 -e\n   ```\n\n"
+        "2. Read `git log` for the window if the repo is reachable.\n\n"
+        "3. Extract it:\n\n   ```bash\n   posthog-cli sourcemap extract x.bin\n"
+        "   # or, without installing globally:\n   #   npx @posthog/cli sourcemap extract x.bin\n"
+        "   ```\n\n4. Run `docker ps`.\n",
+    )
+    assert required == {("binary", "docker")}
+    assert {("binary", "kcat"), ("binary", "posthog-cli")} <= optional
+
+
+def test_a_block_that_runs_a_sibling_skills_script_is_that_skills_step() -> None:
+    required, optional = _split(
+        None,
+        "## Workflow\n\n### 1. Capture with `browser-trace`\n\n```bash\n"
+        "node ../browser-trace/scripts/start.mjs 9222 run\nbrowse open https://example.com\n```\n\n"
+        "### 2. Generate\n\n```bash\nnode scripts/discover.mjs --run run\n```\n",
+    )
+    assert ("binary", "node") in required
+    assert ("binary", "browse") in optional
+
+
+def test_a_global_npm_package_provides_the_program_the_skill_runs() -> None:
+    from skillir.analysis.env.deps import skill_deps
+    from skillir.diagnostics import DiagnosticSink
+    from skillir.frontend.parser import parse_skill
+
+    text = HEAD + (
+        "## Setup\n\n```bash\nwhich browse || npm install -g browse\n"
+        "npm install -g eas-cli\n```\n\n## Usage\n\n```bash\nbrowse open https://x.dev\n"
+        "eas deploy\n```\n"
+    )
+    module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+    deps, _ = skill_deps(module.body.block.first_op, None)
+    npm = {d.name: d for d in deps if d.kind == "npm"}
+    assert npm["browse"].provides == "browse" and not npm["browse"].optional
+    assert npm["eas-cli"].provides == "eas" and not npm["eas-cli"].optional

@@ -75,15 +75,16 @@ def test_a_changed_note_reads_as_unlabelled(bench) -> None:
 # -- the environment note's classes of wrong dependencies (issue 15, env notes) ----------------
 
 
-def _env_deps(text: str) -> set[tuple[str, str]]:
-    """(kind, name) of every dependency extract-deps finds in a SKILL.md text."""
+def _env_deps(text: str, required: bool = False) -> set[tuple[str, str]]:
+    """(kind, name) of every dependency extract-deps finds in a SKILL.md text (`required`: of
+    those it requires)."""
     from skillir.analysis.env.deps import skill_deps
     from skillir.diagnostics import DiagnosticSink
     from skillir.frontend.parser import parse_skill
 
     module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
     deps, _ = skill_deps(module.body.block.first_op, None)
-    return {(d.kind, d.name) for d in deps if d.kind != "tool"}
+    return {(d.kind, d.name) for d in deps if d.kind != "tool" and not (required and d.optional)}
 
 
 HEAD = "---\nname: x\ndescription: Does x.\n---\n\n"
@@ -259,8 +260,9 @@ def test_optional_versions_and_sourced_functions_are_not_dependencies() -> None:
 # -- classes found on held-out skills (outside the labelled set) -------------------------------
 
 
-def _folder_deps(tmp_path, files: dict[str, str]) -> set[tuple[str, str]]:
-    """(kind, name) of every dependency of a skill folder holding `files` (SKILL.md first)."""
+def _folder_deps(tmp_path, files: dict[str, str], required: bool = False) -> set[tuple[str, str]]:
+    """(kind, name) of every dependency of a skill folder holding `files` (SKILL.md first;
+    `required`: of those it requires)."""
     from skillir.analysis.env.deps import skill_deps
     from skillir.diagnostics import DiagnosticSink
     from skillir.frontend.parser import parse_skill
@@ -271,7 +273,7 @@ def _folder_deps(tmp_path, files: dict[str, str]) -> set[tuple[str, str]]:
     text = files["SKILL.md"]
     module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
     deps, _ = skill_deps(module.body.block.first_op, tmp_path)
-    return {(d.kind, d.name) for d in deps if d.kind != "tool"}
+    return {(d.kind, d.name) for d in deps if d.kind != "tool" and not (required and d.optional)}
 
 
 def test_what_a_bundled_script_defines_or_installs_itself_is_not_demanded(tmp_path) -> None:
@@ -341,14 +343,14 @@ def test_optional_example_and_other_route_commands_are_not_demanded() -> None:
         "#### DO NOT: embed wrappers\n\n```bash\nmise exec -- dart -h\n```\n\n## Run\n\n"
         "```bash\nuv add requests\nuvx cookiecutter gh:x/y\nqpdf --empty out.pdf\n```\n"
     )
-    deps = _env_deps(text)
+    deps, need = _env_deps(text), _env_deps(text, required=True)
     assert {("system", "afl++"), ("binary", "qpdf"), ("binary", "uv")} <= deps
     for kind, name in (
         ("system", "lld-17"), ("binary", "docker"), ("binary", "git"), ("binary", "update-grub"),
         ("binary", "pdftk"), ("binary", "codesign"), ("env", "IDENTITY"), ("binary", "mise"),
         ("pip", "requests"), ("pip", "cookiecutter"),
     ):  # fmt: skip
-        assert (kind, name) not in deps, name
+        assert (kind, name) not in need, name
 
 
 def test_optional_environment_reads_are_not_required() -> None:
@@ -404,35 +406,34 @@ def test_what_code_tries_probes_or_only_troubleshoots_is_not_demanded(tmp_path) 
     requirements (was: get-available-resources' nvidia-smi with rocm-smi, chrome-devtools'
     dnf, ID and PRETTY_NAME, media-processing's nano, diffdock's localhost:7860); a negated
     probe (`if ! command -v jq ... exit 1`) still requires."""
-    deps = _folder_deps(
-        tmp_path,
-        {
-            "SKILL.md": HEAD
-            + (
-                "Run `python scripts/detect.py`.\n\n**Primary: Gemini CLI** (if available)\n"
-                "```bash\ngemini -p x\n```\n\n```bash\npython app/main.py\n"
-                "# Navigate to http://localhost:7860\n```\n\n## Troubleshooting\n\n```bash\n"
-                "sudo nano /etc/policy.xml\n```\n"
-            ),
-            "scripts/detect.py": (
-                "import subprocess\ntry:\n    import torch\nexcept ImportError:\n    torch = None\n"
-                "try:\n    subprocess.run(['nvidia-smi'])\nexcept FileNotFoundError:\n    pass\n"
-                "import psutil\n"
-            ),
-            "scripts/install.sh": (
-                '. /etc/os-release\necho "$PRETTY_NAME"\nif command -v dnf >/dev/null; then\n'
-                "  dnf install -y nss\nfi\nif ! command -v jq >/dev/null; then\n  exit 1\nfi\n"
-                'DEPS+=("libnss3")\ncase $ID in\n  ubuntu|debian)\n    echo deb ;;\nesac\n'
-            ),
-        },
-    )
+    files = {
+        "SKILL.md": HEAD
+        + (
+            "Run `python scripts/detect.py`.\n\n**Primary: Gemini CLI** (if available)\n"
+            "```bash\ngemini -p x\n```\n\n```bash\npython app/main.py\n"
+            "# Navigate to http://localhost:7860\n```\n\n## Troubleshooting\n\n```bash\n"
+            "sudo nano /etc/policy.xml\n```\n"
+        ),
+        "scripts/detect.py": (
+            "import subprocess\ntry:\n    import torch\nexcept ImportError:\n    torch = None\n"
+            "try:\n    subprocess.run(['nvidia-smi'])\nexcept FileNotFoundError:\n    pass\n"
+            "import psutil\n"
+        ),
+        "scripts/install.sh": (
+            '. /etc/os-release\necho "$PRETTY_NAME"\nif command -v dnf >/dev/null; then\n'
+            "  dnf install -y nss\nfi\nif ! command -v jq >/dev/null; then\n  exit 1\nfi\n"
+            'DEPS+=("libnss3")\ncase $ID in\n  ubuntu|debian)\n    echo deb ;;\nesac\n'
+        ),
+    }
+    deps = _folder_deps(tmp_path, files)
+    need = _folder_deps(tmp_path, files, required=True)
     assert {("pip", "psutil"), ("binary", "python"), ("binary", "jq")} <= deps
     for kind, name in (
         ("pip", "torch"), ("binary", "nvidia-smi"), ("binary", "dnf"), ("env", "PRETTY_NAME"),
         ("binary", "gemini"), ("service", "localhost:7860"), ("binary", "nano"),
         ("binary", "libnss3"), ("binary", "ubuntu"),
     ):  # fmt: skip
-        assert (kind, name) not in deps, name
+        assert (kind, name) not in need, name
 
 
 def test_code_of_other_languages_in_a_shell_block_is_not_programs(tmp_path) -> None:

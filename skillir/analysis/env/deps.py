@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from skillir.analysis.env.need import (
     Mentions,
     choice_text,
+    declared_optional,
     procedure_text,
     product_lines,
     required_groups,
@@ -741,6 +742,19 @@ _JS_DEFAULT = re.compile(r"\s*(?:\|\||\?\?)")
 _JS_ENV = re.compile(r"""\bprocess\.env(?:\.([A-Za-z_]\w*)|\[\s*['"]([A-Za-z_]\w*)['"]\s*\])""")
 
 
+_JS_FALLBACK = re.compile(r"(?:\|\||\?\?)\s*\Z")
+
+
+def _js_candidate(code: str, start: int, end: int) -> bool:
+    """Whether `code[start:end]` is an element of an array literal (`[process.env.X, ...]`):
+    one candidate of several."""
+    head = code[max(0, start - 200) : start]
+    opened = head.rfind("[")
+    if opened < 0 or any(c in head[opened:] for c in "]();"):
+        return False
+    return code[end:].lstrip()[:1] in (",", "]")
+
+
 def js_package(spec: str) -> str | None:
     """npm package a module specifier names, or None for builtins, relative paths and URLs."""
     spec = spec.removeprefix("npm:")
@@ -780,8 +794,14 @@ def _js_deps(code: str, first_line: int) -> tuple[Dependency, ...]:
         var = m.group(1) or m.group(2)
         if var in tables().standard_env:
             continue
-        # `process.env.X || 'default'`, `?? ''`: the code runs without it
-        optional = _JS_DEFAULT.match(code, m.end()) is not None or var in _WINDOWS_ENV
+        # `process.env.X || 'default'`, `?? ''`, `flag || process.env.X`, one of a list of
+        # candidates: the code runs without it
+        optional = (
+            _JS_DEFAULT.match(code, m.end()) is not None
+            or _JS_FALLBACK.search(code, max(0, m.start() - 8), m.start()) is not None
+            or _js_candidate(code, m.start(), m.end())
+            or var in _WINDOWS_ENV
+        )
         evidence = _line_text(code, m.start())
         deps.append(Dependency("env", var, None, line, col, evidence, optional=optional))
     deps.extend(_services(code, first_line))
@@ -884,7 +904,10 @@ _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.I
 
 
 _IF_AVAILABLE = re.compile(
-    r"\bif\s+(?:it\s+is\s+|it's\s+)?(?:available|installed|present)\b|\boptional\b", re.IGNORECASE
+    r"\bif\s+(?:it\s+is\s+|it's\s+|(?:the|a|an|your)\s+[\w-]+\s+(?:is|are)\s+)?"
+    r"(?:available|installed|present|reachable|accessible)\b|\bwhen\s+(?:available|reachable)\b"
+    r"|\boptional\b",
+    re.IGNORECASE,
 )
 # a text about what the skill suggests to the user: the programs it names are its advice
 _RECOMMENDS = re.compile(
@@ -905,6 +928,25 @@ _WHEN_ABSENT = re.compile(
     r"(?:installed|available|present|found|on\s+(?:the\s+)?path)\b",
     re.IGNORECASE,
 )
+_SIBLING_RUN = re.compile(r"(?:^|[\s\"'=])\.\./[\w.-]+/(?:scripts|bin)/", re.M)
+# `npx @posthog/cli ...`, `bunx nx ...`: a package runner fetches the program when it runs
+_NPX_RUN = re.compile(
+    r"\b(?:npx|bunx|pnpx|pnpm\s+dlx|yarn\s+dlx)\s+(?:(?:-y|--yes|-p|--package)\s+)*"
+    r"(@[\w.-]+/[\w.-]+|[\w.-]+)"
+)
+
+
+def _run_by_npx(text: str) -> set[str]:
+    """Binary names that `text` also runs through a package runner: the package's name, and a
+    scoped package's `scope-name` (`@posthog/cli` gives `posthog-cli`)."""
+    names = set()
+    for package in _NPX_RUN.findall(text):
+        names.add(package)
+        if package.startswith("@"):
+            names.add(package[1:].replace("/", "-"))
+    return names
+
+
 _LIST_SEP = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|,\s*(?:or|and)\b)\s*", re.IGNORECASE)
 _EXAMPLE_BEFORE = re.compile(
     r"[\"“]\Z|\b(?:e\.g\.|for\s+example|for\s+instance|such\s+as|like)\s*[:,]?\s*[\"“(]?\Z"
@@ -970,7 +1012,7 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
             continue  # `"`npm test` exits 0"`, "Draft: `make checkout faster`": example text
         before = text[max(0, m.start() - 300) : m.start()]
         if (
-            _IF_AVAILABLE.search(text[m.end() : m.end() + 40])
+            _IF_AVAILABLE.search(text[m.end() : m.end() + 60])
             or _IF_AVAILABLE.search(text[max(0, m.start() - 40) : m.start()])
             or _IF_LACKING.search(before)
         ):
@@ -1223,11 +1265,17 @@ def skill_deps(
                 if _per_case_block(op):  # "For Solidity:", "For Rust:": one of them applies
                     found = [d for d in found if d.kind == "tool"]
                 found = _conditional_lines(op, code, first, found)
-                if _aside_section(op) or _optional_intro(op) or _example_session(op, code):
+                if _aside_section(op) or _example_session(op, code):
                     found = [d for d in found if d.kind == "tool"]
+                if _optional_intro(op):  # "Optionally, ...:", "... or use kcat:": one way
+                    found = [replace(d, optional=True) for d in found]
                 found = _example_versions(op, found)
                 if _install_route(op):  # "### Docker", "### From source": one way in
                     found = [d for d in found if d.kind == "tool" or d.manager]
+                if _SIBLING_RUN.search(code):
+                    # runs a sibling skill's script (`node ../browser-trace/scripts/x.mjs`):
+                    # that skill's step, its programs checked by that skill's own setup
+                    found = [replace(d, optional=True) for d in found]
                 if _platform_of_block(op) is not None:
                     platform_blocks.append((op, found))
                 deps.extend(found)
@@ -1265,6 +1313,7 @@ def skill_deps(
         if len(deps) > before:
             shown = not (
                 _per_case_block(op)
+                or (isinstance(op, CodeOp) and _optional_intro(op))
                 or _in_example_section(op)
                 or _aside_section(op)
                 or (isinstance(op, TableOp) and _row_programs(deps[before:]))
@@ -1284,7 +1333,8 @@ def skill_deps(
     defaulted = {d.name for d in deps if d.kind == "env" and d.optional}
     # "Prefix commands with `npx` if nx isn't installed globally": the skill runs without it
     skill_text = "\n".join(op.text.data for op in ops if hasattr(op, "text"))
-    spared = set(_WHEN_ABSENT.findall(skill_text))
+    spared = set(_WHEN_ABSENT.findall(skill_text)) | _run_by_npx(skill_text)
+    declared = declared_optional(str(root.field("frontmatter") or ""))
     deps = [
         replace(
             d,
@@ -1294,6 +1344,7 @@ def skill_deps(
                 or d.kind == "service"  # started by the user or the skill, never installed
                 or (d.kind == "binary" and d.name in MANAGERS)  # the installer of a line
                 or (d.kind == "binary" and d.name in spared)
+                or d.name.lower() in declared  # the skill's own `compatibility` spares it
                 or not mentions.required(_key(d))
             ),
         )
@@ -1346,6 +1397,7 @@ def skill_deps(
         else:
             found = js_deps(text, 1)
         defaulted |= {d.name for d in found if d.kind == "env" and d.optional}
+        defaulted |= _documented_defaults(text, {d.name for d in found if d.kind == "env"})
         if path.suffix == ".py" and _INLINE_METADATA.search(text):
             # a PEP 723 script (`# /// script`): `uv run` installs what it imports
             found = [replace(d, optional=True) if d.kind == "pip" else d for d in found]
@@ -1353,7 +1405,12 @@ def skill_deps(
             replace(
                 d,
                 optional=d.kind != "tool"
-                and (d.optional or rel not in running or d.kind == "service"),
+                and (
+                    d.optional
+                    or rel not in running
+                    or d.kind == "service"
+                    or d.name.lower() in declared
+                ),
             )
             for d in found
         ]
@@ -1362,7 +1419,7 @@ def skill_deps(
     deps = [
         replace(d, optional=True) if d.kind == "env" and d.name in defaulted else d for d in deps
     ]
-    return required_groups(_alternatives(_provided(_dedupe(deps)))), problems
+    return required_groups(_npm_programs(_alternatives(_provided(_dedupe(deps))))), problems
 
 
 def _language_twins(ops: Sequence[Any]) -> bool:
@@ -1377,6 +1434,20 @@ def _language_twins(ops: Sequence[Any]) -> bool:
         if langs == {"python", "javascript"} and first.parent_op() is second.parent_op():
             pairs += 1
     return pairs >= 2
+
+
+_DOCUMENTED_DEFAULT = re.compile(r"\b(?:default|defaults|optional)\b", re.IGNORECASE)
+_DOCUMENTED_NEED = re.compile(r"\b(?:required|mandatory|no\s+default)\b", re.IGNORECASE)
+
+
+def _documented_defaults(text: str, names: set[str]) -> set[str]:
+    """The variables of `names` that a line of a bundled script documents as optional or
+    defaulted ("RECENT=N  How many intervals (default: one cycle)", "Optional env: X")."""
+    found = set()
+    for line in text.splitlines():
+        if _DOCUMENTED_DEFAULT.search(line) and not _DOCUMENTED_NEED.search(line):
+            found |= {name for name in names if re.search(rf"\b{re.escape(name)}\b", line)}
+    return found
 
 
 _TRIGGER_TITLE = re.compile(
@@ -1762,10 +1833,14 @@ def _install_route(op: Any) -> bool:
 def _intro(op: Any) -> str:
     """The last line of the prose just before block `op` (its introducing sentence), "" when
     the block follows something else."""
-    from skillir.dialects.skill import ProseOp
+    from skillir.dialects.skill import BulletOp, ProseOp, StepOp
 
     prev = op.prev_op
-    return prev.text.data.rstrip().rsplit("\n", 1)[-1] if isinstance(prev, ProseOp) else ""
+    if prev is None and isinstance(op.parent_op(), (StepOp, BulletOp)):
+        prev = op.parent_op()  # the first block of a step: the step's own sentence
+    if not isinstance(prev, (ProseOp, StepOp, BulletOp)):
+        return ""
+    return prev.text.data.rstrip().rsplit("\n", 1)[-1]
 
 
 def _aside_section(op: Any) -> bool:
@@ -1787,7 +1862,8 @@ def _example_session(op: Any, code: str) -> bool:
 
 # a sentence offering what follows as an option
 _OPTIONAL_INTRO = re.compile(
-    r"\b(?:optional(?:ly)?|fallback|if\s+you\s+(?:want|prefer|like)|for\s+(?:maximum|max|better|extra|"
+    r"\b(?:optional(?:ly)?|fallback|alternatively|or\s+(?:use|run|try)|if\s+you\s+(?:want|prefer|like)"
+    r"|for\s+(?:maximum|max|better|extra|"
     r"more)\s+(?:performance|speed|throughput))\b",
     re.IGNORECASE,
 )
@@ -1837,6 +1913,29 @@ def _program_of(package: str, manager: str) -> tuple[str, bool]:
         return base, True
     found = next((b for b, row in table.items() if row.get(column) == base), None)
     return (found, True) if found else (base, False)
+
+
+# `which browse || npm install -g browse`: the program the guarded install provides
+_GUARD = re.compile(r"\b(?:which|command\s+-v|type)\s+([\w.+-]+)[^|&;\n]*\|\|")
+
+
+def _npm_programs(deps: list[Dependency]) -> list[Dependency]:
+    """A globally installed npm package `provides` the program of the skill that it names: the
+    program its install line is guarded by (`which X || npm install -g P`), else the package's
+    own name, without a `-cli` suffix, or `scope-name` for a scoped package."""
+    programs = {d.name for d in deps if d.kind == "binary"}
+    out = []
+    for d in deps:
+        if d.kind == "npm" and d.globally and d.provides is None:
+            guard = _GUARD.search(d.evidence)
+            names = [guard.group(1)] if guard else []
+            base = d.name.split("@", 2)[1] if d.name.startswith("@") else d.name
+            names += [d.name, d.name.removesuffix("-cli"), base.replace("/", "-")]
+            found = next((n for n in names if n in programs), None)
+            if found is not None and dep_problem("binary", found, None) is None:
+                d = replace(d, provides=found)
+        out.append(d)
+    return out
 
 
 def _alternatives(deps: list[Dependency]) -> list[Dependency]:

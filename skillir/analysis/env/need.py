@@ -271,6 +271,46 @@ _GROUP_HEAD = re.compile(r"\s*#\s*([^#\n]+?)\s*\Z")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{2,}")
 
 
+# in the frontmatter's `compatibility`: words that make a clause optional, and sentences that
+# open with the case they apply to ("For remote sessions, also requires `X`")
+_SPARING = re.compile(
+    r"\boptional(?:ly)?\b|\bnot\s+(?:required|needed)\b|\bisn.t\s+(?:required|needed)\b"
+    r"|\bif\s+(?:available|installed|present)\b",
+    re.IGNORECASE,
+)
+_CASE_SENTENCE = re.compile(r"\s*(?:for|if|when|only|on)\b", re.IGNORECASE)
+_EITHER = re.compile(r"`?([\w@./+-]+)`?\s+or\s+`?([\w@./+-]+)`?", re.IGNORECASE)
+_DECLARED_NAME = re.compile(r"[\w@./+-]+")
+
+
+def declared_optional(frontmatter: str) -> frozenset[str]:
+    """Lower-cased names the skill's `compatibility` field spares: named optionally or as not
+    required ("optionally `jq`", "`jq` ... is not required"), in a sentence for one case ("For
+    remote sessions, also requires `KEY`"), or as one of two ("pnpm or npm").
+
+    >>> sorted(declared_optional('compatibility: "Node 18+ with pnpm or npm; optionally jq."'))
+    ['jq', 'npm', 'pnpm']
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(frontmatter.strip().strip("-"))
+    except yaml.YAMLError:
+        return frozenset()
+    text = data.get("compatibility") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return frozenset()
+    names: set[str] = set()
+    for sentence in re.split(r"(?<=[.;])\s+", text):
+        case = _CASE_SENTENCE.match(sentence) is not None
+        for part in re.split(r",\s*|\(|\)", sentence):
+            if case or _SPARING.search(part):
+                names.update(_DECLARED_NAME.findall(part))
+            for pair in _EITHER.findall(part):
+                names.update(pair)
+    return frozenset(name.lower().strip(".") for name in names)
+
+
 def choice_text(ops: Iterable[Any]) -> str:
     """The lower-cased text of the sections that help choose a product ("Platform Selection",
     "Choose MongoDB When:"), their sub-sections included."""
