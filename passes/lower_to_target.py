@@ -569,6 +569,19 @@ def region_note(
     return None
 
 
+# "## Workflow C: Parallel Testing", "### Fan-out": the skill says where work runs at once
+_PARALLEL_TITLE = re.compile(r"\b(?:parallel\w*|concurren\w*|fan[- ]?out)\b", re.IGNORECASE)
+
+
+def _plans_its_own_parallelism(root: skill.SkillSkillOp) -> bool:
+    """Whether a section of the skill is about running its work in parallel: its author chose
+    where that is safe (named sessions, separate browsers), so no region note adds more."""
+    return any(
+        isinstance(op, skill.SectionOp) and _PARALLEL_TITLE.search(op.title.data)
+        for op in skill.walk_ops(root)
+    )
+
+
 @dataclass(frozen=True)
 class PlanFile(RewritePattern):
     """A skill gets `target.file "plan.json"` and, with `text`, a note per region the harness
@@ -580,7 +593,7 @@ class PlanFile(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: skill.SkillSkillOp, rewriter: PatternRewriter) -> None:
         _regenerate(rewriter, op, "plan.json", "plan", "lower-par", b'"format": "skillir-plan"')
-        if not self.text:
+        if not self.text or _plans_its_own_parallelism(op):
             return
         anchors, regions = _anchors_and_regions(op)
         for region in regions:

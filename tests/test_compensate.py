@@ -280,6 +280,8 @@ def test_a_compensation_note_the_skill_forbids_is_not_added(tmp_path: Path) -> N
         ("Never manually manage venvs—use `uv run` for all commands.", "Run `bash x.sh`.", False),
         ("Never commit secrets.", "Give each to its own sub-agent.", False),
         ("Do not edit the changelog.", "Steps 1 and 2 are independent.", False),
+        # one program's commands (the sub-agents drive the browser), not every command
+        ("The main agent should NOT run `browse` commands itself.", "Run `bash x.sh`.", False),
     ],
 )
 def test_prohibition_clauses(skill_text: str, note: str, clash: bool) -> None:

@@ -295,3 +295,20 @@ def test_modern_python_gets_no_sub_agent_note():
         ]
         regions = [op for op in module.walk() if isinstance(op, par.TlpOp)]
         assert len(regions) == 1  # "From requirements.txt": independent, but not worth it
+
+
+# --- held-out round 6 ------------------------------------------------------------------------
+
+
+def test_how_often_a_step_runs_is_no_list_of_items():
+    step = "1. Read `config.yaml`.\n2. **Read its body** with `ph get x`: the agent does this {}.\n"
+    assert not _notes(step.format("every run"))
+    assert _notes(step.format("for every page"))
+
+
+def test_a_skill_that_plans_its_own_parallel_work_gets_no_region_note():
+    """ui-test runs pages in parallel only in named browser sessions ("Workflow C: Parallel
+    Testing"); a concurrent map of its exploratory steps would drive one shared browser."""
+    steps = "1. Read `config.yaml`.\n2. For each page in `pages.txt`, run `browse open` on it.\n"
+    assert _notes(steps)
+    assert not _notes(steps + "\n## Workflow C: Parallel Testing\n\nUse named sessions.\n")

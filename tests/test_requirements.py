@@ -522,6 +522,36 @@ def test_a_bound_on_what_a_read_takes_in_is_no_output_bound() -> None:
     assert [r.rule for r in infer("Return at most 5 recommendations.\n")] == ["long-bounded-list"]
 
 
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        # the MCP tools page for the agent
+        (
+            "Look it up with the MCP tools: they handle auth and pagination automatically.\n",
+            "web-pagination",
+        ),
+        # an APM trace is a noun, not tracing a fault
+        ("Error detail is in the trace payload; read it off the error span.\n", "root-cause-task"),
+        # a whole quoted request is what a user might paste
+        ("- \u201cGenerate a 30-day top pages report. Return JSON.\u201d\n", "long-document"),
+        # using the app to find bugs is no code reading
+        ("Navigate the app and find bugs the developer missed.\n", "analysis-find-defects"),
+    ],
+)
+def test_held_out_round_6_phrases_are_not_the_construct(body: str, rule: str) -> None:
+    assert rule not in [r.rule for r in infer(body)]
+
+
+def test_find_bugs_in_a_ui_testing_skill_is_no_code_reading() -> None:
+    body = "Find as many bugs as possible within the assigned tests.\n"
+    assert "analysis-find-defects" in [r.rule for r in infer(body)]
+    text = f"---\nname: x\ndescription: Adversarial UI testing via a browser.\n---\n\n{body}"
+    module = parse_skill(text.encode(), "SKILL.md", DiagnosticSink("SKILL.md"))
+    root = next(iter(module.body.block.ops))
+    assert isinstance(root, skill.SkillSkillOp)
+    assert "analysis-find-defects" not in [r.rule for r in infer_requirements(root)]
+
+
 def test_keywords_inside_inline_code_do_not_count() -> None:
     assert not infer("The `calculate_totals` helper and `compound_interest` live here.\n")
 

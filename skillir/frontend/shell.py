@@ -392,8 +392,9 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*")
 # text-processing programs, and line filters: a pipe into one of the first, or into three of
 # the second (`git log | grep x | head`), is a text pipeline (`text-pipeline`); `cmd | grep x`
 # alone is not
-_TEXT_PROGRAMS = frozenset(("sed", "awk", "gawk", "mawk", "sort", "uniq", "cut", "tr", "wc"))
-_LINE_FILTERS = frozenset(("grep", "egrep", "fgrep", "rg", "head", "tail", "jq"))
+_TEXT_PROGRAMS = frozenset(("sed", "awk", "gawk", "mawk", "sort", "uniq", "cut", "wc"))
+# `tr -d '\n'` after `base64` trims a byte stream: a filter only after something else's text
+_LINE_FILTERS = frozenset(("grep", "egrep", "fgrep", "rg", "head", "tail", "jq", "tr"))
 
 
 def sniff_source(text: str) -> str:

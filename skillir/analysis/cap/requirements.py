@@ -103,6 +103,9 @@ def detect_text(facts: SkillFacts, rule: Rule) -> list[Finding]:
     return [(units[index].op, detail) for index, detail in found]
 
 
+_QUOTED = re.compile(r"\s*[\"“][^\"“”]*[\"”][.,]?\s*")
+
+
 def _text_findings(facts: SkillFacts, rule: Rule) -> list[tuple[int, str]]:
     raw = rule.get("raw", False)
     outside = raw and not rule.get("inside_code", False)
@@ -115,6 +118,8 @@ def _text_findings(facts: SkillFacts, rule: Rule) -> list[tuple[int, str]]:
     for unit, match in facts.matches(patterns, rule.get("ops", DEFAULT_TEXT_OPS), raw):
         if id(unit.op) in done or _excluded(rule, unit, match, raw):
             continue
+        if _QUOTED.fullmatch(unit.raw):
+            continue  # a whole quoted request ("Copy/paste prompts"): what a user might say
         if outside and unit.masked[match.start()] != unit.raw[match.start()]:
             continue
         thing = match.groupdict().get("thing")

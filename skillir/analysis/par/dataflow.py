@@ -403,6 +403,13 @@ def over_label(clause: str) -> str | None:
     return None
 
 
+_TIMES = re.compile(
+    r"\s+(?:time|run|day|week|month|year|hour|minute|second|session|turn|cycle|iteration"
+    r"|invocation|execution|morning|night|evening)s?\b",
+    re.IGNORECASE,
+)
+
+
 def _dlp(
     task: Task, text: str, resources: set[str], composite: bool, verb: str | None = None
 ) -> None:
@@ -418,6 +425,8 @@ def _dlp(
         if not resources and verb not in r.per_item_verbs:
             return
         at = text.lower().find(word)
+        if _TIMES.match(text, at + len(word)):
+            return  # "what the agent does every run": how often, not over which items
         clause = re.split(r"[,.;:](?:\s|$)|\n", text[at:], maxsplit=1)[0]
         task.over = over_label(clause)
         return
