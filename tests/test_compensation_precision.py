@@ -305,3 +305,24 @@ def test_two_short_pipelines_of_one_block_are_no_text_pipeline(tmp_path: Path) -
     profile = write_profile(tmp_path, gen_code_shell=1)
     _, notes, _ = compile_text(HEAD + "Detect the stack:\n\n```bash\n" + block + "```\n", profile)
     assert not [n for n in notes if PIPELINE in n]
+
+
+def test_no_one_command_guide_where_a_script_keeps_a_secret_in_one_process(
+    tmp_path: Path,
+) -> None:
+    """Held-out round 5 (ts-profile-thoughtspot): a block that reads a keychain credential and
+    re-adds it in one Python process got "express each computation as one command ... and
+    check its output", which prints the credential into the conversation."""
+    profile = write_profile(tmp_path, tool_exec=1)
+    block = (
+        "```python\nimport subprocess\n"
+        'r = subprocess.run(["security", "find-generic-password", "-w"], capture_output=True)\n'
+        "credential = r.stdout.strip()\n"
+        'subprocess.run(["security", "add-generic-password", "-w", credential])\n```\n'
+    )
+    _, notes, _ = compile_text(HEAD + "## Migrate\n\n" + block, profile)
+    assert not [n for n in notes if AVOID_SCRIPTS in n]
+    plain = block.replace("credential = r.stdout.strip()\n", "").replace(", credential", "")
+    plain = plain.replace("find-generic-password", "ls").replace("add-generic-password", "ls")
+    _, notes, _ = compile_text(HEAD + "## Migrate\n\n" + plain, profile)
+    assert [n for n in notes if AVOID_SCRIPTS in n]
