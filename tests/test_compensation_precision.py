@@ -295,6 +295,9 @@ def test_two_short_pipelines_of_one_block_are_no_text_pipeline(tmp_path: Path) -
         'find apps -maxdepth 2 -name "package.json" 2>/dev/null | head\n'
     )
     assert "text-pipeline" not in shell.read(block, "sniff").features
+    # round 7 (firecrawl): `xargs -P` fans one command out; nothing is filtered
+    fan = "cat urls.txt | xargs -P 10 -I {} firecrawl scrape {}\n"
+    assert "xargs" not in shell.read(fan, "sniff").features
     # round 6 (ui-test): trimming a byte stream's newlines filters no text
     assert "text-pipeline" not in shell.read("base64 -i x.png | tr -d '\\n'\n", "sniff").features
     for line in (

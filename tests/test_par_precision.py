@@ -312,3 +312,16 @@ def test_a_skill_that_plans_its_own_parallel_work_gets_no_region_note():
     steps = "1. Read `config.yaml`.\n2. For each page in `pages.txt`, run `browse open` on it.\n"
     assert _notes(steps)
     assert not _notes(steps + "\n## Workflow C: Parallel Testing\n\nUse named sessions.\n")
+
+
+def test_a_question_to_the_user_and_a_placeholder_argument_order_the_steps():
+    """Held-out round 7 (file-organizer): step 1 asks which directory; step 4 runs `find
+    [directory]` on the answer. Neither may be handed to its own sub-agent."""
+    body = (
+        "1. **Understand the scope**\n\n   Ask clarifying questions: which directory?\n\n"
+        "2. **Find duplicates**\n\n   ```bash\n"
+        "   find [directory] -type f | sort | uniq -d\n   ```\n"
+    )
+    assert not [n for n in _notes(body) if "independent" in n]
+    edges = _edges(_graphs(body)[0])
+    assert edges, edges

@@ -477,7 +477,9 @@ def _sniff(text: str) -> Script:
                     _shlex_line(line, commands, features)
     for words in commands:
         name = command_name(words)
-        if name in ("sed", "awk", "gawk", "mawk", "xargs"):
+        if name == "xargs" and any(w == "-P" or w.startswith(("-P", "--max-procs")) for w in words):
+            features.add("xargs-parallel")  # a fan-out of one command, not a text filter
+        elif name in ("sed", "awk", "gawk", "mawk", "xargs"):
             features.add("awk" if name.endswith("awk") else name)
         elif name == "find" and any(w in ("-exec", "-execdir", "-ok") for w in words):
             features.add("find-exec")

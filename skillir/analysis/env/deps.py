@@ -193,25 +193,16 @@ def _npm_spec(spec: str) -> tuple[str, str | None] | None:
 # Python
 
 
-@cache
-def _installed_dists() -> dict[str, list[str]]:
-    import importlib.metadata
-
-    return dict(importlib.metadata.packages_distributions())
-
-
 def import_to_dist(module: str) -> str:
-    """Distribution installing import `module`: table (longest dotted prefix first), then the
-    installed metadata when it names exactly one distribution, else the top-level name."""
+    """Distribution installing import `module`: the table (longest dotted prefix first), else
+    the top-level name. Never what happens to be installed where the compiler runs: the same
+    skill compiles to the same setup on every machine."""
     table = tables().import_to_dist
     parts = module.split(".")
     for i in range(len(parts), 0, -1):
         hit = table.get(".".join(parts[:i]))
         if hit is not None:
             return hit
-    known = _installed_dists().get(parts[0], [])
-    if len(set(known)) == 1:
-        return known[0].lower()
     return parts[0].lower()
 
 
@@ -330,7 +321,10 @@ def _python_deps(
                 module(node, alias.name)
         elif isinstance(node, ast.ImportFrom):
             if node.level == 0 and node.module:
-                module(node, node.module)
+                # `from google import genai` is `google.genai` when the table knows it
+                table = tables().import_to_dist
+                full = [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
+                module(node, next((f for f in full if f in table), node.module))
         elif isinstance(node, ast.Subscript):
             if _dotted(node.value) in ("os.environ", "environ"):
                 key = _str_const(node.slice)
@@ -363,8 +357,31 @@ def _python_deps(
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             for d in _services(node.value, 1):
                 at(node, "service", d.name)
+    # `subprocess.run([sys.executable, "-m", "pip", "install", "yt-dlp"])`: the script installs
+    # it when it is missing, so neither the package nor its program is a need
+    provisioned = _self_installed(tree)
+    deps = [
+        replace(d, optional=True)
+        if d.kind in ("pip", "binary") and d.name.lower() in provisioned
+        else d
+        for d in deps
+    ]
     deps.sort(key=lambda d: (d.line, d.col))
     return tuple(deps), tuple(problems)
+
+
+def _self_installed(tree: ast.AST) -> set[str]:
+    """Lower-case names of the packages a Python script pip-installs itself (an argv list
+    holding `pip` then `install`)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            continue
+        words = [_str_const(e) or "" for e in node.elts]
+        for i, word in enumerate(words[:-1]):
+            if word.rsplit("/", 1)[-1] in ("pip", "pip3") and words[i + 1] == "install":
+                names |= {w.lower() for w in words[i + 2 :] if w and not w.startswith("-")}
+    return names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1304,6 +1321,7 @@ def skill_deps(
                 or _in_example_section(op)
                 or _aside_section(op)
                 or (isinstance(op, (BulletOp, StepOp)) and _per_case_block(op))
+                or _language_item(op)
                 or (isinstance(op, TableOp) and _per_case(op.text.data))
                 or len(_CASE_ARROW.findall(op.text.data)) >= 2
             ):
@@ -1424,8 +1442,10 @@ def skill_deps(
 
 def _language_twins(ops: Sequence[Any]) -> bool:
     """Whether SKILL.md gives its examples in two languages: at least two Python blocks each
-    followed, with no heading between, by a JavaScript/TypeScript block or preceded by one."""
-    from skillir.dialects.skill import CodeOp
+    followed, with no heading between, by a JavaScript/TypeScript block or preceded by one; or
+    sibling sections titled by language ("### Python" / "### JavaScript/TypeScript") holding a
+    Python block and a JavaScript one."""
+    from skillir.dialects.skill import CodeOp, SectionOp
 
     blocks = [op for op in ops if isinstance(op, CodeOp)]
     pairs = 0
@@ -1433,7 +1453,17 @@ def _language_twins(ops: Sequence[Any]) -> bool:
         langs = {canonical(op.lang.data.strip().lower()) for op in (first, second)}
         if langs == {"python", "javascript"} and first.parent_op() is second.parent_op():
             pairs += 1
-    return pairs >= 2
+    if pairs >= 2:
+        return True
+    titled: dict[int, set[str]] = {}  # language sections of one parent: their blocks' languages
+    for block in blocks:
+        section = block.parent_op()
+        if isinstance(section, SectionOp) and all(
+            _LANGUAGE_LABEL.fullmatch(part.strip() + ":") for part in section.title.data.split("/")
+        ):
+            key = id(section.parent_op())
+            titled.setdefault(key, set()).add(canonical(block.lang.data.strip().lower()))
+    return any({"python", "javascript"} <= langs for langs in titled.values())
 
 
 _DOCUMENTED_DEFAULT = re.compile(r"\b(?:default|defaults|optional)\b", re.IGNORECASE)
@@ -1536,6 +1566,25 @@ def _is_case_intro(op: Any) -> bool:
         or _OPTION_LABEL.match(label) is not None
         or (label.endswith(":") and len(label) <= 40 and platform_named(label) is not None)
     )
+
+
+_BOLD_LEAD = re.compile(r"\s*\*\*([^*\n]{1,40}?):?\*\*:?\s")
+
+
+def _language_item(op: Any) -> bool:
+    """Whether list item `op` is one language's of several ("- **Python**: `pip install x`" /
+    "- **JavaScript/TypeScript**: `npm install y`"): the reader's language picks one."""
+    from skillir.dialects.skill import BulletOp
+
+    def language(item: Any) -> bool:
+        lead = _BOLD_LEAD.match(item.text.data) if isinstance(item, BulletOp) else None
+        return lead is not None and all(
+            _LANGUAGE_LABEL.fullmatch(part.strip() + ":") for part in lead.group(1).split("/")
+        )
+
+    if not language(op) or op.parent is None:
+        return False
+    return sum(language(o) for o in op.parent.ops) >= 2
 
 
 def _case_intro_of(op: Any) -> Any:

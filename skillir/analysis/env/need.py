@@ -362,11 +362,11 @@ _LOCAL_IMPORT = re.compile(
 _SOURCED = re.compile(r"(?:^|[\s;&|(])(?:source|\.)\s+[\"']?([\w./${}-]+)", re.MULTILINE)
 
 
-def _named(rel: str, text: str) -> bool:
+def _named(rel: str, text: str, unique: bool = True) -> bool:
     """Whether `text` names bundled file `rel` by its path or, for a file deeper than the
-    skill's top folder, by its path under that folder or its file name."""
+    skill's top folder whose name no other bundled file has (`unique`), by its file name."""
     path = PurePosixPath(rel)
-    names = {rel, path.name} if len(path.parts) > 1 else {rel}
+    names = {rel, path.name} if len(path.parts) > 1 and unique else {rel}
     return any(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", text) for n in names)
 
 
@@ -384,12 +384,20 @@ def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -
         names = re.findall(r"\w+", " ".join(" ".join(m) for m in _LOCAL_IMPORT.findall(text)))
         return [rel for name in names for rel in stems.get(name, [])]
 
-    running = {rel for rel in rels if _named(rel, procedure_text)} | set(imported(procedure_text))
+    # "Update `package.json`" names no one of seven starter kits' package.json files
+    counts: dict[str, int] = {}
+    for rel in rels:
+        counts[PurePosixPath(rel).name] = counts.get(PurePosixPath(rel).name, 0) + 1
+
+    def named(rel: str, text: str) -> bool:
+        return _named(rel, text, counts[PurePosixPath(rel).name] == 1)
+
+    running = {rel for rel in rels if named(rel, procedure_text)} | set(imported(procedure_text))
     todo = list(running)
     while todo:
         text = texts.get(todo.pop(), "")
         used = imported(text)
-        used += [rel for rel in rels if any(_named(rel, s) for s in _SOURCED.findall(text))]
+        used += [rel for rel in rels if any(named(rel, s) for s in _SOURCED.findall(text))]
         for rel in used:
             if rel not in running:
                 running.add(rel)
@@ -399,11 +407,19 @@ def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -
         rel
         for rel in rels
         if PurePosixPath(rel).name in ("requirements.txt", "package.json")
-        and (str(PurePosixPath(rel).parent) in folders | {"."} or _named(rel, procedure_text))
+        and (str(PurePosixPath(rel).parent) in folders | {"."} or named(rel, procedure_text))
     }
     return running | declared
 
 
 def procedure_text(ops: Iterable[Any]) -> str:
-    """The text of SKILL.md's blocks that are part of its procedure (`in_procedure`)."""
-    return "\n".join(op.text.data for op in ops if hasattr(op, "text") and in_procedure(op))
+    """The text of SKILL.md's blocks that are part of its procedure (`in_procedure`), but not
+    a step for one case ("If the user wants JavaScript, run the transpile script")."""
+    return "\n".join(
+        op.text.data
+        for op in ops
+        if hasattr(op, "text") and in_procedure(op) and not _CASE_STEP.match(op.text.data)
+    )
+
+
+_CASE_STEP = re.compile(r"\s*(?:if|when|only\s+if)\s+(?:the\s+user|you)\b", re.IGNORECASE)

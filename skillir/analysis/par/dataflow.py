@@ -495,6 +495,8 @@ def make_task(
             if effects is not None:
                 task.reads.update(effects[0])
                 task.writes.update(effects[1])
+            if _SLOT.search(code):
+                task.reads.add("value:*")  # `find [directory]`: filled in from what came before
         elif type(op) in _PROSE_OPS:
             texts.append(op.text.data)
     for t in texts:
@@ -512,6 +514,12 @@ def make_task(
             # "Copy the metadata to `[project]`": what is copied comes from a place unnamed
             task.reads.add("dir:.")
     return task
+
+
+# a placeholder argument of a command (`find [directory]`, `ls <dir>`, `cd {project}`)
+_SLOT = re.compile(
+    r"(?:^|[\s=])(?:\[[a-z][\w -]*\]|<[a-z][\w -]*>|\{[a-z][\w-]*\})(?=[\s/;|]|$)", re.M
+)
 
 
 # verbs that take what they write from somewhere: with no path read, that place is unknown
