@@ -325,3 +325,14 @@ def test_a_question_to_the_user_and_a_placeholder_argument_order_the_steps():
     assert not [n for n in _notes(body) if "independent" in n]
     edges = _edges(_graphs(body)[0])
     assert edges, edges
+
+
+def test_a_find_name_pattern_is_no_set_of_files_to_map():
+    """Held-out round 7 (invoice-organizer): `find . \\( -name "*.pdf" -o -name "*.jpg" \\)`
+    lists files; it was read as globs, and the one `find` step as a map over `*.jpg`."""
+    code = 'find . -type f \\( -name "*.pdf" -o -name "*.jpg" \\) -print\n'
+    reads, writes = shell_effects(code)
+    assert not [r for r in reads if r.startswith("glob:")] and not writes
+    assert "glob:*.jpg" in shell_effects("convert *.jpg out.pdf\n")[0]
+    body = "1. **Scan the folder**\n\n   ```bash\n   " + code + "   ```\n\n2. Read `notes.md`.\n"
+    assert not [n for n in _notes(body) if "concurrently" in n]

@@ -534,6 +534,8 @@ def test_a_bound_on_what_a_read_takes_in_is_no_output_bound() -> None:
         ("Error detail is in the trace payload; read it off the error span.\n", "root-cause-task"),
         # a whole quoted request is what a user might paste
         ("- \u201cGenerate a 30-day top pages report. Return JSON.\u201d\n", "long-document"),
+        # what the skill will write, described before the step that writes it
+        ("The skill will generate a formatted report with:\n", "long-document"),
         # using the app to find bugs is no code reading
         ("Navigate the app and find bugs the developer missed.\n", "analysis-find-defects"),
     ],

@@ -194,6 +194,9 @@ def manifest_writes(prog: str, rest: Sequence[str]) -> tuple[str, ...]:
     return files
 
 
+_FIND_TESTS = frozenset(("-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex"))
+
+
 def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[str], set[str]]:
     r = rules()
     reads: set[str] = set()
@@ -221,6 +224,8 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
     if not args:
         return reads, writes
     prog = args[0].rsplit("/", 1)[-1]
+    if prog.startswith("-"):  # `\( -name "*.pdf" -o ... \)` split off a find: no command
+        return reads, writes
     rest = args[1:]
     runner = shell.RUNNERS.get(prog)
     if runner is not None and rest[: len(runner)] == list(runner) and len(rest) > len(runner):
@@ -243,6 +248,8 @@ def _command_effects(words: Sequence[str], skill_dir: Path | None) -> tuple[set[
         a.split("=", 1)[1] for a in rest if a.split("=", 1)[0] in r.output_flags and "=" in a
     }
     operands = rest
+    if prog == "find":  # `-name "*.jpg"`: a pattern find matches in the tree it walks
+        operands = [a for j, a in enumerate(rest) if j == 0 or rest[j - 1] not in _FIND_TESTS]
     if prog in _PATTERN_FIRST:  # `jq .`, `grep -n TODO src/`: the first word is a pattern
         bare = [j for j, a in enumerate(rest) if not a.startswith("-")]
         operands = [a for j, a in enumerate(rest) if not bare or j != bare[0]]
