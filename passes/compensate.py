@@ -317,6 +317,7 @@ def _compensate_gaps(
     found = construct_anchors(root, constructs)
     handed: dict[str, tuple[cap.GapOp, cap.RequireOp]] = {}
     needs: dict[str, cap.RequireOp | None] = {}
+    infeasible: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
     for gap in sorted(gaps, key=lambda g: (-g.size, order[id(g)])):
         primitive = catalog.primitive(gap.primitive.data)
         key = (gap.primitive.data, gap.required.data, gap.available.data)
@@ -344,12 +345,8 @@ def _compensate_gaps(
                 guides.append(guide)
             text = " ".join(guides) if guides else None
             if not steps:
-                line, col = (gap.span.data[:2]) if gap.span else (1, 1)
-                active_sink().warning(
-                    line,
-                    col,
-                    f"no compensation feasible for {gap.primitive.data} "
-                    f"(L{gap.required.data} needed, L{gap.available.data} available)",
+                infeasible.setdefault(key, []).append(
+                    tuple(gap.span.data[:2]) if gap.span else (1, 1)
                 )
         if not text:
             continue
@@ -377,6 +374,16 @@ def _compensate_gaps(
         size = grown
         noted[key] = line_of(anchor)
         _record(rewriter, gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
+    for (primitive_id, required, available), places in infeasible.items():
+        # one warning per gap kind, at its first place: the others are named, not repeated
+        (line, col), *rest = sorted(places)
+        also = f"; also at line {', '.join(str(ln) for ln, _ in rest)}" if rest else ""
+        active_sink().warning(
+            line,
+            col,
+            f"no compensation feasible for {primitive_id} "
+            f"(L{required} needed, L{available} available{also})",
+        )
     if handed:
         _warn_handed_over(target, handed)
     return size

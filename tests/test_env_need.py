@@ -600,3 +600,15 @@ def test_one_of_several_template_folders_and_a_case_step_are_not_run(tmp_path: P
         },
     )
     assert not {d for d in required if d[0] == "npm"}
+
+
+def test_a_tool_named_as_another_ones_job_or_as_not_needed_is_no_need() -> None:
+    """Held-out round 8 (optimize-mock-data): "single-file optimization is `npx prettier
+    --write` territory, not this skill's job" and "No `pip install` required"."""
+    required, _ = _split(
+        None,
+        "## Steps\n\n1. If fewer than 2 files resolve, halt: single-file work is "
+        "`npx prettier --write` territory, not this skill's job.\n"
+        "2. Run `python3 scripts/shape.py x.json`. No `pip install` required.\n",
+    )
+    assert required == {("binary", "python3")}

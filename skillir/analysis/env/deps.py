@@ -926,6 +926,13 @@ _IF_AVAILABLE = re.compile(
     r"|\boptional\b",
     re.IGNORECASE,
 )
+# "... is `npx prettier --write` territory, not this skill's job": what the skill leaves to others
+_NOT_OURS = re.compile(
+    r"\bterritory\b|\bnot\s+(?:this|the|our)\s+skill['’]?s?\s+(?:job|concern|scope|task)\b"
+    r"|\bout\s+of\s+(?:this\s+skill['’]s\s+)?scope\b",
+    re.IGNORECASE,
+)
+_NO_BEFORE = re.compile(r"\b(?:no|without)\s*\Z", re.IGNORECASE)  # "No `pip install` required"
 # a text about what the skill suggests to the user: the programs it names are its advice
 _RECOMMENDS = re.compile(
     r"\b(?:never\s+|do\s+not\s+|don't\s+)?(?:suggest|recommend)(?:s|ed)?\b", re.IGNORECASE
@@ -1036,6 +1043,10 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
             continue  # "Primary: `gemini` CLI (if available)": the skill does without it
         if _RECOMMENDS.search(text[max(0, m.start() - 120) : m.start()]):
             continue  # "Never suggest GitHub MCP. Always use `gh`": what the skill recommends
+        if _NO_BEFORE.search(text[max(0, m.start() - 8) : m.start()]) or _NOT_OURS.search(
+            text[m.end() : m.end() + 60]
+        ):
+            continue  # "`npx prettier --write` territory, not this skill's job": another tool's
         if is_command_span(span) and not (
             lone
             and (
