@@ -534,6 +534,9 @@ def test_a_bound_on_what_a_read_takes_in_is_no_output_bound() -> None:
         ("Error detail is in the trace payload; read it off the error span.\n", "root-cause-task"),
         # a whole quoted request is what a user might paste
         ("- \u201cGenerate a 30-day top pages report. Return JSON.\u201d\n", "long-document"),
+        # a search engine's crawling, and one command of a crawler CLI
+        ("2) Fix crawl/index foundations: robots.txt and the sitemap.\n", "browser-crawl"),
+        ("Each scrape/crawl consumes credits.\n", "browser-crawl"),
         # what the skill will write, described before the step that writes it
         ("The skill will generate a formatted report with:\n", "long-document"),
         # using the app to find bugs is no code reading
