@@ -329,3 +329,19 @@ def test_no_one_command_guide_where_a_script_keeps_a_secret_in_one_process(
     plain = plain.replace("find-generic-password", "ls").replace("add-generic-password", "ls")
     _, notes, _ = compile_text(HEAD + "## Migrate\n\n" + plain, profile)
     assert [n for n in notes if AVOID_SCRIPTS in n]
+
+
+def test_write_small_scripts_guide_only_where_the_agent_writes_the_script(tmp_path: Path) -> None:
+    """Held-out rounds 6 and 8: "Delegate in small scripts: one that reads and parses the
+    data, ..." at a step that runs the skill's bundled script (`scripts/print_summary.py`):
+    the script exists, the agent writes none."""
+    profile = write_profile(tmp_path)  # follow.delegation at L0
+    guide = "Delegate in small scripts"
+    bundled = "1. Run `python3 scripts/summarize.py sales.csv` to total the rows per region.\n"
+    _, notes, _ = compile_text(HEAD + "## Steps\n\n" + bundled, profile)
+    assert not [n for n in notes if guide in n]
+    found = construct_anchors(
+        _root(HEAD + "Write a short Python script that totals the rows per region.\n"),
+        ["delegate-own-script"],
+    )
+    assert found["delegate-own-script"]
