@@ -278,7 +278,7 @@ _SPARING = re.compile(
     r"|\bif\s+(?:available|installed|present)\b",
     re.IGNORECASE,
 )
-_CASE_SENTENCE = re.compile(r"\s*(?:for|if|when|only|on)\b", re.IGNORECASE)
+_CASE_SENTENCE = re.compile(r"\s*(?:for|if|when)\b", re.IGNORECASE)  # not "Only requires X"
 _EITHER = re.compile(r"`?([\w@./+-]+)`?\s+or\s+`?([\w@./+-]+)`?", re.IGNORECASE)
 _DECLARED_NAME = re.compile(r"[\w@./+-]+")
 
@@ -308,7 +308,7 @@ def declared_optional(frontmatter: str) -> frozenset[str]:
                 names.update(_DECLARED_NAME.findall(part))
             for pair in _EITHER.findall(part):
                 names.update(pair)
-    return frozenset(name.lower().strip(".") for name in names)
+    return frozenset(name.lower().strip(".") for name in names) - {"optional", "optionally"}
 
 
 def choice_text(ops: Iterable[Any]) -> str:
