@@ -89,6 +89,8 @@ CHAIN = HEAD + (
             "   If the build fails, use the fallback deploy script below.",
             False,
         ),
+        # a step the agent takes or skips by what the earlier output showed (held-out round 8)
+        ("", "(Optional) Diff it:\n\n   ```bash\n   deployer diff --against prod\n   ```", False),
     ],
 )
 def test_one_script_guide_not_over_a_chain_that_waits_or_branches(

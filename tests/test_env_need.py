@@ -298,6 +298,27 @@ def test_a_pep_723_script_run_by_uv_brings_its_own_packages(tmp_path: Path) -> N
     assert ("pip", "mlflow") in optional
 
 
+@pytest.mark.parametrize(
+    ("run", "shebang", "brought"),
+    [
+        ("python3 scripts/watch.py --top 5", "#!/usr/bin/env python3\n", False),
+        ("./scripts/watch.py --top 5", "#!/usr/bin/env -S uv run --script\n", True),
+        ("uvx --with psutil python scripts/watch.py", "", True),
+    ],
+)
+def test_a_pep_723_script_run_by_plain_python_needs_its_imports_installed(
+    tmp_path: Path, run: str, shebang: str, brought: bool
+) -> None:
+    """Held-out round 8 (process-watch): inline metadata installs nothing when the script is
+    run by `python3` or by a `python3` shebang; only a runner such as `uv run` reads it."""
+    script = shebang + "# /// script\n# dependencies = ['psutil']\n# ///\nimport psutil\n"
+    required, optional = _split(
+        tmp_path, f"## Usage\n\n```bash\n{run}\n```\n", {"scripts/watch.py": script}
+    )
+    assert (("pip", "psutil") in optional) is brought
+    assert (("pip", "psutil") in required) is not brought
+
+
 def test_packages_added_to_the_users_project_are_optional() -> None:
     required, optional = _split(
         None,
@@ -612,3 +633,45 @@ def test_a_tool_named_as_another_ones_job_or_as_not_needed_is_no_need() -> None:
         "2. Run `python3 scripts/shape.py x.json`. No `pip install` required.\n",
     )
     assert required == {("binary", "python3")}
+
+
+def test_held_out_round_9_what_the_skill_or_a_runner_provides_is_no_need(tmp_path: Path) -> None:
+    """Held-out round 9: a function a sibling script defines (kobo-auth's `source`d helper),
+    a program called best effort (`xattr ... || true`), variables the skill's own command
+    passes to the script it runs (wiki-ingest), and packages a runner fetches (`npx
+    create-video@latest`, remotion) are not demanded; the runners and the script's real
+    needs still are."""
+    required, optional = _split(
+        tmp_path,
+        "## Steps\n\n1. Install:\n\n```bash\nbash scripts/install.sh\n"
+        'MANIFEST_PATH="$ROOT/.manifest.json" python3 scripts/select.py\n'
+        "npx create-video@latest --yes my-video\n```\n",
+        {
+            "scripts/paths.sh": 'ensure_dirs() {\n  mkdir -p "$HOME/x"\n}\n',
+            "scripts/install.sh": '. "$(dirname "$0")/paths.sh"\nensure_dirs\n'
+            'curl -fsSL "$BOOK_URL" -o book.epub\n'
+            "xattr -d com.apple.quarantine book.epub || true\n",
+            "scripts/select.py": "import os\npath = os.environ['MANIFEST_PATH']\n"
+            "key = os.environ['SELECT_KEY']\n",
+        },
+    )
+    names = {name for _, name in required}
+    assert not names & {"ensure_dirs", "xattr", "MANIFEST_PATH", "create-video"}
+    assert {("binary", "curl"), ("binary", "npx"), ("env", "SELECT_KEY")} <= required
+    assert {("binary", "xattr"), ("npm", "create-video")} <= optional
+
+
+def test_the_setup_of_one_of_two_ways_is_not_required(tmp_path: Path) -> None:
+    """Held-out round 9 (surf): "Option A: With Extension" cites its setup section ('see
+    "Extension Setup" below'), and "Option B: CDP Fallback" needs none: the setup's `npm` is
+    needed by one way only."""
+    ways = (
+        "## Quick Start\n\n### Option A: With Extension\n\n"
+        'One-time setup (see "Extension Setup" below), then:\n\n```bash\nsurf read\n```\n\n'
+        "### Option B: CDP Fallback\n\n```bash\nsurf cdp start\n```\n\n"
+        "## Extension Setup (One-time)\n\n1. Build it:\n\n   ```bash\n   npm install\n   ```\n"
+    )
+    required, optional = _split(None, ways)
+    assert ("binary", "npm") in optional
+    alone = ways.replace("### Option B: CDP Fallback\n\n```bash\nsurf cdp start\n```\n\n", "")
+    assert ("binary", "npm") in _split(None, alone)[0]

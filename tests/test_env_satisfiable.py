@@ -175,6 +175,24 @@ def test_skill_env_check_skips_other_platforms(tmp_path: Path) -> None:
     assert "skipped  binary brew" in run.stdout and "skipped  binary choco" in run.stdout
 
 
+def test_a_program_is_checked_after_the_package_that_brings_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Held-out round 8 (og-image-creator): `playwright install chromium` needs the program of
+    `pip playwright`, which a bundled script imports; the package comes first, so a first run
+    on a fresh machine installs it before it checks the program."""
+    skill = tmp_path / "og"
+    (skill / "scripts").mkdir(parents=True)
+    (skill / "scripts" / "shoot.py").write_text("from playwright.sync_api import sync_playwright\n")
+    (skill / "SKILL.md").write_text(
+        "---\nname: og\ndescription: Render images. Use when making OG images.\n---\n\n"
+        "```bash\nplaywright install chromium\npython3 scripts/shoot.py\n```\n"
+    )
+    script = _script(skill / "SKILL.md", capsys)
+    assert script is not None
+    assert script.index("# pip playwright") < script.index("# binary playwright")
+
+
 def _corpus_skills() -> list[Path]:
     return sorted(CORPUS.rglob("SKILL.md"))
 

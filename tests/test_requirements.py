@@ -15,6 +15,7 @@ from xdsl.context import Context
 
 from skillir.analysis.cap.facts import python_info, regex_grade, sniff_language, structure_depth
 from skillir.analysis.cap.requirements import (
+    construct_anchors,
     distribution,
     format_distribution,
     infer_requirements,
@@ -532,6 +533,11 @@ def test_a_bound_on_what_a_read_takes_in_is_no_output_bound() -> None:
         ),
         # an APM trace is a noun, not tracing a fault
         ("Error detail is in the trace payload; read it off the error span.\n", "root-cause-task"),
+        # a stack trace as one field a tool prints (held-out round 8)
+        (
+            "Prints: slow requests, page errors, and the failing-action stack trace.\n",
+            "root-cause-task",
+        ),
         # a whole quoted request is what a user might paste
         ("- \u201cGenerate a 30-day top pages report. Return JSON.\u201d\n", "long-document"),
         # a search engine's crawling, and one command of a crawler CLI
@@ -544,7 +550,12 @@ def test_a_bound_on_what_a_read_takes_in_is_no_output_bound() -> None:
     ],
 )
 def test_held_out_round_6_phrases_are_not_the_construct(body: str, rule: str) -> None:
-    assert rule not in [r.rule for r in infer(body)]
+    assert not construct_anchors(root_of(body), [rule])[rule]
+
+
+def test_a_stack_trace_to_read_is_a_root_cause_task() -> None:
+    body = "Read the stack trace, then open the file it names.\n"
+    assert construct_anchors(root_of(body), ["root-cause-task"])["root-cause-task"]
 
 
 def test_find_bugs_in_a_ui_testing_skill_is_no_code_reading() -> None:

@@ -113,6 +113,22 @@ def _optional(name: str, kind: str, check: str, install: str | None) -> list[str
     return lines
 
 
+def _packages_first(deps: list[env.DepOp]) -> list[env.DepOp]:
+    """`deps` with each program moved after a pip or npm package of the same name that the
+    skill installs (`playwright install chromium` with `pip playwright`): the package brings
+    the program, so checking the program first would fail on a fresh machine."""
+    packages = {d.dep.data for d in deps if d.kind.data in ("pip", "npm") and _valid(d)}
+    later = {d.dep.data: d for d in deps if d.kind.data == "binary" and d.dep.data in packages}
+    out = []
+    for dep in deps:
+        if dep.kind.data == "binary" and dep.dep.data in later:
+            continue
+        out.append(dep)
+        if dep.kind.data in ("pip", "npm") and dep.dep.data in later:
+            out.append(later.pop(dep.dep.data))
+    return out
+
+
 def script(module: ModuleOp, source: str | None = None) -> str:
     """The bash script. Data from the skill appears only as `shlex.quote`d words or inside
     comments with control characters escaped; commands are the one-line `env.check` /
@@ -142,7 +158,7 @@ def script(module: ModuleOp, source: str | None = None) -> str:
             if dep.provides is not None:
                 groups.setdefault(dep.provides.data, []).append(dep)
         programs = set(groups)
-        for dep in [o for o in root.body.block.ops if type(o) is env.DepOp]:
+        for dep in _packages_first([o for o in root.body.block.ops if type(o) is env.DepOp]):
             if not _valid(dep):
                 out.append(comment_text(f"# skipped: an invalid {dep.kind.data} dependency"))
                 continue

@@ -17,6 +17,7 @@ import ast
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -564,6 +565,37 @@ def _words_deps(words: Sequence[tuple[str, int]]) -> list[_WORD]:
     return out
 
 
+_PREFIX_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
+_SLOT_VALUE = re.compile(r"<[^>]*>|\byour[_-]|\.\.\.|\bxxx", re.IGNORECASE)
+
+
+def _passed(code: str) -> set[str]:
+    """Variables a command of `code` is given on its own line (`NAME=value cmd ...`), the
+    value not a slot for the user (`KEY=<your-key>`): the skill provides them to what runs."""
+    names: set[str] = set()
+    for line in code.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError:
+            continue  # an unclosed quote: not read
+        pending: list[str] | None = []  # None: past the command word of this command
+        for token in tokens:
+            m = _PREFIX_ASSIGN.fullmatch(token)
+            if set(token) <= set("|&;()<>"):
+                pending = []
+            elif pending is None:
+                continue
+            elif m is not None:
+                if not _SLOT_VALUE.search(m.group(2)):
+                    pending.append(m.group(1))
+            else:
+                names.update(pending)
+                pending = None
+    return names
+
+
 def _assigned(code: str) -> set[str]:
     names = {m.group(1) for m in _ASSIGN.finditer(code)}
     for m in _FOR_READ.finditer(code):
@@ -602,6 +634,20 @@ def _not_a_program(name: str, known: frozenset[str] | set[str]) -> bool:
     if name in known:
         return False
     return name in _CODE_WORDS or name[:1].isupper() or len(name) <= 2
+
+
+def _fetched_when_run(words: Sequence[tuple[str, int]]) -> bool:
+    """Whether a command runs a package through a package runner (`npx create-video@latest`,
+    `pnpm dlx x`), which fetches it when it is not installed (and without asking when the
+    input is not a terminal, as under an agent): the runner is the need, not the package."""
+    argv = [w for w, _ in words]
+    i = shell.program(argv, shell.EVERY)
+    if i >= len(argv):
+        return False
+    name = _command_name(argv[i])
+    return name in ("npx", "bunx", "pnpx") or (
+        name in ("pnpm", "yarn") and argv[i + 1 : i + 2] == ["dlx"]
+    )
 
 
 def _global_install(words: Sequence[tuple[str, int]]) -> bool:
@@ -673,14 +719,18 @@ def _shell(
     for words in commands:
         if _slot_word(code, words):
             continue
-        project = _project_install(words)
+        # the user's project's packages, and what a package runner fetches: not the skill's
+        elsewhere = _project_install(words) or _fetched_when_run(words)
         globally = _global_install(words)
         for kind, name, version, off, manager in _words_deps(words):
             if kind == "binary" and name in functions:
                 continue  # a function the script defines, or a program it probes for
             line, col = _offset_to_pos(code, off, first_line, first_col)
             evidence = _line_text(code, off)
-            optional = project and kind == "npm"
+            # `xattr -d ... 2>/dev/null || true`: best effort, the script goes on without it
+            optional = (elsewhere and kind == "npm") or (
+                kind == "binary" and _BEST_EFFORT.match(code, off) is not None
+            )
             deps.append(
                 Dependency(
                     kind,
@@ -734,6 +784,8 @@ def _skip_redirects(code: str, at: int) -> int:
     return m.end() if m else at
 
 
+# the rest of a command line that ends in `|| true` / `|| :`, no other command before it
+_BEST_EFFORT = re.compile(r"[^\n;&|]*\|\|\s*(?:true|:)\s*(?:[;)#]|$)", re.MULTILINE)
 _FUNCTION_DEF = re.compile(
     r"^\s*(?:function\s+([A-Za-z_][\w.-]*)|([A-Za-z_][\w.-]*)\s*\(\s*\))", re.MULTILINE
 )
@@ -1115,6 +1167,24 @@ _MAX_FILES = 200
 _MAX_BYTES = 1_000_000
 
 
+_SCRIPT_RUNNER = re.compile(r"\b(?:uv|pipx|hatch|pdm)\s+run\b|\buvx\b")
+
+
+def _run_by_uv(rel: str, text: str, procedure: str) -> bool:
+    """Whether a PEP 723 script runs under a tool that installs its inline dependencies: its
+    shebang says so (`#!/usr/bin/env -S uv run --script`), or a line of the procedure runs it
+    with one (`uv run scripts/x.py`); run as `python3 x.py` or by a `python3` shebang, its
+    imports must already be installed."""
+    first = text.split("\n", 1)[0]
+    if first.startswith("#!") and _SCRIPT_RUNNER.search(first):
+        return True
+    name = re.escape(PurePosixPath(rel).name)
+    return any(
+        _SCRIPT_RUNNER.search(line) and re.search(rf"(?<![\w.-]){name}\b", line)
+        for line in procedure.splitlines()
+    )
+
+
 def _strip_prompts(code: str, lang: str) -> str:
     """Blank out `$ ` prompts (keeping columns); in console transcripts, drop output lines."""
     lines = code.split("\n")
@@ -1384,6 +1454,8 @@ def skill_deps(
         if isinstance(op, CodeOp) and canonical(op.lang.data) == "shell":
             assigned |= _assigned(op.text.data)
     deps = [d for d in deps if d.kind != "env" or d.name not in assigned]
+    # `MANIFEST_PATH=... python3 scripts/select-batch.py`: what the script reads, it is given
+    passed = {n for op in ops if isinstance(op, CodeOp) for n in _passed(op.text.data)}
     deps = [
         d for d in deps if (d.line, d.col, d.name) not in referenced or _reads_env(d, skill_text)
     ]
@@ -1409,7 +1481,15 @@ def skill_deps(
             continue
         if data is not None:  # None: grew past the limit since it was listed
             texts[rel] = data.decode("utf-8", errors="replace")
-    running = run_files(list(texts), procedure_text(ops), texts)
+    procedure = procedure_text(ops)
+    running = run_files(list(texts), procedure, texts)
+    # functions of the skill's shell files: a script calls those its sibling defines
+    functions = {
+        a or b
+        for rel, text in texts.items()
+        if PurePosixPath(rel).suffix in (".sh", ".bash")
+        for a, b in _FUNCTION_DEF.findall(text)
+    }
     for rel, text in texts.items():
         path = PurePosixPath(rel)
         probs: list[Problem] = []
@@ -1422,13 +1502,22 @@ def skill_deps(
         elif path.suffix in (".sh", ".bash"):
             found, probs = shell_deps(text, 1)
             # what the script installs, it installs when it runs: its installer is the need
-            found = [d for d in found if d.kind not in ("npm", "pip", "system")]
+            found = [
+                d
+                for d in found
+                if d.kind not in ("npm", "pip", "system")
+                and not (d.kind == "binary" and d.name in functions)
+            ]
         else:
             found = js_deps(text, 1)
         defaulted |= {d.name for d in found if d.kind == "env" and d.optional}
         defaulted |= _documented_defaults(text, {d.name for d in found if d.kind == "env"})
-        if path.suffix == ".py" and _INLINE_METADATA.search(text):
-            # a PEP 723 script (`# /// script`): `uv run` installs what it imports
+        if (
+            path.suffix == ".py"
+            and _INLINE_METADATA.search(text)
+            and _run_by_uv(rel, text, procedure)
+        ):
+            # a PEP 723 script (`# /// script`) run by `uv run`, which installs what it imports
             found = [replace(d, optional=True) if d.kind == "pip" else d for d in found]
         found = [
             replace(
@@ -1446,7 +1535,9 @@ def skill_deps(
         problems.extend((ln, col, f"{rel}: {msg}") for ln, col, msg in probs)
         deps.extend(_tag(_valid(found, f"{rel}: ", problems), rel))
     deps = [
-        replace(d, optional=True) if d.kind == "env" and d.name in defaulted else d for d in deps
+        replace(d, optional=True) if d.kind == "env" and d.name in defaulted else d
+        for d in deps
+        if d.kind != "env" or d.name not in passed
     ]
     return required_groups(_npm_programs(_alternatives(_provided(_dedupe(deps))))), problems
 

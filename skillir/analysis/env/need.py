@@ -225,6 +225,28 @@ def _installs_the_skill(op: Any) -> bool:
     return False
 
 
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+_QUOTED_TITLE = re.compile(r"[\"“\[]([^\"”\]\n]{4,80})[\"”\]]")
+
+
+def _cited_setups(root: Any) -> frozenset[str]:
+    """Lower-cased quoted names cited inside a variant section that has a variant sibling
+    ("### Option A: With Extension" says 'see "Extension Setup" below', beside "### Option B:
+    CDP Fallback"): a section of that name is the setup of one way only."""
+    from skillir.dialects.skill import SectionOp, walk_ops
+
+    cited: set[str] = set()
+    for way in walk_ops(root):
+        if not isinstance(way, SectionOp) or way.level.data == 1 or not _variant(way):
+            continue
+        siblings = way.parent.ops if way.parent is not None else ()
+        if any(isinstance(o, SectionOp) and o is not way and _variant(o) for o in siblings):
+            for o in walk_ops(way):
+                if hasattr(o, "text"):
+                    cited.update(m.lower() for m in _QUOTED_TITLE.findall(o.text.data))
+    return frozenset(cited)
+
+
 @dataclass
 class Mentions:
     """Where SKILL.md names each dependency (by kind and name): whether in its procedure, and
@@ -233,6 +255,8 @@ class Mentions:
 
     procedure: set[tuple[str, str]] = field(default_factory=set)
     sections: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    # names of sections that one of several ways cites as its setup (`_cited_setups`)
+    one_way: frozenset[str] | None = None
 
     def add(self, op: Any, keys: Iterable[tuple[str, str]], shown: bool) -> None:
         """Record `keys` found in block `op`; `shown` is False for a block that only shows an
@@ -247,10 +271,18 @@ class Mentions:
         ):
             return
         keys = list(keys)
+        section = _section(op)
+        if section is not None and section.level.data > 1:
+            if self.one_way is None:
+                root = section
+                while root.parent_op() is not None:
+                    root = root.parent_op()
+                self.one_way = _cited_setups(root)
+            if _PARENTHESES.sub("", section.title.data).strip(" *_`").lower() in self.one_way:
+                return  # the setup of one way of several: needed for that way only
         if in_procedure(op):
             self.procedure.update(keys)
         if not _in_variant(op):
-            section = _section(op)
             for key in keys:
                 self.sections.setdefault(key, set()).add(0 if section is None else id(section))
 
