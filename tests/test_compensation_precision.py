@@ -91,6 +91,13 @@ CHAIN = HEAD + (
         ),
         # a step the agent takes or skips by what the earlier output showed (held-out round 8)
         ("", "(Optional) Diff it:\n\n   ```bash\n   deployer diff --against prod\n   ```", False),
+        # a route chosen by what the machine has (held-out round 9)
+        (
+            "",
+            "Determine whether the CLI is available. If it is, run:\n\n"
+            "   ```bash\n   deployer upgrade\n   ```",
+            False,
+        ),
     ],
 )
 def test_one_script_guide_not_over_a_chain_that_waits_or_branches(

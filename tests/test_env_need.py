@@ -675,3 +675,17 @@ def test_the_setup_of_one_of_two_ways_is_not_required(tmp_path: Path) -> None:
     assert ("binary", "npm") in optional
     alone = ways.replace("### Option B: CDP Fallback\n\n```bash\nsurf cdp start\n```\n\n", "")
     assert ("binary", "npm") in _split(None, alone)[0]
+
+
+def test_ways_to_try_until_one_works_are_alternatives() -> None:
+    """Held-out round 9 (check-updates): "Try these methods in order and stop after the first
+    successful one" lists ways, not steps: none of their programs is demanded."""
+    ways = (
+        "## Fetch\n\nTry these methods in order and stop after the first successful one:\n\n"
+        "1. **Git:**\n\n   ```bash\n   git fetch origin main\n   ```\n\n"
+        "2. **GitHub tools:** use the GitHub MCP file tools or `gh api`.\n"
+    )
+    required, optional = _split(None, ways)
+    assert {("binary", "git"), ("binary", "gh")} <= optional
+    steps = ways.replace(" and stop after the first successful one", "")
+    assert ("binary", "git") in _split(None, steps)[0]

@@ -553,6 +553,39 @@ def test_held_out_round_6_phrases_are_not_the_construct(body: str, rule: str) ->
     assert not construct_anchors(root_of(body), [rule])[rule]
 
 
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        # a negated read
+        (
+            "- Decide what to read; do NOT load all discovered files into the main context.\n",
+            "file-read-many",
+        ),
+        # findings taken from a report, and a QA report
+        (
+            "6. **Write QA Report Findings to Running Summary:** use the Edit tool.\n",
+            "long-document",
+        ),
+        # a path picked from a listing: no text is read
+        (
+            '```bash\nDIR=$(find "$HOME/.cache" -type d -name x | sort -r | head -1)\n```\n',
+            "shell-text-pipeline",
+        ),
+    ],
+)
+def test_held_out_round_9_phrases_are_not_the_construct(body: str, rule: str) -> None:
+    assert not construct_anchors(root_of(body), [rule])[rule]
+
+
+def test_round_9_neighbours_keep_their_construct() -> None:
+    for body, rule in [
+        ("Read all the files in the folder.\n", "file-read-many"),
+        ("Write the quarterly report for the board.\n", "long-document"),
+        ("```bash\nfind . -name '*.log' | sort | uniq -c\n```\n", "shell-text-pipeline"),
+    ]:
+        assert construct_anchors(root_of(body), [rule])[rule], body
+
+
 def test_a_stack_trace_to_read_is_a_root_cause_task() -> None:
     body = "Read the stack trace, then open the file it names.\n"
     assert construct_anchors(root_of(body), ["root-cause-task"])["root-cause-task"]

@@ -89,6 +89,8 @@ def _resource(path: str, offset: int, link: bool = False) -> Reference | Outside
     if not target or "://" in target or target.startswith(("/", "mailto:", "#")) or ":" in target:
         return None
     norm = posixpath.normpath(target)
+    if any(part.startswith("-") for part in norm.split("/")):
+        return None  # "references/-only attribution": a word, not a file name
     if norm.split("/")[0] == "..":
         return OutsideLink(offset, target)
     head = norm.split("/")[0]

@@ -395,6 +395,9 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*")
 _TEXT_PROGRAMS = frozenset(("sed", "awk", "gawk", "mawk", "sort", "uniq", "cut", "wc"))
 # `tr -d '\n'` after `base64` trims a byte stream: a filter only after something else's text
 _LINE_FILTERS = frozenset(("grep", "egrep", "fgrep", "rg", "head", "tail", "jq", "tr"))
+# programs that list paths, and what only orders or picks their lines
+_PATH_LISTERS = frozenset(("find", "fd", "ls"))
+_PICKERS = frozenset(("sort", "head", "tail"))
 
 
 def sniff_source(text: str) -> str:
@@ -446,6 +449,9 @@ def _text_pipeline(line: str) -> bool:
     commands: list[tuple[str, ...]] = []
     _shlex_line(line, commands, set())
     names = [command_name(words) for words in commands]
+    names = [n for n in names if not _ASSIGNMENT.match(n)]  # `DIR=$(find ...)`
+    if names and names[0] in _PATH_LISTERS and set(names[1:]) <= _PICKERS:
+        return False  # `find ... -type d | sort -r | head -1`: picks a path, reads no text
     programs = sum(name in _TEXT_PROGRAMS for name in names)
     filters = sum(name in _LINE_FILTERS for name in names)
     return programs >= 1 or (filters >= 2 and len(names) >= 3)

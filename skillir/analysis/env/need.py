@@ -194,6 +194,28 @@ _CASE_ITEM = re.compile(
 )
 
 
+# a list introduced as ways to try until one works: "Try these methods in order and stop
+# after the first successful one:", "Use any one of the following:"
+_WAYS_INTRO = re.compile(
+    r"\b(?:stop|done)\s+(?:after|at|with)\s+the\s+first\b"
+    r"|\bfirst\s+(?:one\s+)?(?:that|which)\s+(?:works|succeeds)\b"
+    r"|\b(?:any|either)\s+(?:one\s+)?of\s+(?:the\s+following|these)\b",
+    re.IGNORECASE,
+)
+
+
+def _ways_list(item: Any) -> bool:
+    """Whether list item `item` is one of a list the text before it offers as ways to try
+    until one works (`_WAYS_INTRO`)."""
+    from skillir.dialects.skill import BulletOp, StepOp
+
+    before = item.prev_op
+    while isinstance(before, (StepOp, BulletOp)):
+        before = before.prev_op
+    text = getattr(before, "text", None)
+    return text is not None and _WAYS_INTRO.search(text.data) is not None
+
+
 def _in_fallback(op: Any) -> bool:
     """Whether `op` is, or is inside, a list item offered as a fallback or an option, or a
     bullet for one case of several."""
@@ -202,6 +224,8 @@ def _in_fallback(op: Any) -> bool:
     node = op
     while node is not None:
         if isinstance(node, (StepOp, BulletOp)) and _FALLBACK_ITEM.match(node.text.data):
+            return True
+        if isinstance(node, (StepOp, BulletOp)) and _ways_list(node):
             return True
         if isinstance(node, BulletOp) and _CASE_ITEM.match(node.text.data):
             return True
