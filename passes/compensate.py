@@ -226,6 +226,25 @@ _STEP_SECTION = re.compile(
 )
 
 
+# "### Example 2: Story Has Gaps": a worked example shows a run; the guide belongs where the
+# skill asks for the work itself ("## Example Output" is the answer's shape, not a run)
+_EXAMPLE_SECTION = re.compile(
+    r"^\W*(?:examples?|sample|worked example)\b"
+    r"(?!\s+(?:outputs?|reports?|formats?|responses?|results?|templates?)\b)",
+    re.IGNORECASE,
+)
+
+
+def _in_example(op: Operation) -> bool:
+    """Inside a section titled as an example."""
+    parent = op.parent_op()
+    while parent is not None:
+        if isinstance(parent, skill.SectionOp) and _EXAMPLE_SECTION.match(parent.title.data):
+            return True
+        parent = parent.parent_op()
+    return False
+
+
 def _in_procedure(op: Operation) -> bool:
     """Inside a numbered step, or under a "Step N" / "Phase N" section."""
     parent: Operation | None = op
@@ -323,6 +342,8 @@ def _compensate_gaps(
         key = (gap.primitive.data, gap.required.data, gap.available.data)
         anchor = gap.parent_op()
         assert anchor is not None
+        if _in_example(anchor):
+            continue
         if strategy == "substitute":
             usable = primitive.substitute_with and all(
                 target.level(sub) >= 2 for sub in primitive.substitute_with

@@ -354,3 +354,23 @@ def test_write_small_scripts_guide_only_where_the_agent_writes_the_script(tmp_pa
         ["delegate-own-script"],
     )
     assert found["delegate-own-script"]
+
+
+WORKED = HEAD + (
+    "## {title}\n\n"
+    "**Process:**\n\n1. Check the story.\n2. Write the quarterly report for the board.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "kept"),
+    [("Example 2: Story Has Gaps", False), ("Examples", False), ("Example Output", True)],
+)
+def test_no_guide_inside_a_worked_example(tmp_path: Path, title: str, kept: bool) -> None:
+    """Held-out round 9 (finalise): a worked example shows a run, so its steps get no guide;
+    "Example Output" is the answer's shape and keeps it."""
+    profile = write_profile(tmp_path, gen_text_long=1)
+    _, notes, _ = compile_text(WORKED.format(title=title), profile)
+    assert bool(notes) is kept
+    _, notes, _ = compile_text(WORKED.format(title="Workflow"), profile)
+    assert notes
