@@ -689,3 +689,27 @@ def test_ways_to_try_until_one_works_are_alternatives() -> None:
     assert {("binary", "git"), ("binary", "gh")} <= optional
     steps = ways.replace(" and stop after the first successful one", "")
     assert ("binary", "git") in _split(None, steps)[0]
+
+
+def test_held_out_round_10_one_case_and_other_tools_are_no_needs() -> None:
+    """Held-out round 10: a variant section for one case ("## Using with Shiny for Python" /
+    "When the user wants ..."), a fallback bullet ("If `gh` is not installed, try `git ...`"),
+    a value the agent works out ("Determine the GitHub URL", then `${GITHUB_URL}`) and a list
+    of what other tools do instead ("以下情况使用其他能力") demand nothing."""
+    skill = (
+        "## Steps\n\n1. Determine the GitHub URL for the repository. First try `gh repo view`.\n"
+        "   - If `gh` is not installed, try running `git remote -v` to find a GitHub URL.\n"
+        '2. Run:\n\n   ```bash\n   Rscript scripts/make.R "${GITHUB_URL}"\n   ```\n\n'
+        "以下情况使用其他能力：\n\n1. 固定文本搜索优先使用 `rg`。\n\n"
+        "## Using with Shiny for R\n\nWhen the user wants a Shiny for R app:\n\n"
+        "1. Call `bs_theme()`.\n\n```r\nlibrary(bslib)\n```\n\n"
+        "## Using with Shiny for Python\n\nWhen the user wants a Shiny for Python app:\n\n"
+        '1. **Installation**: Requires `pip install "shiny[theme]"`\n\n'
+        "```python\nfrom shiny.express import ui\n```\n"
+    )
+    required, optional = _split(None, skill)
+    assert ("binary", "Rscript") in required
+    names = {name for _, name in required}
+    assert not names & {"git", "GITHUB_URL", "rg", "shiny", "pip"}, required
+    token = '## Steps\n\n1. Run `curl -H "Authorization: $API_TOKEN" https://x.example`.\n'
+    assert ("env", "API_TOKEN") in _split(None, token)[0]

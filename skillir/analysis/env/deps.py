@@ -2133,19 +2133,31 @@ def _reads_env(dep: Dependency, skill_text: str) -> bool:
     (`${NAME:?...}`), `export NAME`, or a sentence that names it with the environment ("set
     NAME in your environment", "NAME environment variable", "add NAME to `.env`")."""
     name = re.escape(dep.name)
-    if _CREDENTIAL.search(dep.name) or re.search(rf"\$\{{{name}:?\?", skill_text):
+    if re.search(rf"\$\{{{name}:?\?", skill_text):
         return True
     evidence = re.compile(
         rf"\bexport\s+[`$]*{name}\b|{_ENV_WORD}[^.\n]{{0,60}}\b{name}\b"
         rf"|\b{name}\b[^.\n>]{{0,60}}{_ENV_WORD}",  # not `echo "K=${NAME}" >> .env`
         re.IGNORECASE,
     )
-    return any(
+    said = any(
         not _WRITES_ENV_FILE.search(
             skill_text[skill_text.rfind("\n", 0, m.start()) + 1 : skill_text.find("\n", m.end())]
         )
         for m in evidence.finditer(skill_text)
     )
+    # "Determine the GitHub URL for the repository" (then `"${GITHUB_URL}"`): the agent works
+    # the value out, whatever its name looks like
+    words = r"[\s_-]+".join(re.escape(w) for w in dep.name.lower().split("_") if w)
+    worked_out = re.search(rf"{_WORK_OUT}[^.\n]{{0,30}}\b{words}\b", skill_text, re.IGNORECASE)
+    return said or (_CREDENTIAL.search(dep.name) is not None and worked_out is None)
+
+
+# what the agent does to a value it fills in itself
+_WORK_OUT = (
+    r"\b(?:determine|find|get|compute|work\s+out|look\s+up|identify|decide|choose|pick"
+    r"|ask\s+(?:the\s+user\s+)?for|infer)\b"
+)
 
 
 # `echo "K=${NAME}" >> .env`, `sed -i "s/^K=.*/K=${NAME}/" .env`: the skill writes NAME's value

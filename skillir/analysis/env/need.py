@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # words that make a heading a procedure section ("Workflow", "Quick Start", "Setup")
 _PROCEDURE_WORD = re.compile(
-    r"steps?|phases?|stages?|workflow|procedures?|process|instructions?|usage|use|run|running"
+    r"steps?|phases?|stages?|workflow|procedures?|process|instructions?|usage|use|using|run|running"
     r"|quick|start|started|getting|set|setup|up|install|installation|installing"
     r"|prerequisites?|requirements|dependencies|how|to",
     re.IGNORECASE,
@@ -176,7 +176,8 @@ def _in_variant(op: Any) -> bool:
 # fails)", "Optional: ...", "If that fails, ..."
 _FALLBACK_ITEM = re.compile(
     r"[*_\s]*(?:fallback|optional(?:ly)?|alternatively|as\s+a\s+last\s+resort"
-    r"|if\s+(?:that|this|it|the\s+\w+)\s+fails)\b",
+    r"|if\s+(?:that|this|it|the\s+\w+)\s+fails"
+    r"|if\s+`?[\w.+-]+`?\s+(?:is\s+not|isn.t)\s+(?:installed|available|found))\b",
     re.IGNORECASE,
 )
 # a harness's skill folder: a section copying the skill there installs the skill itself
@@ -204,16 +205,45 @@ _WAYS_INTRO = re.compile(
 )
 
 
-def _ways_list(item: Any) -> bool:
-    """Whether list item `item` is one of a list the text before it offers as ways to try
-    until one works (`_WAYS_INTRO`)."""
+def _list_intro(item: Any) -> str:
+    """The text just before the list that holds item `item` ("" when none)."""
     from skillir.dialects.skill import BulletOp, StepOp
 
     before = item.prev_op
     while isinstance(before, (StepOp, BulletOp)):
         before = before.prev_op
     text = getattr(before, "text", None)
-    return text is not None and _WAYS_INTRO.search(text.data) is not None
+    return text.data if text is not None else ""
+
+
+# a list of what other tools do instead of this skill: "Use other tools when:", "Do not use
+# this skill for:", "以下情况使用其他能力" (in these cases use other capabilities)
+_OTHERS_INTRO = re.compile(
+    r"\b(?:use\s+(?:other|another|different)\s+(?:tools?|skills?|capabilit(?:y|ies))"
+    r"|(?:do\s+not|don.t)\s+use\s+this\s+skill|when\s+not\s+to\s+use)\b"
+    r"|使用其他|不使用本|不适用",
+    re.IGNORECASE,
+)
+
+
+def _ways_list(item: Any) -> bool:
+    """Whether list item `item` is one of a list the text before it offers as ways to try
+    until one works (`_WAYS_INTRO`), or as what other tools do instead (`_OTHERS_INTRO`)."""
+    intro = _list_intro(item)
+    return _WAYS_INTRO.search(intro) is not None or _OTHERS_INTRO.search(intro) is not None
+
+
+def _case_section(op: Any) -> bool:
+    """Whether `op` is in a variant section (`_variant`) that opens with the case it is for
+    ("## Using with Shiny for Python" / "When the user wants to apply brand.yml to a Shiny
+    for Python app:"): one case of several, not what every use runs."""
+    node = _section(op)
+    while node is not None and node.level.data > 1:
+        first = next((o for o in node.body.block.ops if hasattr(o, "text")), None)
+        if first is not None and _variant(node) and _CASE_STEP.match(first.text.data):
+            return True
+        node = _section(node)
+    return False
 
 
 def _in_fallback(op: Any) -> bool:
@@ -292,6 +322,7 @@ class Mentions:
             or (isinstance(op, CodeOp) and _EXAMPLE_HEAD.match(op.text.data))
             or _in_fallback(op)
             or _installs_the_skill(op)
+            or _case_section(op)
         ):
             return
         keys = list(keys)
