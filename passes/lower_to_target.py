@@ -516,6 +516,32 @@ def concurrent_command(step: Operation) -> str | None:
     return f"printf '%s\\0' {words[-1]} | xargs -0 -n 1 -P 4 {' '.join(words[:-1])}"
 
 
+def _ancestors(task: par.TaskOp) -> list[par.TaskOp]:
+    """The tasks `task` waits for, directly or through others."""
+    seen: dict[int, par.TaskOp] = {}
+    todo = [task]
+    while todo:
+        for dep in todo.pop().deps:
+            owner = dep.owner
+            if isinstance(owner, par.TaskOp) and id(owner) not in seen:
+                seen[id(owner)] = owner
+                todo.append(owner)
+    return list(seen.values())
+
+
+def _parts_of_one_project(branches: list[list[par.TaskOp]]) -> bool:
+    """Whether every chain writes files after one earlier task that wrote the whole project
+    (`apify create`, then the code, the schemas and the config of that one project):
+    sub-agents that do not see each other's work would write its parts apart."""
+    if not all(any(t.writes.data for t in b) for b in branches):
+        return False
+    scaffolds = [
+        {id(a) for t in b for a in _ancestors(t) if "dir:." in {w.data for w in a.writes.data}}
+        for b in branches
+    ]
+    return bool(set.intersection(*scaffolds))
+
+
 def region_note(
     region: par.RegionOp,
     to: Harness,
@@ -556,6 +582,8 @@ def region_note(
             [t for t in skill.walk_ops(branch) if isinstance(t, par.TaskOp)]
             for branch in region.branches
         ]
+        if _parts_of_one_project(branches):
+            return None
         found = steps or {}
         ops = [[found.get(t.span.data) if t.span else None for t in b] for b in branches]
         if sum(chain_work(b, o) for b, o in zip(branches, ops, strict=True)) < 2:

@@ -336,3 +336,37 @@ def test_a_find_name_pattern_is_no_set_of_files_to_map():
     assert "glob:*.jpg" in shell_effects("convert *.jpg out.pdf\n")[0]
     body = "1. **Scan the folder**\n\n   ```bash\n   " + code + "   ```\n\n2. Read `notes.md`.\n"
     assert not [n for n in _notes(body) if "concurrently" in n]
+
+
+def test_parts_of_one_scaffolded_project_get_no_sub_agent_note():
+    """Held-out round 10 (apify-actor-development): after `apify create` wrote the project, the
+    code, its schemas and its config are independent files but one project: separate
+    sub-agents would write them apart. Without the scaffold step the chains keep the note."""
+    rest = (
+        "2. **Install dependencies**\n"
+        "   - JavaScript: `npm install` (uses `package-lock.json`)\n"
+        "   - Python: `pip install -r requirements.txt`\n"
+        "3. **Implement logic** - Write the Actor code in `src/main.py` or `src/main.js`\n"
+        "4. **Configure schemas** - Update input/output schemas in `.actor/input_schema.json`, "
+        "`.actor/output_schema.json`\n"
+        "5. **Configure platform settings** - Update `.actor/actor.json` with Actor metadata\n"
+    )
+    scaffold = "1. **Create Actor project** - Run the `apify create` command for the language\n"
+    for harness in ("claude-code", "codex"):
+        assert not [n for n in _notes(scaffold + rest, harness) if "sub-agent" in n]
+    read = "1. **Read the notes** - Read `notes.md`\n"
+    assert [n for n in _notes(read + rest) if "sub-agent" in n]
+
+
+def test_a_decision_tree_is_no_procedure():
+    """Held-out round 10 (brand-yml): "Using it in Quarto? → Read `references/quarto.md`" items
+    are cases to choose from, not steps to run together."""
+    body = (
+        "Determine the user's goal and follow the appropriate workflow:\n\n"
+        "1. **Using it in Shiny for R?** → Read `references/shiny-r.md`\n"
+        "2. **Using it in Shiny for Python?** → Read `references/shiny-python.md`\n"
+        "3. **Using it in Quarto?** → Read `references/quarto.md`\n"
+    )
+    assert _graphs(body) == [] and _notes(body) == []
+    steps = body.replace("**Using it in ", "**Read the guide for ").replace("?**", "**")
+    assert _graphs(steps)

@@ -694,7 +694,17 @@ def serial_intro(first: skill.StepOp) -> str | None:
     return None
 
 
+# "**Using brand.yml in Quarto?** → Read `references/quarto.md`", "If a web app → ...": one
+# case of a decision tree, which the agent picks one of
+_CHOICE_ITEM = re.compile(
+    r"^[^\n]{0,150}\?[*_\s]*(?:→|->|⇒|:|—|–)|^\W*(?:if|when)\b[^\n]{0,150}(?:→|->|⇒)",
+    re.IGNORECASE,
+)
+
+
 def _is_procedure(steps: list[skill.StepOp], title: str) -> bool:
+    if sum(_CHOICE_ITEM.search(s.text.data) is not None for s in steps) * 2 >= len(steps):
+        return False  # cases to choose from, not steps to take
     guideline = rules().guideline
     heads = [_lead(s.text.data)[0] for s in steps]
     first = [_WORD.match(h.lstrip()) for h in heads]
