@@ -289,3 +289,20 @@ def test_prohibition_clauses(skill_text: str, note: str, clash: bool) -> None:
     from skillir.analysis.cap.constraints import conflict_text
 
     assert (conflict_text(skill_text, note) is not None) is clash
+
+
+@pytest.mark.parametrize(
+    ("clause", "refused"),
+    [
+        ("Do NOT install the CLI by piping remote scripts to a shell.", False),
+        ("Never install packages in app directories.", False),
+        ("Never install anything on the host.", True),
+    ],
+)
+def test_a_ban_on_one_way_of_installing_allows_the_setup_note(clause: str, refused: bool) -> None:
+    """Held-out rounds 9 and 10: a ban on one way or place of installing does not forbid
+    `env-setup.sh`, which does neither; a ban on installing does."""
+    from skillir.analysis.cap.constraints import conflict_text
+
+    note = "Run `bash env-setup.sh`: it checks `npm`, and installs only what is missing."
+    assert (conflict_text(clause, note) is not None) is refused

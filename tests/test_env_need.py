@@ -713,3 +713,15 @@ def test_held_out_round_10_one_case_and_other_tools_are_no_needs() -> None:
     assert not names & {"git", "GITHUB_URL", "rg", "shiny", "pip"}, required
     token = '## Steps\n\n1. Run `curl -H "Authorization: $API_TOKEN" https://x.example`.\n'
     assert ("env", "API_TOKEN") in _split(None, token)[0]
+
+
+def test_plain_language_labels_are_per_language_routes() -> None:
+    """Held-out round 10 (apify-actor-development): "- JavaScript/TypeScript: `npm install`" /
+    "- Python: `pip install -r requirements.txt`" are one route each, as bold labels are."""
+    body = (
+        "## Steps\n\n1. Install dependencies\n"
+        "   - JavaScript/TypeScript: `npm install`\n"
+        "   - Python: `pip install -r requirements.txt`\n"
+    )
+    required, _ = _split(None, body)
+    assert not {name for _, name in required} & {"npm", "pip"}

@@ -267,6 +267,50 @@ def detect_code(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
             yield block.op, _names(hits, 3)
 
 
+# a heading that names a language: "### Python", "### JavaScript / TypeScript", "Node.js"
+_LANGUAGE_TITLE = re.compile(
+    r"\W*(?:(?:python|javascript|typescript|node(?:\.js)?|js|ts|curl|shell|bash|go|rust|java"
+    r"|ruby|c#|\.net)\b\W*)+",
+    re.IGNORECASE,
+)
+
+
+@detector("language_route", required=("languages", "twins"), languages="strings", twins="strings")
+def detect_language_route(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
+    """Code blocks in `languages` given as one route of several per-language ones: the next or
+    previous code block of the same parent is in `twins`, or the block's section is titled by
+    a language and a sibling section so titled holds a block in `twins` ("### Python" beside
+    "### JavaScript")."""
+    languages, twins = set(rule.params["languages"]), set(rule.params["twins"])
+    by_op = {id(b.op): b for b in facts.code}
+    blocks = list(facts.code)
+    for index, block in enumerate(blocks):
+        if block.lang not in languages:
+            continue
+        near = [blocks[i] for i in (index - 1, index + 1) if 0 <= i < len(blocks)]
+        if any(b.lang in twins and b.op.parent_op() is block.op.parent_op() for b in near):
+            yield block.op, f"beside a {'/'.join(sorted(twins))} block"
+            continue
+        section = block.op.parent_op()
+        if not isinstance(section, skill.SectionOp):
+            continue
+        if not _LANGUAGE_TITLE.fullmatch(section.title.data):
+            continue
+        siblings = section.parent.ops if section.parent is not None else ()
+        for other in siblings:
+            if (
+                isinstance(other, skill.SectionOp)
+                and other is not section
+                and _LANGUAGE_TITLE.fullmatch(other.title.data)
+                and any(
+                    by_op.get(id(op)) is not None and by_op[id(op)].lang in twins
+                    for op in other.body.block.ops
+                )
+            ):
+                yield block.op, f'a route of its own beside "{other.title.data}"'
+                break
+
+
 @detector("regex_code", required=("min_grade",), min_grade="int", patterns="patterns")
 def detect_regex(facts: SkillFacts, rule: Rule) -> Iterator[Finding]:
     """Code blocks with a regular expression of at least `min_grade` (see `regex_grade`), and

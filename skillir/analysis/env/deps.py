@@ -1670,7 +1670,8 @@ def _is_case_intro(op: Any) -> bool:
     )
 
 
-_BOLD_LEAD = re.compile(r"\s*\*\*([^*\n]{1,40}?):?\*\*:?\s")
+# a list item's label, bold or plain: "**Python**: ...", "JavaScript/TypeScript: ..."
+_LEAD_LABEL = re.compile(r"\s*(?:\*\*([^*\n]{1,40}?):?\*\*:?|([A-Za-z][\w./+# ]{0,39}):)\s")
 
 
 def _language_item(op: Any) -> bool:
@@ -1679,9 +1680,10 @@ def _language_item(op: Any) -> bool:
     from skillir.dialects.skill import BulletOp
 
     def language(item: Any) -> bool:
-        lead = _BOLD_LEAD.match(item.text.data) if isinstance(item, BulletOp) else None
+        lead = _LEAD_LABEL.match(item.text.data) if isinstance(item, BulletOp) else None
         return lead is not None and all(
-            _LANGUAGE_LABEL.fullmatch(part.strip() + ":") for part in lead.group(1).split("/")
+            _LANGUAGE_LABEL.fullmatch(part.strip() + ":")
+            for part in (lead.group(1) or lead.group(2)).split("/")
         )
 
     if not language(op) or op.parent is None:
