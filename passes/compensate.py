@@ -68,7 +68,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 
 from skillir.analysis.cap.catalog import Primitive, load_catalog
-from skillir.analysis.cap.constraints import conflict
+from skillir.analysis.cap.constraints import ORIGIN, conflict
 from skillir.analysis.cap.requirements import construct_anchors
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
@@ -76,7 +76,6 @@ from skillir.frontend.markdown import child_indent, render_op, render_skill
 from skillir.passes.infer_capabilities import insert_after_cap_head
 
 DEFAULT_BUDGET_PERCENT = 30
-ORIGIN = "cap.origin"
 CODE_PRIMITIVES = {
     "python": "gen.code.python",
     "py": "gen.code.python",

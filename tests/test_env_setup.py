@@ -94,3 +94,29 @@ def test_manifest_is_the_same_as_json(tmp_path: Path, capsys: pytest.CaptureFixt
     assert evidence == {"file": "demo/scripts/a.js", "line": 3, "col": 1}
     assert deps[("env", "SKILLIR_TEST_TOKEN")]["install"] is None
     assert deps[("tool", "shell")]["check"] is None
+
+
+def test_a_note_the_compiler_adds_is_no_dependency(tmp_path: Path) -> None:
+    """Held-out round 10 (elevenlabs agents): a note's own words ("Write the document to a
+    file") are the compiler's, not the skill's: env-setup.sh is the same for a profile that
+    gets the note and one that does not."""
+    from .test_compensate import HEAD, write_profile
+
+    skill = tmp_path / "t"
+    skill.mkdir()
+    (skill / "SKILL.md").write_text(
+        HEAD + "## Steps\n\n1. Write the quarterly report for the board.\n"
+        "2. Run:\n\n```bash\ncurl -fsS https://example.com/data.json -o data.json\n```\n"
+    )
+    scripts = []
+    for name, levels in (("weak", {"gen_text_long": 1}), ("strong", {})):
+        (tmp_path / name).mkdir()
+        profile = write_profile(tmp_path / name, **levels)
+        out = tmp_path / f"out-{name}"
+        assert (
+            translate([str(skill), "-t", "codex", "--profile", str(profile), "-o", str(out)]) == 0
+        )
+        scripts.append((out / "env-setup.sh").read_text())
+        if name == "weak":
+            assert "Write the document to a file" in (out / "SKILL.md").read_text()
+    assert scripts[0] == scripts[1]

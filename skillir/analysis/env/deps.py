@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from skillir.analysis.cap.constraints import ORIGIN
 from skillir.analysis.env.need import (
     Mentions,
     choice_text,
@@ -1342,6 +1343,8 @@ def skill_deps(
     choices = choice_text(ops)
     twins = _language_twins(ops)
     for op in ops:
+        if ORIGIN in op.attributes:
+            continue  # a note a pass added ("... then write the SVG"): the compiler's words
         span = getattr(op, "span", None)
         line = span.data[0] if span is not None else 1
         before = len(deps)
