@@ -311,6 +311,14 @@ def _step_of(anchor: Operation) -> list[Operation]:
     return ops
 
 
+def _enclosing_step(op: Operation) -> Operation | None:
+    """The numbered step `op` is, or is inside; None outside the steps."""
+    node: Operation | None = op
+    while node is not None and not isinstance(node, skill.StepOp):
+        node = node.parent_op()
+    return node
+
+
 def _compensate_gaps(
     rewriter: PatternRewriter,
     root: skill.SkillSkillOp,
@@ -322,6 +330,7 @@ def _compensate_gaps(
     kept up to date note by note rather than rendered again, and returned."""
     catalog = load_catalog()
     noted: dict[tuple[str, int, int], int] = {}
+    noted_text: dict[tuple[str, int], int] = {}
     gaps = _open_gaps(root)
     if not gaps:
         return size
@@ -373,8 +382,12 @@ def _compensate_gaps(
         if size is None:
             size = len(render_skill(root))
         baseline = baseline_of(rewriter, root, size)
-        if key in noted:
-            _record(rewriter, gap, strategy, f"see the note at line {noted[key]}")
+        # the same gap kind, or the same guide in the same step (a substitute guide does not
+        # depend on the level: the step's heading and its body would get it twice)
+        step = _enclosing_step(anchor)
+        seen = noted.get(key) or (noted_text.get((text, id(step))) if step else None)
+        if seen is not None:
+            _record(rewriter, gap, strategy, f"see the note at line {seen}")
             continue
         note = note_op(text, f"{strategy} {gap.primitive.data}")
         if not place_note(anchor, note, rewriter):
@@ -393,6 +406,8 @@ def _compensate_gaps(
             continue
         size = grown
         noted[key] = line_of(anchor)
+        if step is not None:
+            noted_text[(text, id(step))] = noted[key]
         _record(rewriter, gap, strategy, f"L{gap.required.data}->L{gap.available.data}: {text}")
     for (primitive_id, required, available), places in infeasible.items():
         # one warning per gap kind, at its first place: the others are named, not repeated

@@ -374,3 +374,16 @@ def test_no_guide_inside_a_worked_example(tmp_path: Path, title: str, kept: bool
     assert bool(notes) is kept
     _, notes, _ = compile_text(WORKED.format(title="Workflow"), profile)
     assert notes
+
+
+def test_one_step_gets_a_guide_once(tmp_path: Path) -> None:
+    """Held-out round 7 (developer-growth-analysis): a step whose heading and body each ask
+    for the document got the same substitute note twice; the second points at the first."""
+    profile = write_profile(tmp_path, gen_text_long=1)
+    body = HEAD + (
+        "## Steps\n\n1. **Generate the quarterly report**\n\n"
+        "   Write a comprehensive report for the board with this structure:\n\n"
+        "   ```markdown\n   # Report\n   ```\n"
+    )
+    _, notes, _ = compile_text(body, profile)
+    assert len(notes) == len(set(notes)) >= 1
