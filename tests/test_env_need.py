@@ -725,3 +725,29 @@ def test_plain_language_labels_are_per_language_routes() -> None:
     )
     required, _ = _split(None, body)
     assert not {name for _, name in required} & {"npm", "pip"}
+
+
+def test_held_out_round_11_alternatives_slots_and_brought_imports(tmp_path: Path) -> None:
+    """Held-out round 11: a tool used "if possible"; one code block per case
+    ("If the error came from X:" / "If it came from Y:"); a slot of several words
+    (`<the failing command>`); the values an option accepts; and a script's fallback chain
+    (`command -v uvx || return 1`) demand nothing."""
+    body = (
+        "## Steps\n\n1. Fetch:\n\n```python\nimport requests\n```\n\n"
+        "Projects use `uv`, and it is recommended to use it for `dg` commands if possible.\n\n"
+        "If the error came from `test-writer`:\n\n```bash\npytest -v <test-file>\n"
+        "cargo test <name>\n```\n\nIf the error came from a GitHub Issue:\n\n"
+        "```bash\ngh issue view <number>\n```\n\n2. Reproduce:\n\n```bash\n"
+        "<the failing command>\n```\n\n`--tool` accepts: `uvx`, `pipx`, `wget` (alias `curl`).\n\n"
+        "3. Run `bash scripts/fetch.sh`.\n"
+    )
+    script = (
+        'try_uvx() {\n  command -v uvx >/dev/null 2>&1 || return 1\n  uvx scrapling get "$1"\n}\n'
+        'try_wget() {\n  command -v wget >/dev/null 2>&1 || return 1\n  wget -q "$1"\n}\n'
+        'try_uvx "$1" || try_wget "$1"\njq . out.json\n'
+    )
+    required, optional = _split(tmp_path, body, {"scripts/fetch.sh": script})
+    names = {name for _, name in required}
+    assert not names & {"uv", "pytest", "cargo", "gh", "failing", "uvx", "pipx"}
+    assert not names & {"wget", "curl"}, required
+    assert {("pip", "requests"), ("binary", "jq")} <= required

@@ -561,6 +561,8 @@ def test_held_out_round_6_phrases_are_not_the_construct(body: str, rule: str) ->
             "- Decide what to read; do NOT load all discovered files into the main context.\n",
             "file-read-many",
         ),
+        # a skill that denies pagination (held-out round 11, websearch)
+        ("Results are capped at 10 per query; pagination is not supported.\n", "web-pagination"),
         # findings taken from a report, and a QA report
         (
             "6. **Write QA Report Findings to Running Summary:** use the Edit tool.\n",

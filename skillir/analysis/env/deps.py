@@ -683,6 +683,11 @@ def _slot_word(code: str, words: Sequence[tuple[str, int]]) -> bool:
     )
 
 
+# "<the failing command>", "<the same command from Step 2>": a slot of several words for the
+# agent to fill in, not a redirection from a file `the` into a program `failing`
+_ANGLE_SLOT = re.compile(r"<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z0-9]>")
+
+
 # after `${NAME`: a default (`:-`, `-`, `:=`, `=`, `:+`, `+`) or a substring (`:0:20`)
 _DEFAULTED = re.compile(r":?[-=+]|:\s*-?\d")
 # variables only Windows sets: a script reads them on that platform only
@@ -696,7 +701,7 @@ _WINDOWS_ENV = frozenset(
 def _shell(
     code: str, first_line: int, first_col: int
 ) -> tuple[tuple[Dependency, ...], tuple[Problem, ...]]:
-    code = shell.blank_heredocs(code)
+    code = _ANGLE_SLOT.sub(lambda m: " " * len(m.group()), shell.blank_heredocs(code))
     script = shell.read(code, "exact")
     problems: list[Problem] = []
     for p in script.problems:
@@ -709,7 +714,10 @@ def _shell(
     functions |= {
         m.group(2)
         for m in _PROBE.finditer(code)
-        if m.group(1) or code.startswith("&&", _skip_redirects(code, m.end()))
+        if m.group(1)
+        or code.startswith("&&", _skip_redirects(code, m.end()))
+        # `command -v uvx >/dev/null || return 1` in a `try_uvx` function: the next way is tried
+        or _OR_RETURN.match(code, _skip_redirects(code, m.end())) is not None
     }
     deps: list[Dependency] = []
     # where the parser gave up, the line-wise reading can take code of another language or a
@@ -777,6 +785,9 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
 _PROBE = re.compile(
     r"(\b(?:el)?if\s+)?(?<!!\s)\b(?:command\s+-[vV]|which|hash|type\s+-[pP])\s+([A-Za-z0-9_][\w.+-]*)"
 )
+
+
+_OR_RETURN = re.compile(r"\|\|\s*return\b")
 
 
 def _skip_redirects(code: str, at: int) -> int:
@@ -973,10 +984,18 @@ _NEGATED = re.compile(
 _DISPREFERRED = re.compile(r"\bprefer(?:s|red)?\b[^.\n]*\bover\b[^.\n]*\Z", re.IGNORECASE)
 
 
+# what introduces a list of values to choose from, and what separates its items
+_CHOICE_LEAD = re.compile(
+    r"\b(?:accepts?|one\s+of|any\s+of|choose\s+(?:from|between)|choices?|values?|supports?)"
+    r"\s*:?\s*\Z",
+    re.IGNORECASE,
+)
+_CHOICE_GAP = re.compile(r"[\s,/()|]*(?:(?:or|and|alias)\b[\s,/()|]*)*", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.!?;](?:\s|$)")
 _IF_AVAILABLE = re.compile(
     r"\bif\s+(?:it\s+is\s+|it's\s+|(?:the|a|an|your)\s+[\w-]+\s+(?:is|are)\s+)?"
     r"(?:available|installed|present|reachable|accessible)\b|\bwhen\s+(?:available|reachable)\b"
-    r"|\boptional\b",
+    r"|\boptional\b|\b(?:if|where|when(?:ever)?)\s+possible\b",
     re.IGNORECASE,
 )
 # "... is `npx prettier --write` territory, not this skill's job": what the skill leaves to others
@@ -1075,10 +1094,17 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         for k in (i, i + 1)
     }
     example = False
+    choice = False
     for index, m in enumerate(spans):
         span = m.group(2).strip()
         start = m.start(2) + (len(m.group(2)) - len(m.group(2).lstrip()))
         line, col = _offset_to_pos(text, start, first_line)
+        # "`--tool` accepts: `uvx`, `pipx`, `curl` ...": the values of an option, any one of them
+        choice = bool(
+            choice and index and _CHOICE_GAP.fullmatch(text, spans[index - 1].end(), m.start())
+        ) or bool(_CHOICE_LEAD.search(text[max(0, m.start() - 40) : m.start()]))
+        if choice:
+            continue
         lone = " " not in span
         # "(e.g., `npm update stripe`, `pip install --upgrade stripe`)": the whole list
         listed = example and index and _LIST_SEP.fullmatch(text, spans[index - 1].end(), m.start())
@@ -1088,8 +1114,10 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         if example:
             continue  # `"`npm test` exits 0"`, "Draft: `make checkout faster`": example text
         before = text[max(0, m.start() - 300) : m.start()]
+        rest = text[m.end() : m.end() + 120]
+        clause = rest[: max(60, _CLAUSE_END.search(rest + ". ").start())]  # "... if possible:"
         if (
-            _IF_AVAILABLE.search(text[m.end() : m.end() + 60])
+            _IF_AVAILABLE.search(clause)
             or _IF_AVAILABLE.search(text[max(0, m.start() - 40) : m.start()])
             or _IF_LACKING.search(before)
         ):
@@ -1635,7 +1663,8 @@ _CASE_HEADER = re.compile(r"\s*\|?\s*(?:if|when|condition|detected|project type)
 _CASE_ARROW = re.compile(r"(?:→|->|=>)\s*`[^`\n]+`")
 # "For Solidity:", "For Go projects:" introducing one case's code block (per-platform install
 # lines, "On macOS:", are any-of groups of their own: `_alternatives`)
-_CASE_INTRO = re.compile(r"for\s+[\w.+#/ -]{1,40}:", re.IGNORECASE)
+# "For Solidity:", "If the error came from `test-writer`:" beside "If it came from an issue:"
+_CASE_INTRO = re.compile(r"for\s+[\w.+#/ -]{1,40}:|(?:if|when)\s+[^:\n]{1,60}:", re.IGNORECASE)
 
 
 # a bold label naming a language or runtime ("**TypeScript:**", "**Python:**")
