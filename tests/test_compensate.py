@@ -297,6 +297,9 @@ def test_prohibition_clauses(skill_text: str, note: str, clash: bool) -> None:
         ("Do NOT install the CLI by piping remote scripts to a shell.", False),
         ("Never install packages in app directories.", False),
         ("Never install anything on the host.", True),
+        # a ban on questions is no ban on asking the user to run the setup (round 11)
+        ("Don't ask the user about every ambiguous case.", False),
+        ("Never ask the user to run commands.", True),
     ],
 )
 def test_a_ban_on_one_way_of_installing_allows_the_setup_note(clause: str, refused: bool) -> None:
@@ -304,5 +307,5 @@ def test_a_ban_on_one_way_of_installing_allows_the_setup_note(clause: str, refus
     `env-setup.sh`, which does neither; a ban on installing does."""
     from skillir.analysis.cap.constraints import conflict_text
 
-    note = "Run `bash env-setup.sh`: it checks `npm`, and installs only what is missing."
+    note = "Ask the user to run `bash env-setup.sh`: it checks `npm`, and installs what is missing."
     assert (conflict_text(clause, note) is not None) is refused
