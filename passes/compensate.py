@@ -13,6 +13,15 @@
 A step down marked "none feasible" in the catalog is skipped; a gap with no guidance at all
 gets a warning and no rewrite.
 
+Place: a guide lands only where the skill asks for the work (`_asks_for_work`): in its
+procedure (`in_procedure`: a numbered step, a procedure section, the text above any
+sub-heading), in a section on the answer's shape ("Output format"), or at an instruction of
+its own ("Use the decimal module ...", "NEVER round ...") in any section; never at a
+reference section's description or code, a worked example or one variant of several: there,
+on skills held out from tuning, fewer than one guide in five helped. The first such anchor
+of a gap kind gets the note. A guide that hands the primitive over (below) is the exception:
+it is meant for the incidental places outside the procedure.
+
 Evidence: each guide is about a construct (`about_*` in the catalog: requirement rules or
 constructs of `skillir/data/requirement_rules.toml`, found by the detectors of
 `infer-capabilities`); it is attached only where that construct is in the anchored op, so
@@ -70,6 +79,9 @@ from xdsl.rewriter import InsertPoint
 from skillir.analysis.cap.catalog import Primitive, load_catalog
 from skillir.analysis.cap.constraints import ORIGIN, conflict
 from skillir.analysis.cap.requirements import construct_anchors
+from skillir.analysis.env.need import in_procedure
+from skillir.analysis.par.dataflow import first_word
+from skillir.analysis.par.effects import rules
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, skill
 from skillir.frontend.markdown import child_indent, render_op, render_skill
@@ -244,7 +256,30 @@ def _in_example(op: Operation) -> bool:
     return False
 
 
-def _in_procedure(op: Operation) -> bool:
+# "## Output format", "### Report template": the shape of what the agent produces
+_ANSWER_SECTION = re.compile(
+    r"\b(?:output|format|template|response|answer|report)s?\b", re.IGNORECASE
+)
+
+
+def _asks_for_work(op: Operation) -> bool:
+    """Whether the skill asks for work at `op`: it is in the procedure (`in_procedure`) or in
+    a section on the shape of the answer ("Output format"), or it is an instruction of its
+    own in any section: text led by a verb or a rule word of `build-dataflow` ("Use the
+    decimal module ...", "NEVER round ..."); for a code block, its lead-in or bullet."""
+    title = op.title.data if isinstance(op, skill.SectionOp) else _section_title(op)
+    if in_procedure(op) or _ANSWER_SECTION.search(title):
+        return True
+    words = rules().verbs.keys() | rules().guideline
+    for said in _step_of(op):  # a code block is asked for by its lead-in or its bullet
+        text = getattr(said, "text", None)
+        if not isinstance(said, skill.CodeOp) and hasattr(text, "data"):
+            if first_word(text.data) in words:
+                return True
+    return False
+
+
+def _in_step(op: Operation) -> bool:
     """Inside a numbered step, or under a "Step N" / "Phase N" section."""
     parent: Operation | None = op
     while parent is not None:
@@ -279,7 +314,7 @@ def core_need(root: skill.SkillSkillOp, primitive: str) -> cap.RequireOp | None:
     if len(anchors) == 1 and incidental is not None:
         (anchor,) = anchors.values()
         assert anchor is not None
-        if not _in_procedure(anchor) and incidental.search(_section_title(anchor)):
+        if not _in_step(anchor) and incidental.search(_section_title(anchor)):
             return None
     return requires[0]
 
@@ -352,19 +387,21 @@ def _compensate_gaps(
         assert anchor is not None
         if _in_example(anchor):
             continue
+        at_work = _asks_for_work(anchor)
         if strategy == "substitute":
             usable = primitive.substitute_with and all(
                 target.level(sub) >= 2 for sub in primitive.substitute_with
             )
-            present = _about_present(primitive, "substitute", anchor, found)
+            present = at_work and _about_present(primitive, "substitute", anchor, found)
             text = primitive.substitute_guide if usable and present else None
         else:
             steps = primitive.steps_for(gap.required.data, gap.available.data)
             guides = []
             for step, guide in steps:
-                if not _about_present(primitive, step, anchor, found):
-                    continue  # the construct this step is about is not there
-                if step == (1, 0) and primitive.hands_over:
+                handing = step == (1, 0) and primitive.hands_over
+                if not (at_work or handing) or not _about_present(primitive, step, anchor, found):
+                    continue  # outside the procedure, or its construct is not there
+                if handing:
                     if primitive.id not in needs:  # notes add no requirement: one walk each
                         needs[primitive.id] = core_need(root, primitive.id)
                     need = needs[primitive.id]

@@ -8,7 +8,8 @@
 - `lower-par-to-target{harness text}`: from the `par` regions, `target.file "plan.json"` and a
   note per region the harness can run at once (parallel tool calls, sub-agents, a concurrent
   map); none where it cannot, so those steps stay serial, and no sub-agent note unless two
-  chains or more carry real work (`skillir.analysis.par.work`).
+  chains or more carry real work (`skillir.analysis.par.work`) and the skill itself says the
+  work may run apart ("independently", "in parallel", "in any order").
 
 Notes are `**Note:**` quotes placed like compensation notes (right after the anchored step's
 text) and marked with their origin. `text=false` adds the files but changes no text, so the
@@ -42,6 +43,7 @@ from skillir.analysis.env.values import MANAGERS, shown
 from skillir.analysis.par.work import chain_work
 from skillir.diagnostics import active_sink
 from skillir.dialects import cap, env, par, skill, target
+from skillir.frontend.markdown import render_op
 from skillir.passes.build_dataflow import insert_after_head
 from skillir.passes.compensate import ORIGIN, note_op, place_note
 from skillir.passes.validate_skill import skill_folder
@@ -542,6 +544,37 @@ def _parts_of_one_project(branches: list[list[par.TaskOp]]) -> bool:
     return bool(set.intersection(*scaffolds))
 
 
+# the skill's own word that work may run apart: "independently", "in parallel", "at the same
+# time", "side by side", "in any order", "do not depend on each other", "sub-agents"
+_INDEPENDENT = re.compile(
+    r"\b(?:independent(?:ly)?|(?:in\s+)?parallel(?:ly|i[sz]e)?|concurrent(?:ly)?"
+    r"|simultaneous(?:ly)?|at\s+the\s+same\s+time|side\s+by\s+side|in\s+any\s+order|sub-?agents?"
+    r"|(?:do\s+not|don't|doesn't|does\s+not)\s+depend)\b",
+    re.IGNORECASE,
+)
+
+
+def _said_independent(ops: list[Operation]) -> bool:
+    """Whether the skill says the work of these steps or sections may run apart: in their own
+    text, in the text before them in their section, or in the heading above them. The dataflow
+    sees files and names, not meaning ("the schemas describe the input the code reads"), so a
+    split into sub-agents, which do not see each other's work, needs the author's word."""
+    texts: list[str] = []
+    for op in ops:
+        texts.append(render_op(op))
+        previous = op.prev_op
+        while previous is not None and not isinstance(previous, skill.SectionOp):
+            if not isinstance(previous, skill.StepOp):
+                texts.append(render_op(previous))
+            previous = previous.prev_op
+        parent = op.parent_op()
+        while parent is not None and not isinstance(parent, skill.SectionOp):
+            parent = parent.parent_op()
+        if isinstance(parent, skill.SectionOp):
+            texts.append(parent.title.data)
+    return any(_INDEPENDENT.search(text) for text in texts)
+
+
 def region_note(
     region: par.RegionOp,
     to: Harness,
@@ -587,6 +620,8 @@ def region_note(
         found = steps or {}
         ops = [[found.get(t.span.data) if t.span else None for t in b] for b in branches]
         if sum(chain_work(b, o) for b, o in zip(branches, ops, strict=True)) < 2:
+            return None
+        if not _said_independent([o for chain in ops for o in chain if o is not None]):
             return None
         chains = [_steps([t.label.data for t in b]) for b in branches]
         via = f" (the `{to.tools['subagent']}` tool)" if "subagent" in to.tools else ""

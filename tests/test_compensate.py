@@ -145,6 +145,56 @@ SHELL_SKILL = HEAD + (
 )
 
 
+PIPELINE = (
+    "```bash\ngrep ERROR app.log | awk '{print $3}' | sort | uniq -c > counts.txt\n```\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("section", "noted"),
+    [
+        ("## Steps\n\n1. Count the errors:\n\n", True),  # a numbered step
+        ("## Workflow\n\n", True),  # a procedure section
+        ("## Output format\n\n", True),  # the shape of the answer
+        ("## API reference\n\nThe log tools accept these options.\n\n", False),
+        ("## Troubleshooting\n\nA count like this shows the noisy hosts:\n\n", False),
+        ("## Option B: shell tools\n\n", False),  # one variant of several
+    ],
+)
+def test_a_guide_lands_only_where_the_skill_asks_for_the_work(
+    tmp_path: Path, section: str, noted: bool
+) -> None:
+    """Held-out rounds 9-11: guides at a reference section's code or description (an SDK
+    example, a list of API features, a table of settings) helped fewer than one time in five;
+    in the procedure they mostly helped. The same pipeline gets its guide in a step, a
+    procedure section or an output-format section, and none in a reference section."""
+    profile = write_profile(tmp_path, gen_code_shell=0, tool_exec=3)
+    block = PIPELINE.replace("```", "   ```").replace("\ngrep", "\n   grep")
+    body = section + (block if section.endswith(":\n\n") and "1." in section else PIPELINE)
+    _, notes, _ = compile_text(HEAD + body, profile)
+    assert bool([n for n in notes if "shell pipeline" in n]) is noted
+
+
+@pytest.mark.parametrize(
+    ("bullet", "noted"),
+    [
+        ("- Count the errors per host with a pipeline:", True),  # an instruction
+        ("- NEVER count by hand; use a pipeline:", True),  # a rule word leads
+        ("- **Counts**: how often each host logged an error, from a pipeline:", False),
+    ],
+)
+def test_an_instruction_in_any_section_gets_its_guide(
+    tmp_path: Path, bullet: str, noted: bool
+) -> None:
+    """A rules section ("## Rounding": "Use the decimal module ...") asks for work even
+    though its heading names no procedure; a description ("**Counts**: how often ...") does
+    not."""
+    profile = write_profile(tmp_path, gen_code_shell=0, tool_exec=3)
+    block = "\n\n  ```bash\n  grep ERROR app.log | awk '{print $3}' | sort | uniq -c\n  ```\n"
+    _, notes, _ = compile_text(HEAD + "## Hosts\n\n" + bullet + block, profile)
+    assert bool([n for n in notes if "shell pipeline" in n]) is noted
+
+
 def test_shell_pipeline_guide_only_where_a_pipeline_is(tmp_path: Path) -> None:
     """Class 1: the substitute guide of gen.code.shell is about text pipelines; single
     commands (`pdftotext in.pdf out.txt`, `mkdir -p results`) never get it."""
@@ -227,7 +277,9 @@ def test_hands_over_guide_becomes_a_warning_when_the_steps_need_it(tmp_path: Pat
     assert not [w for w in warnings if "cannot run this skill well" in w]
 
 
-CHAINS = HEAD.replace("# T\n\n", "# T\n\n{rule}## Steps\n\n") + (
+CHAINS = HEAD.replace(
+    "# T\n\n", "# T\n\n{rule}## Steps\n\nThe two summaries are independent.\n\n"
+) + (
     "1. Write the api summary to `notes/api.md`.\n"
     "2. Convert `notes/api.md` to `notes/api.html`.\n"
     "3. Write the web summary to `notes/web.md`.\n"

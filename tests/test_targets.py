@@ -497,10 +497,10 @@ def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: P
     from skillir.frontend.parser import parse_skill
     from skillir.passes.build_dataflow import BuildDataflow
     from skillir.passes.extract_parallelism import ExtractParallelism
-    from skillir.passes.lower_to_target import region_note
+    from skillir.passes.lower_to_target import _anchors_and_regions, region_note
 
     text = (
-        "# T\n\n## Steps\n\n1. Read `a.csv`.\n2. Read `b.csv`.\n"
+        "# T\n\n## Steps\n\nThese steps are independent.\n\n1. Read `a.csv`.\n2. Read `b.csv`.\n"
         "3. Write the draft to `x/draft.md`.\n4. Convert `x/draft.md` to `x/draft.pdf`.\n"
         "5. Write the notes to `y/notes.md`.\n6. Convert `y/notes.md` to `y/notes.pdf`.\n"
         "7. For each file in `x/`, check the size.\n"
@@ -512,7 +512,8 @@ def test_a_harness_that_cannot_run_regions_at_once_keeps_them_serial(tmp_path: P
     assert {type(r) for r in regions} >= {par.IlpOp, par.TlpOp, par.DlpOp}
     serial = replace(harness("bare"), parallel_tool_calls=False, subagents=False)
     assert [region_note(r, serial) for r in regions] == [None] * len(regions)
-    assert all(region_note(r, harness("claude-code")) for r in regions)
+    steps, _ = _anchors_and_regions(module.ops.first)
+    assert all(region_note(r, harness("claude-code"), None, steps) for r in regions)
 
 
 def test_compile_errors_are_clear(capsys: pytest.CaptureFixture[str], monkeypatch):
