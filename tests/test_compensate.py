@@ -145,9 +145,7 @@ SHELL_SKILL = HEAD + (
 )
 
 
-PIPELINE = (
-    "```bash\ngrep ERROR app.log | awk '{print $3}' | sort | uniq -c > counts.txt\n```\n\n"
-)
+PIPELINE = "```bash\ngrep ERROR app.log | awk '{print $3}' | sort | uniq -c > counts.txt\n```\n\n"
 
 
 @pytest.mark.parametrize(
