@@ -751,3 +751,69 @@ def test_held_out_round_11_alternatives_slots_and_brought_imports(tmp_path: Path
     assert not names & {"uv", "pytest", "cargo", "gh", "failing", "uvx", "pipx"}
     assert not names & {"wget", "curl"}, required
     assert {("pip", "requests"), ("binary", "jq")} <= required
+
+
+# --- held-out round 12 ------------------------------------------------------------------------
+
+
+def test_held_out_round_12_script_environments(tmp_path: Path) -> None:
+    """Held-out round 12, bundled files: the modules a PEP 723 script run by `uv run` imports
+    run in uv's environment; a package.json lists packages the script the skill runs never
+    imports; the `search)` pattern after a nested `case ... esac` is no program."""
+    body = (
+        "## Steps\n\n1. Run `uv run scripts/cli.py query`.\n"
+        "2. Run `npx tsx scripts/dd.ts validate`.\n3. Run `bash scripts/search.sh search x`.\n"
+    )
+    cli = "# /// script\n# dependencies = ['click']\n# ///\nimport click\nimport kernel\n"
+    kernel = "from jupyter_client import KernelManager\nimport yaml\n"
+    dd = 'import { readFileSync } from "node:fs";\nconst k = process.env.DD_API_KEY;\n'
+    package = '{"dependencies": {"@anthropic-ai/sdk": "^1", "zod": "^3"}}'
+    search = (
+        'case "$1" in\n  setup)\n    case "$B" in\n      qmd) qmd init ;;\n    esac\n    ;;\n'
+        '  search)\n    rg "$2" .\n    ;;\n  status)\n    echo ok\n    ;;\nesac\n'
+    )
+    files = {
+        "scripts/cli.py": cli,
+        "scripts/kernel.py": kernel,
+        "scripts/dd.ts": dd,
+        "scripts/package.json": package,
+        "scripts/search.sh": search,
+    }
+    required, optional = _split(tmp_path, body, files)
+    assert not {("pip", "jupyter-client"), ("pip", "pyyaml"), ("pip", "click")} & required
+    assert {("pip", "jupyter-client"), ("pip", "pyyaml")} <= optional
+    assert not {("npm", "@anthropic-ai/sdk"), ("npm", "zod")} & required
+    names = {name for _, name in required | optional}
+    assert not names & {"search", "status", "setup"}
+    assert {("binary", "rg"), ("env", "DD_API_KEY")} <= required
+
+
+def test_held_out_round_12_skill_text(tmp_path: Path) -> None:
+    """Held-out round 12, SKILL.md: a one-word slot (`<candidate.zip>`) is no redirection;
+    an import the skill installs under a longer name (`pip install tavily-python`); a fence
+    holding what a command printed; "Example usage:" code of the user's project; a second
+    way after ", or"; a key the script tests and does without."""
+    body = (
+        "## Installation\n\n**Python:**\n```bash\npip install tavily-python\n```\n\n"
+        "**JavaScript:**\n```bash\nnpm install @tavily/core\n```\n\n"
+        "## Steps\n\n1. Search:\n\n```python\nfrom tavily import TavilyClient\n```\n\n"
+        "2. List the export:\n\n```bash\nunzip -l <candidate.zip> | grep conversations-\n```\n\n"
+        "3. Check with `tvly --status`:\n\n```bash\ntavily v0.1.0\n\n"
+        "> Authenticated via OAuth (tvly login)\n```\n\n"
+        "4. Run via `astro otto` to get it, or install standalone with "
+        "`uv tool install astro-airflow-mcp`.\n\n5. Run `python3 scripts/chat.py`.\n\n"
+        "Example usage:\n\n```python\nimport os\nfrom airflow.sdk import task\n"
+        '_TOKEN = os.getenv("DEPLOYMENT_API_TOKEN")\n```\n'
+    )
+    chat = (
+        "import os\nimport sys\nkey = os.getenv('LETTA_API_KEY')\nif key:\n    print(key)\n"
+        "else:\n    print('anonymous')\nurl = os.getenv('CHAT_URL')\nif not url:\n"
+        "    sys.exit('set CHAT_URL')\n"
+    )
+    required, optional = _split(tmp_path, body, {"scripts/chat.py": chat})
+    names = {name for _, name in required}
+    assert ("pip", "tavily-python") in required and ("pip", "tavily") not in required
+    assert not names & {"conversations-", "tavily", "via", "uv", "astro-airflow-mcp"}
+    assert not names & {"airflow", "apache-airflow", "DEPLOYMENT_API_TOKEN", "LETTA_API_KEY"}
+    assert {("binary", "unzip"), ("env", "CHAT_URL")} <= required
+    assert ("pip", "airflow") in optional  # the user's project's

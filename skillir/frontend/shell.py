@@ -236,9 +236,9 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
         offset += len(raw)
     if buf:
         logical.append((buf, buf_off))
-    in_case = False
+    cases = 0  # `case ... esac` open around the line (they nest)
     for line, base in logical:
-        if in_case:  # `ubuntu|debian|pop)`: a case pattern, not commands
+        if cases:  # `ubuntu|debian|pop)`: a case pattern, not commands
             line = _CASE_PATTERN.sub(lambda m: " " * len(m.group()), line, count=1)
         # `DEPS+=("libnss3")`: an array's words are values, not commands
         line = _ARRAY.sub(lambda m: m.group(1) + " " * (len(m.group()) - len(m.group(1))), line)
@@ -255,12 +255,12 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
             cursor = pos + len(tok) if found >= 0 else cursor
             if tok in _SEP or (tok and set(tok) <= set("|&;()")):
                 # inside `case ... esac`, `PATTERN)` is a pattern, not a command
-                if current and not (in_case and tok == ")" and len(current) == 1):
+                if current and not (cases and tok == ")" and len(current) == 1):
                     commands.append(current)
                 current, skipping = [], False
                 continue
             if tok == "esac":
-                in_case = False
+                cases = max(cases - 1, 0)
                 continue
             if tok in _REDIR or (tok and set(tok) <= set("<>&")):
                 skip_next = True
@@ -270,7 +270,7 @@ def _shlex_commands(code: str) -> list[list[tuple[str, int]]]:
                 continue
             if not current and tok in ("for", "case", "select", "function"):
                 skipping = True
-                in_case = in_case or tok == "case"
+                cases += tok == "case"
                 continue
             current.append((tok, base + pos))
         if current:

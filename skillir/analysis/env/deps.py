@@ -30,6 +30,7 @@ from skillir.analysis.env.need import (
     Mentions,
     choice_text,
     declared_optional,
+    modules_of,
     procedure_text,
     product_lines,
     required_groups,
@@ -314,6 +315,7 @@ def _python_deps(
             return
         at(node, "pip", import_to_dist(name))
 
+    checked = _done_without(tree)
     # `os.environ.get(A) or os.environ.get(B)`: either will do, so neither is required
     bools = [node for node in ast.walk(tree) if isinstance(node, ast.BoolOp)]
     either = {id(value) for node in bools for value in node.values}
@@ -338,7 +340,12 @@ def _python_deps(
             if func in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
                 key = _str_const(first)
                 # a default (`get("CODEX_HOME", "~/.codex")`) or an alternative: optional
-                optional = len(node.args) > 1 or bool(node.keywords) or id(node) in either
+                optional = (
+                    len(node.args) > 1
+                    or bool(node.keywords)
+                    or id(node) in either
+                    or id(node) in checked
+                )
                 if key and key not in tables().standard_env and not optional:
                     at(node, "env", key)
             elif func in ("os.system", "os.popen") or (
@@ -370,6 +377,42 @@ def _python_deps(
     ]
     deps.sort(key=lambda d: (d.line, d.col))
     return tuple(deps), tuple(problems)
+
+
+_EXITS = frozenset(("sys.exit", "exit", "quit", "os._exit", "parser.error", "die", "fail"))
+
+
+def _done_without(tree: ast.AST) -> set[int]:
+    """The ids of calls whose value the script tests and goes on without: `key =
+    os.getenv("K")`, then `if key: ... else: ...` (or `if not key: ...`) where the branch for
+    a missing value neither raises nor exits."""
+    assigned: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+        ):
+            assigned[node.targets[0].id] = id(node.value)
+    done: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        test, negated = node.test, False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, negated = test.operand, True
+        if not isinstance(test, ast.Name) or test.id not in assigned:
+            continue
+        without = node.body if negated else node.orelse
+        stops = any(
+            isinstance(n, ast.Raise) or (isinstance(n, ast.Call) and _dotted(n.func) in _EXITS)
+            for stmt in without
+            for n in ast.walk(stmt)
+        )
+        if without and not stops:
+            done.add(assigned[test.id])
+    return done
 
 
 def _self_installed(tree: ast.AST) -> set[str]:
@@ -684,8 +727,13 @@ def _slot_word(code: str, words: Sequence[tuple[str, int]]) -> bool:
 
 
 # "<the failing command>", "<the same command from Step 2>": a slot of several words for the
-# agent to fill in, not a redirection from a file `the` into a program `failing`
-_ANGLE_SLOT = re.compile(r"<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z0-9]>")
+# agent to fill in, not a redirection from a file `the` into a program `failing`; and a one-word
+# slot standing alone as a word (`unzip -l <candidate.zip> | grep x`), not a redirection
+# from `candidate.zip` into the next word
+_ANGLE_SLOT = re.compile(
+    r"<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z0-9]>"
+    r"|(?<![^\s=(\"'])<[A-Za-z][\w.:/-]*>(?=[\s|;&)\"']|\Z)"
+)
 
 
 # after `${NAME`: a default (`:-`, `-`, `:=`, `=`, `:+`, `+`) or a substring (`:0:20`)
@@ -992,6 +1040,9 @@ _CHOICE_LEAD = re.compile(
 )
 _CHOICE_GAP = re.compile(r"[\s,/()|]*(?:(?:or|and|alias)\b[\s,/()|]*)*", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.!?;](?:\s|$)")
+# "Run via `astro otto` to get it automatically, or install standalone with `uv tool install
+# ...`": a second way in the same sentence, after ", or"
+_OTHER_WAY = re.compile(r"[^.!?;\n`]*,\s+or\s+[^.!?;\n`]*", re.IGNORECASE)
 _IF_AVAILABLE = re.compile(
     r"\bif\s+(?:it\s+is\s+|it's\s+|(?:the|a|an|your)\s+[\w-]+\s+(?:is|are)\s+)?"
     r"(?:available|installed|present|reachable|accessible)\b|\bwhen\s+(?:available|reachable)\b"
@@ -1103,7 +1154,7 @@ def _text_deps(text: str, first_line: int) -> tuple[Dependency, ...]:
         choice = bool(
             choice and index and _CHOICE_GAP.fullmatch(text, spans[index - 1].end(), m.start())
         ) or bool(_CHOICE_LEAD.search(text[max(0, m.start() - 40) : m.start()]))
-        if choice:
+        if choice or (index and _OTHER_WAY.fullmatch(text, spans[index - 1].end(), m.start())):
             continue
         lone = " " not in span
         # "(e.g., `npm update stripe`, `pip install --upgrade stripe`)": the whole list
@@ -1264,6 +1315,7 @@ def _dedupe(deps: Iterable[Dependency]) -> list[Dependency]:
     return out
 
 
+_JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 _SOURCE_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts")
 
 
@@ -1387,6 +1439,10 @@ def skill_deps(
                     # the Python side of examples given in Python and TypeScript: the user's
                     # app in the language they chose, its packages that project's
                     found = [replace(d, optional=d.optional or d.kind == "pip") for d in found]
+                if _example_session(op, code):
+                    # "Example usage:" code of the user's project (a DAG, an operator): its
+                    # packages and variables are that project's, not the skill's
+                    found = [replace(d, optional=True) for d in found if d.kind != "env"]
                 deps.extend(found)
                 problems.extend(probs)
             elif canonical(lang) == "shell":
@@ -1394,7 +1450,7 @@ def skill_deps(
                 if _per_case_block(op):  # "For Solidity:", "For Rust:": one of them applies
                     found = [d for d in found if d.kind == "tool"]
                 found = _conditional_lines(op, code, first, found)
-                if _aside_section(op) or _example_session(op, code):
+                if _aside_section(op) or _example_session(op, code) or _printed_output(code):
                     found = [d for d in found if d.kind == "tool"]
                 if _optional_intro(op):  # "Optionally, ...:", "... or use kcat:": one way
                     found = [replace(d, optional=True) for d in found]
@@ -1514,6 +1570,19 @@ def skill_deps(
             texts[rel] = data.decode("utf-8", errors="replace")
     procedure = procedure_text(ops)
     running = run_files(list(texts), procedure, texts)
+    # PEP 723 scripts (`# /// script`) run by `uv run`, which installs what they import, and the
+    # bundled modules they import, which run in that environment too
+    by_uv = {
+        rel
+        for rel, text in texts.items()
+        if rel.endswith(".py")
+        and _INLINE_METADATA.search(text)
+        and _run_by_uv(rel, text, procedure)
+    }
+    by_uv |= modules_of(by_uv, list(texts), texts)
+    # the packages the JS/TS files that run import: a package.json beside them may list more
+    scripts_js = [rel for rel in running if PurePosixPath(rel).suffix in _JS_SUFFIXES]
+    js_imported = {d.name for rel in scripts_js for d in js_deps(texts[rel], 1) if d.kind == "npm"}
     # functions of the skill's shell files: a script calls those its sibling defines
     functions = {
         a or b
@@ -1528,6 +1597,13 @@ def skill_deps(
             found = _requirements(text)
         elif path.name == "package.json":
             found, probs = _package_json(text)
+            if scripts_js:  # what no running script imports is for other tasks or tooling
+                found = [
+                    replace(d, optional=True)
+                    if d.kind == "npm" and d.name not in js_imported
+                    else d
+                    for d in found
+                ]
         elif path.suffix == ".py":
             found, probs = python_deps(text, 1, local)
         elif path.suffix in (".sh", ".bash"):
@@ -1543,12 +1619,7 @@ def skill_deps(
             found = js_deps(text, 1)
         defaulted |= {d.name for d in found if d.kind == "env" and d.optional}
         defaulted |= _documented_defaults(text, {d.name for d in found if d.kind == "env"})
-        if (
-            path.suffix == ".py"
-            and _INLINE_METADATA.search(text)
-            and _run_by_uv(rel, text, procedure)
-        ):
-            # a PEP 723 script (`# /// script`) run by `uv run`, which installs what it imports
+        if rel in by_uv:
             found = [replace(d, optional=True) if d.kind == "pip" else d for d in found]
         found = [
             replace(
@@ -1570,6 +1641,7 @@ def skill_deps(
         for d in deps
         if d.kind != "env" or d.name not in passed
     ]
+    deps = _imports_installed_as(deps, _pip_installed(skill_text))
     return required_groups(_npm_programs(_alternatives(_provided(_dedupe(deps))))), problems
 
 
@@ -2035,6 +2107,17 @@ def _aside_section(op: Any) -> bool:
     return _OPTIONAL_TITLE.search(title) is not None or _WRITING_EXAMPLE.match(title) is not None
 
 
+# a line of printed text in a shell fence: "> Authenticated via OAuth (tvly login)" is no
+# redirection, and the block holds what a command printed, not commands
+_PRINTED_LINE = re.compile(r"^\s*>\s+[A-Z][a-z]+\s+[a-z]+\b[^|;&<>]*$", re.MULTILINE)
+
+
+def _printed_output(code: str) -> bool:
+    """Whether a shell block shows a command's output (`tvly --status` prints a version line
+    and "> Authenticated via OAuth"): a line of prose after a bare `>`, and no `$ ` prompt."""
+    return _PRINTED_LINE.search(code) is not None and not re.search(r"^\s*\$ ", code, re.M)
+
+
 def _example_session(op: Any, code: str) -> bool:
     """Whether code block `op` is introduced as an example ("**Example (multi-layer
     system):**") and runs nothing of the skill's own (no `scripts/` path): a session from
@@ -2232,6 +2315,43 @@ def _marker_width(op: Any) -> int:
     if isinstance(op, BulletOp):
         return 2
     return 0
+
+
+# `pip install tavily-python`, `uv pip install -U "chdb[x]"`: what a skill installs by name
+_PIP_INSTALL = re.compile(r"\b(?:pip3?|uv\s+pip|uv)\s+(?:install|add)\s+([^\n;&|`]+)")
+
+
+def _pip_installed(text: str) -> set[str]:
+    """The distribution names a skill's `pip install` / `uv add` lines name, anywhere."""
+    names = set()
+    for args in _PIP_INSTALL.findall(text):
+        for word in args.split():
+            m = re.match(r"[\"']?([A-Za-z0-9][\w.-]*)", word)
+            if m and not word.startswith("-"):
+                names.add(normalize_dist(m.group(1)))
+    return names
+
+
+def _imports_installed_as(deps: list[Dependency], installed: set[str]) -> list[Dependency]:
+    """An import the name table does not know (`from tavily import ...`, read as PyPI
+    `tavily`) comes from the package the skill installs under a longer name
+    (`pip install tavily-python`): `X-python`, `python-X`, `py-X`, `X-sdk`, `X-client`."""
+    out = []
+    for d in deps:
+        if d.kind == "pip" and not _is_explicit(d) and normalize_dist(d.name) not in installed:
+            base = normalize_dist(d.name)
+            names = {
+                f"{base}-python",
+                f"python-{base}",
+                f"py-{base}",
+                f"{base}-sdk",
+                f"{base}-client",
+            }
+            match = sorted(names & installed)
+            if match:
+                d = replace(d, name=match[0])
+        out.append(d)
+    return out
 
 
 def _provided(deps: list[Dependency]) -> list[Dependency]:

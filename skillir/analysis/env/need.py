@@ -16,7 +16,7 @@ on it, and the environment note does not name it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -457,10 +457,9 @@ def _named(rel: str, text: str, unique: bool = True) -> bool:
     return any(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", text) for n in names)
 
 
-def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -> set[str]:
-    """The bundled files the procedure runs: those `procedure_text` names or imports, the local
-    modules and sourced files they use (to a fixed point), and each `requirements.txt` /
-    `package.json` at the top of the skill or beside a file that runs."""
+def _importer(rels: Sequence[str]) -> Callable[[str], list[str]]:
+    """A function from a text to the bundled Python modules it imports (`import helpers`,
+    `from lib.kernel import X`), by file stem."""
     stems: dict[str, list[str]] = {}
     for rel in rels:
         path = PurePosixPath(rel)
@@ -471,6 +470,28 @@ def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -
         names = re.findall(r"\w+", " ".join(" ".join(m) for m in _LOCAL_IMPORT.findall(text)))
         return [rel for name in names for rel in stems.get(name, [])]
 
+    return imported
+
+
+def modules_of(scripts: set[str], rels: Sequence[str], texts: dict[str, str]) -> set[str]:
+    """The bundled modules `scripts` import, directly or through each other: they run in the
+    scripts' interpreter (for a PEP 723 script under `uv run`, the environment uv builds)."""
+    imported = _importer(rels)
+    found: set[str] = set()
+    todo = list(scripts)
+    while todo:
+        for rel in imported(texts.get(todo.pop(), "")):
+            if rel not in found and rel not in scripts:
+                found.add(rel)
+                todo.append(rel)
+    return found
+
+
+def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -> set[str]:
+    """The bundled files the procedure runs: those `procedure_text` names or imports, the local
+    modules and sourced files they use (to a fixed point), and each `requirements.txt` /
+    `package.json` at the top of the skill or beside a file that runs."""
+    imported = _importer(rels)
     # "Update `package.json`" names no one of seven starter kits' package.json files
     counts: dict[str, int] = {}
     for rel in rels:
