@@ -274,9 +274,16 @@ def _asks_for_work(op: Operation) -> bool:
     for said in _step_of(op):  # a code block is asked for by its lead-in or its bullet
         text = getattr(said, "text", None)
         if not isinstance(said, skill.CodeOp) and hasattr(text, "data"):
-            if first_word(text.data) in words:
+            if first_word(text.data) in words and not _SCOPE.match(text.data):
                 return True
     return False
+
+
+# "**Do not use when:** ...", "Use this skill when ...": when the skill applies, not its work
+_SCOPE = re.compile(
+    r"[\W_]*(?:do\s+not|don't|never)?\s*use\s+(?:this\s+skill\s+|it\s+)?(?:when|for|if)\b",
+    re.IGNORECASE,
+)
 
 
 def _in_step(op: Operation) -> bool:

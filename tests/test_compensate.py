@@ -359,3 +359,39 @@ def test_a_ban_on_one_way_of_installing_allows_the_setup_note(clause: str, refus
 
     note = "Ask the user to run `bash env-setup.sh`: it checks `npm`, and installs what is missing."
     assert (conflict_text(clause, note) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("text", "bans"),
+    [
+        ("The scaffold does not install Wix Stores; this skill installs it.", False),
+        ("Your project does not have `expo-dev-client` installed.", False),
+        ("This skill does not install packages.", True),
+        ("- Does not install anything.", True),
+        ("Do not install anything.", True),
+    ],
+)
+def test_does_not_bans_only_with_the_skill_as_its_subject(text: str, bans: bool) -> None:
+    """Held-out round 13: "the scaffold does not install Wix Stores" and "Your project does not
+    have `expo-dev-client` installed" describe the world; read as bans they refused the env
+    note of two skills whose env-setup.sh was still written."""
+    from skillir.analysis.cap.constraints import clauses
+
+    assert bool(clauses(text.removeprefix("- "))) is bans
+
+
+@pytest.mark.parametrize(
+    ("lead", "noted"),
+    [
+        ("Count the errors per host:", True),
+        ("**Do not use when:** the log is empty; count the errors per host:", False),
+        ("Use this skill when the log is noisy; count per host:", False),
+    ],
+)
+def test_a_scope_statement_asks_for_no_work(tmp_path: Path, lead: str, noted: bool) -> None:
+    """Held-out round 13: a guide sat at a "**Do not use when:**" paragraph (its lead word
+    "do" read as an instruction); when the skill applies is not work."""
+    profile = write_profile(tmp_path, gen_code_shell=0, tool_exec=3)
+    body = "## Scope\n\n" + lead + "\n\n" + PIPELINE
+    _, notes, _ = compile_text(HEAD + body, profile)
+    assert bool([n for n in notes if "shell pipeline" in n]) is noted

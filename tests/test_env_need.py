@@ -817,3 +817,24 @@ def test_held_out_round_12_skill_text(tmp_path: Path) -> None:
     assert not names & {"airflow", "apache-airflow", "DEPLOYMENT_API_TOKEN", "LETTA_API_KEY"}
     assert {("binary", "unzip"), ("env", "CHAT_URL")} <= required
     assert ("pip", "airflow") in optional  # the user's project's
+
+
+def test_held_out_round_13_env_classes(tmp_path: Path) -> None:
+    """Held-out round 13: a module the skill has the agent write (`from auth import auth0`
+    after "Create `auth.py`") is no PyPI package; a section for a need some uses have ("For
+    production apps ..., use Redis"); "Without `jq`: ... copy the field by hand"; a value an
+    earlier recipe produces ("this is `CHARACTER_URL`")."""
+    body = (
+        "## Steps\n\n1. Create `auth.py` with the client.\n2. Wire it up:\n\n"
+        "```python\nfrom auth import auth0\nimport requests\n```\n\n"
+        "3. Export the key:\n\n```bash\nKEY=$(pc api-key create --json | jq -r '.value')\n```\n\n"
+        "Without `jq`: run `pc api-key create --json` and copy the value by hand.\n\n"
+        "4. Read the url from the result, this is `CHARACTER_URL`.\n\n```bash\n"
+        'genmedia run edit --image_urls "$CHARACTER_URL"\n```\n\n'
+        "## Stateful Setup with Redis\n\nFor production apps, store sessions server-side.\n\n"
+        "```bash\npip install flask-session redis\n```\n"
+    )
+    required, optional = _split(tmp_path, body)
+    names = {name for _, name in required}
+    assert not names & {"auth", "jq", "CHARACTER_URL", "flask-session", "redis"}, required
+    assert {("pip", "requests"), ("binary", "pc"), ("binary", "genmedia")} <= required

@@ -78,10 +78,24 @@ def concepts() -> tuple[Concept, ...]:
     )
 
 
+# "does not" bans only with the skill or the agent as its subject ("This skill does not push",
+# "- Does not modify files"); "the scaffold does not install Wix Stores", "Your project does
+# not have `expo-dev-client` installed" describe the world
+_THIRD_PERSON = re.compile(r"does\s+not|doesn['’]t", re.IGNORECASE)
+_AGENT_SUBJECT = re.compile(
+    r"(?:\b(?:this|the)\s+(?:skill|agent|assistant|model)|\bclaude|\bcodex)\W*\Z|\A\W*\Z",
+    re.IGNORECASE,
+)
+
+
 def clauses(text: str) -> list[str]:
     """Each negated clause of `text`: from the negation to the end of its sentence."""
     out = []
     for m in NEGATION.finditer(text):
+        if _THIRD_PERSON.fullmatch(m.group()):
+            starts = [e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())]
+            if not _AGENT_SUBJECT.search(text[starts[-1] if starts else 0 : m.start()]):
+                continue
         end = _SENTENCE_END.search(text, m.end())
         clause = text[m.start() : end.start() if end else len(text)]
         out.append(" ".join(clause.split()))

@@ -1072,7 +1072,9 @@ _IF_LACKING = re.compile(
 # "if nx isn't installed globally", "if `jq` is not installed": the skill has a way without it
 _WHEN_ABSENT = re.compile(
     r"\bif\s+`?([A-Za-z0-9_][\w.+-]*)`?\s+(?:isn['’]t|is\s+not|is\s+missing|not)\s+"
-    r"(?:installed|available|present|found|on\s+(?:the\s+)?path)\b",
+    r"(?:installed|available|present|found|on\s+(?:the\s+)?path)\b"
+    # "Without `jq`: run ... and copy the field by hand"
+    r"|(?:^|[.!?]\s+|\n\s*[-*]?\s*)without\s+`([A-Za-z0-9_][\w.+-]*)`\s*[:,]",
     re.IGNORECASE,
 )
 _SIBLING_RUN = re.compile(r"(?:^|[\s\"'=])\.\./[\w.-]+/(?:scripts|bin)/", re.M)
@@ -1420,6 +1422,13 @@ def skill_deps(
     platform_blocks: list[tuple[Any, list[Dependency]]] = []
     mentions = Mentions()
     ops = walk_ops(root)
+    # modules the skill has the agent write ("Create `auth.py`"): `from auth import x` is local
+    local |= {
+        m.group(1)
+        for op in ops
+        if isinstance(op, (ProseOp, StepOp, BulletOp)) and hasattr(op, "text")
+        for m in _WRITTEN_MODULE.finditer(op.text.data)
+    }
     choices = choice_text(ops)
     twins = _language_twins(ops)
     for op in ops:
@@ -1519,7 +1528,7 @@ def skill_deps(
     defaulted = {d.name for d in deps if d.kind == "env" and d.optional}
     # "Prefix commands with `npx` if nx isn't installed globally": the skill runs without it
     skill_text = "\n".join(op.text.data for op in ops if hasattr(op, "text"))
-    spared = set(_WHEN_ABSENT.findall(skill_text)) | _run_by_npx(skill_text)
+    spared = {a or b for a, b in _WHEN_ABSENT.findall(skill_text)} | _run_by_npx(skill_text)
     declared = declared_optional(str(root.field("frontmatter") or ""))
     deps = [
         replace(
@@ -2267,7 +2276,17 @@ def _reads_env(dep: Dependency, skill_text: str) -> bool:
     # the value out, whatever its name looks like
     words = r"[\s_-]+".join(re.escape(w) for w in dep.name.lower().split("_") if w)
     worked_out = re.search(rf"{_WORK_OUT}[^.\n]{{0,30}}\b{words}\b", skill_text, re.IGNORECASE)
-    return said or (_CREDENTIAL.search(dep.name) is not None and worked_out is None)
+    # "Read `downloaded_files[0].url` from the tool result, this is `CHARACTER_URL`", "Pass
+    # `CHARACTER_URL` from Recipe 1": an earlier step's product
+    produced = re.search(
+        rf"\b(?:this|that|it)\s+is\s+`\$?{name}`|\b(?:save|store|keep|record)\b[^.\n]{{0,40}}"
+        rf"\bas\s+`\$?{name}`|`\$?{name}`\s+from\s+(?:recipe|step|phase|stage)\s+\d",
+        skill_text,
+        re.IGNORECASE,
+    )
+    return said or (
+        _CREDENTIAL.search(dep.name) is not None and worked_out is None and produced is None
+    )
 
 
 # what the agent does to a value it fills in itself
@@ -2315,6 +2334,14 @@ def _marker_width(op: Any) -> int:
     if isinstance(op, BulletOp):
         return 2
     return 0
+
+
+# "Create `auth.py`", "Write app/auth.py with ...", "add a `settings.py` file": a module the
+# agent writes in the user's project
+_WRITTEN_MODULE = re.compile(
+    r"\b(?:create|write|add|make|update|edit)\b[^.\n]{0,40}?`?(?:[\w./-]*/)?([A-Za-z_]\w*)\.py\b",
+    re.IGNORECASE,
+)
 
 
 # `pip install tavily-python`, `uv pip install -U "chdb[x]"`: what a skill installs by name

@@ -233,14 +233,27 @@ def _ways_list(item: Any) -> bool:
     return _WAYS_INTRO.search(intro) is not None or _OTHERS_INTRO.search(intro) is not None
 
 
+# "For production apps or when session data exceeds cookie size limits, use ...", "If you need
+# SSO, ...": a section for a need some uses have
+_WHEN_NEEDED = re.compile(
+    r"\s*(?:for\s+(?:production|large|larger|bigger|advanced|enterprise|high[- ]\w+)\b"
+    r"|(?:if|when)\s+you\s+(?:need|want|prefer)\b)",
+    re.IGNORECASE,
+)
+
+
 def _case_section(op: Any) -> bool:
     """Whether `op` is in a variant section (`_variant`) that opens with the case it is for
     ("## Using with Shiny for Python" / "When the user wants to apply brand.yml to a Shiny
-    for Python app:"): one case of several, not what every use runs."""
+    for Python app:"), or in a section on a topic that opens with a need some uses have
+    ("## Stateful Setup with Redis" / "For production apps ..."): one case, not every use."""
     node = _section(op)
     while node is not None and node.level.data > 1:
         first = next((o for o in node.body.block.ops if hasattr(o, "text")), None)
-        if first is not None and _variant(node) and _CASE_STEP.match(first.text.data):
+        if first is not None and (
+            (_variant(node) and _CASE_STEP.match(first.text.data))
+            or (not procedure_title(node.title.data) and _WHEN_NEEDED.match(first.text.data))
+        ):
             return True
         node = _section(node)
     return False
