@@ -838,3 +838,14 @@ def test_held_out_round_13_env_classes(tmp_path: Path) -> None:
     names = {name for _, name in required}
     assert not names & {"auth", "jq", "CHARACTER_URL", "flask-session", "redis"}, required
     assert {("pip", "requests"), ("binary", "pc"), ("binary", "genmedia")} <= required
+
+
+def test_an_extension_package_is_no_build_variant(tmp_path: Path) -> None:
+    """`pip install flask-session` is an extension, not a build of flask (as
+    opencv-python-headless is of opencv-python): `import flask` stays a need."""
+    body = (
+        "## Steps\n\n1. Run `pip install flask-session`.\n2. Serve:\n\n"
+        "```python\nimport flask\nimport flask_session\n```\n"
+    )
+    required, _ = _split(tmp_path, body)
+    assert {("pip", "flask"), ("pip", "flask-session")} <= required

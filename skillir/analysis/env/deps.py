@@ -2381,8 +2381,15 @@ def _imports_installed_as(deps: list[Dependency], installed: set[str]) -> list[D
     return out
 
 
+# what a build variant of a distribution adds to its name (`opencv-python-headless`,
+# `psycopg2-binary`, `faiss-cpu`); `flask-session` is another package, not a variant of flask
+_VARIANT_SUFFIX = re.compile(
+    r"(?:headless|binary|bin|contrib|cpu|gpu|cu\d+|lite|slim|full|nightly)"
+)
+
+
 def _provided(deps: list[Dependency]) -> list[Dependency]:
-    """Drop an import-derived distribution when an explicit one is a variant of it
+    """Drop an import-derived distribution when an explicit one is a build variant of it
     (`cv2` -> opencv-python is provided by a listed opencv-python-headless)."""
     explicit = {d.name for d in deps if d.kind == "pip" and _is_explicit(d)}
     return [
@@ -2390,5 +2397,8 @@ def _provided(deps: list[Dependency]) -> list[Dependency]:
         for d in deps
         if d.kind != "pip"
         or _is_explicit(d)
-        or not any(e.startswith(d.name + "-") for e in explicit)
+        or not any(
+            e.startswith(d.name + "-") and _VARIANT_SUFFIX.fullmatch(e[len(d.name) + 1 :])
+            for e in explicit
+        )
     ]
