@@ -369,12 +369,16 @@ def test_a_ban_on_one_way_of_installing_allows_the_setup_note(clause: str, refus
         ("This skill does not install packages.", True),
         ("- Does not install anything.", True),
         ("Do not install anything.", True),
+        ("Published plugin configs do not install or launch local CLI MCP.", False),
+        ("If scopes do not include the write permission, tell the user.", False),
+        ("If the tests fail, do not install anything.", True),
     ],
 )
 def test_does_not_bans_only_with_the_skill_as_its_subject(text: str, bans: bool) -> None:
-    """Held-out round 13: "the scaffold does not install Wix Stores" and "Your project does not
-    have `expo-dev-client` installed" describe the world; read as bans they refused the env
-    note of two skills whose env-setup.sh was still written."""
+    """Held-out rounds 13-14: "the scaffold does not install Wix Stores", "Your project does
+    not have `expo-dev-client` installed" and "Published plugin configs do not install ..."
+    describe the world; read as bans they refused the env note of skills whose env-setup.sh
+    was still written."""
     from skillir.analysis.cap.constraints import clauses
 
     assert bool(clauses(text.removeprefix("- "))) is bans

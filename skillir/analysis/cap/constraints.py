@@ -88,14 +88,28 @@ _AGENT_SUBJECT = re.compile(
 )
 
 
+# "do not" right after a noun is that noun's ("plugin configs do not install", "if the scopes
+# do not include ..."); after a pronoun of the reader, a conjunction or punctuation it tells
+_PLURAL = re.compile(r"do\s+not|don['’]t", re.IGNORECASE)
+_NOUN_SUBJECT = re.compile(
+    r"\b(?!(?:you|we|i|please|and|or|then|so|but|just|also|simply|still|to|that|which|who"
+    r"|must|should|please|if|when|and|here|now|therefore|thus|otherwise|ever|always)\b)"
+    r"[a-z][a-z'’-]*[a-z]s\s+\Z",
+    re.IGNORECASE,
+)
+
+
 def clauses(text: str) -> list[str]:
     """Each negated clause of `text`: from the negation to the end of its sentence."""
     out = []
     for m in NEGATION.finditer(text):
+        starts = [e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())]
+        before = text[starts[-1] if starts else 0 : m.start()]
         if _THIRD_PERSON.fullmatch(m.group()):
-            starts = [e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())]
-            if not _AGENT_SUBJECT.search(text[starts[-1] if starts else 0 : m.start()]):
+            if not _AGENT_SUBJECT.search(before):
                 continue
+        elif _PLURAL.fullmatch(m.group()) and _NOUN_SUBJECT.search(before):
+            continue  # "Published plugin configs do not install ...", "If scopes do not include"
         end = _SENTENCE_END.search(text, m.end())
         clause = text[m.start() : end.start() if end else len(text)]
         out.append(" ".join(clause.split()))
