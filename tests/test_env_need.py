@@ -849,3 +849,24 @@ def test_an_extension_package_is_no_build_variant(tmp_path: Path) -> None:
     )
     required, _ = _split(tmp_path, body)
     assert {("pip", "flask"), ("pip", "flask-session")} <= required
+
+
+def test_held_out_round_14_functions_of_a_library_the_skill_does_not_bundle(
+    tmp_path: Path,
+) -> None:
+    """Held-out round 14: scripts that `source "$SCRIPT_DIR/../../_lib/common.sh"` (a library
+    outside the skill folder) call its functions (`require_cmd`, `die_json`); no check can
+    find those as programs. Programs a table knows stay needs."""
+    body = "## Steps\n\n1. Run `bash scripts/discover.sh`.\n"
+    script = (
+        'SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"\n'
+        'source "$SCRIPT_DIR/../../_lib/common.sh"\nrequire_cmd gh\n'
+        'prs=$(gh pr list --json number)\necho "$prs" | jq length || die_json "no prs"\n'
+    )
+    required, optional = _split(tmp_path, body, {"scripts/discover.sh": script})
+    names = {name for _, name in required}
+    assert not names & {"require_cmd", "die_json"}
+    assert {("binary", "gh"), ("binary", "jq")} <= required
+    bundled = {"scripts/discover.sh": script.replace("../../_lib/", ""), "scripts/common.sh": ""}
+    required, _ = _split(tmp_path, body, bundled)
+    assert ("binary", "require_cmd") in required  # a bundled library: nothing defines it

@@ -1624,6 +1624,16 @@ def skill_deps(
                 if d.kind not in ("npm", "pip", "system")
                 and not (d.kind == "binary" and d.name in functions)
             ]
+            if _sources_outside(rel, text, texts):
+                # `source "$SCRIPT_DIR/../../_lib/common.sh"`: a library the skill does not
+                # bundle may define `require_cmd`, `die_json`; a name no table knows may be one
+                known = tables().binary_to_package
+                found = [
+                    replace(d, optional=True)
+                    if d.kind == "binary" and d.name not in known and not d.optional
+                    else d
+                    for d in found
+                ]
         else:
             found = js_deps(text, 1)
         defaulted |= {d.name for d in found if d.kind == "env" and d.optional}
@@ -2379,6 +2389,32 @@ def _imports_installed_as(deps: list[Dependency], installed: set[str]) -> list[D
                 d = replace(d, name=match[0])
         out.append(d)
     return out
+
+
+# `source "$SCRIPT_DIR/../../_lib/common.sh"`, `. /opt/lib.sh`: the path a script sources
+_SOURCE_LINE = re.compile(r"(?:^|[\s;&|(])(?:source|\.)\s+[\"']?([^\s\"';&|]+)", re.MULTILINE)
+
+
+def _sources_outside(rel: str, text: str, texts: dict[str, str]) -> bool:
+    """Whether bundled script `rel` sources a file the skill does not bundle: one that climbs
+    out of the skill folder (`../../_lib/common.sh` from `scripts/`), an absolute path, or a
+    bundled-looking path no bundled file has."""
+    here = PurePosixPath(rel).parent
+    for target in _SOURCE_LINE.findall(text):
+        path = re.sub(r"^\$\{?(?:SCRIPT_DIR|DIR|HERE|SCRIPTDIR|BASEDIR)\}?/?", "", target)
+        if path.startswith("/") or path.startswith("$"):
+            return True
+        parts: list[str] = list(here.parts)
+        for part in PurePosixPath(path).parts:
+            if part == "..":
+                if not parts:
+                    return True  # out of the skill folder
+                parts.pop()
+            elif part != ".":
+                parts.append(part)
+        if "/".join(parts) not in texts:
+            return True
+    return False
 
 
 # what a build variant of a distribution adds to its name (`opencv-python-headless`,
