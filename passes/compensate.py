@@ -267,6 +267,10 @@ def _asks_for_work(op: Operation) -> bool:
     a section on the shape of the answer ("Output format"), or it is an instruction of its
     own in any section: text led by a verb or a rule word of `build-dataflow` ("Use the
     decimal module ...", "NEVER round ..."); for a code block, its lead-in or bullet."""
+    for said in _step_of(op):  # when the skill applies, wherever it stands, is no work
+        own = getattr(said, "text", None)
+        if not isinstance(said, skill.CodeOp) and hasattr(own, "data") and _SCOPE.match(own.data):
+            return False
     title = op.title.data if isinstance(op, skill.SectionOp) else _section_title(op)
     if in_procedure(op) or _ANSWER_SECTION.search(title):
         return True

@@ -396,6 +396,6 @@ def test_a_scope_statement_asks_for_no_work(tmp_path: Path, lead: str, noted: bo
     """Held-out round 13: a guide sat at a "**Do not use when:**" paragraph (its lead word
     "do" read as an instruction); when the skill applies is not work."""
     profile = write_profile(tmp_path, gen_code_shell=0, tool_exec=3)
-    body = "## Scope\n\n" + lead + "\n\n" + PIPELINE
-    _, notes, _ = compile_text(HEAD + body, profile)
-    assert bool([n for n in notes if "shell pipeline" in n]) is noted
+    for section in ("## Scope\n\n", ""):  # a section, or the text above any sub-heading
+        _, notes, _ = compile_text(HEAD + section + lead + "\n\n" + PIPELINE, profile)
+        assert bool([n for n in notes if "shell pipeline" in n]) is noted
