@@ -274,6 +274,10 @@ def _asks_for_work(op: Operation) -> bool:
     title = op.title.data if isinstance(op, skill.SectionOp) else _section_title(op)
     if in_procedure(op) or _ANSWER_SECTION.search(title):
         return True
+    if isinstance(op, skill.SectionOp) and any(
+        isinstance(child, skill.StepOp) for child in op.body.block.ops
+    ):
+        return True  # a section of numbered steps is a procedure, whatever its heading
     words = rules().verbs.keys() | rules().guideline
     for said in _step_of(op):  # a code block is asked for by its lead-in or its bullet
         text = getattr(said, "text", None)

@@ -30,7 +30,7 @@ SCRIPT_SKILL = HEAD + (
     "## Wrapper\n\nCreate a wrapper script to run the fuzzer on the host or in Docker:\n\n"
     "```bash\ncat <<'EOF' > ./fuzz\n#!/bin/sh\nexec docker run --rm fuzzer \"$@\"\nEOF\n"
     "chmod +x ./fuzz\n```\n\n"
-    "## Build check\n\n```python\nimport subprocess\n\n"
+    "## Build check\n\nRun the build check:\n\n```python\nimport subprocess\n\n"
     'subprocess.run(["make", "fuzz"], check=True)\n```\n'
 )
 
@@ -332,11 +332,11 @@ def test_no_one_command_guide_where_a_script_keeps_a_secret_in_one_process(
         "credential = r.stdout.strip()\n"
         'subprocess.run(["security", "add-generic-password", "-w", credential])\n```\n'
     )
-    _, notes, _ = compile_text(HEAD + "## Migrate\n\n" + block, profile)
+    _, notes, _ = compile_text(HEAD + "## Migrate\n\nMigrate the credential:\n\n" + block, profile)
     assert not [n for n in notes if AVOID_SCRIPTS in n]
     plain = block.replace("credential = r.stdout.strip()\n", "").replace(", credential", "")
     plain = plain.replace("find-generic-password", "ls").replace("add-generic-password", "ls")
-    _, notes, _ = compile_text(HEAD + "## Migrate\n\n" + plain, profile)
+    _, notes, _ = compile_text(HEAD + "## Migrate\n\nMigrate the credential:\n\n" + plain, profile)
     assert [n for n in notes if AVOID_SCRIPTS in n]
 
 
