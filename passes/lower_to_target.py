@@ -294,7 +294,7 @@ class HarnessHead(RewritePattern):
             files = [_file(p, "bundled") for p in _bundled(listing, folder)]
             _left_out(listing)
         insert_after_head(rewriter, op, [head, *files])
-        _check_listing(op, self.to)
+        _check_frontmatter(op, self.to)
 
 
 @dataclass(frozen=True)
@@ -338,11 +338,17 @@ class LowerCapToTarget(ModulePass):
         ).rewrite_module(op)
 
 
-def _check_listing(root: skill.SkillSkillOp, to: Harness) -> None:
-    """Warn, at the `description` line, when the harness's skill listing would cut the skill's
-    entry (`Harness.listing_problem`)."""
+# frontmatter keys that limit what the agent may do; a harness that does not read one lets the
+# agent do it anyway
+_TOOL_LIMITS = ("allowed-tools", "disallowed-tools")
+
+
+def _check_frontmatter(root: skill.SkillSkillOp, to: Harness) -> None:
+    """Warn, at the key's line, when the harness's skill listing would cut the skill's entry
+    (`Harness.listing_problem`) and when the skill limits its tools with a key the harness does
+    not read."""
     raw = root.field("frontmatter")
-    if not isinstance(raw, str) or (to.listing_cut is None and to.listing_budget_chars is None):
+    if not isinstance(raw, str):
         return
     from skillir.diagnostics import DiagnosticSink
     from skillir.frontend.frontmatter import load_frontmatter, split_frontmatter
@@ -350,10 +356,23 @@ def _check_listing(root: skill.SkillSkillOp, to: Harness) -> None:
     lines = raw.splitlines(True)
     block = split_frontmatter(lines)
     data = load_frontmatter(block, DiagnosticSink()).data if block is not None else None
-    problem = to.listing_problem(data) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return
+
+    def line_of(key: str) -> int:
+        return next((i for i, t in enumerate(lines, 1) if t.startswith(f"{key}:")), 1)
+
+    problem = to.listing_problem(data)
     if problem is not None:
-        line = next((i for i, t in enumerate(lines, 1) if t.startswith("description:")), 1)
-        active_sink().warning(line, 1, problem)
+        active_sink().warning(line_of("description"), 1, problem)
+    read = {key.split(".")[0] for key in to.frontmatter}
+    for key in _TOOL_LIMITS:
+        if key in data and key not in read:
+            active_sink().warning(
+                line_of(key),
+                1,
+                f"{to.name} does not read `{key}`: the tool limits it declares do not hold there",
+            )
 
 
 def harness_id(name: str) -> str:

@@ -96,6 +96,20 @@ def test_a_description_the_listing_cuts_is_a_warning(
     assert "skill listing" not in capsys.readouterr().err
 
 
+def test_tool_limits_a_harness_does_not_read_are_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    limited = _skill(tmp_path, "description: Deploy the site.\nallowed-tools: Read Bash(make:*)\n")
+    assert translate([str(limited), "--target=codex", "--no-compensate"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"{limited}/SKILL.md:4:1: warning: Codex CLI does not read `allowed-tools`: the tool limits"
+        in err
+    )
+    assert translate([str(limited), "--target=claude-code", "--no-compensate"]) == 0
+    assert "allowed-tools" not in capsys.readouterr().err
+
+
 def test_codex_sidecar_for_a_declared_invocation_policy(tmp_path: Path):
     declared = _skill(
         tmp_path, "description: Deploy the site.\ndisable-model-invocation: true\n", "declared"

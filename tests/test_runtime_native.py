@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # as llm.py does: never fetch prices
 pytest.importorskip("litellm")
 
 from skillir.runtime.agent import Agent, Status  # noqa: E402
