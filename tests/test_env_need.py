@@ -870,3 +870,40 @@ def test_held_out_round_14_functions_of_a_library_the_skill_does_not_bundle(
     bundled = {"scripts/discover.sh": script.replace("../../_lib/", ""), "scripts/common.sh": ""}
     required, _ = _split(tmp_path, body, bundled)
     assert ("binary", "require_cmd") in required  # a bundled library: nothing defines it
+
+
+def test_held_out_round_15_slots_modes_stacks_and_clients(tmp_path: Path) -> None:
+    """Held-out round 15: a `<SKILL_BASE_DIR>/scripts/x.sh` path and a `<graph@variant>` slot
+    are words, not redirections; "(or the equivalent for your language)"; an SDK smoke test in
+    a skill that lists several language stacks; the setup of the local server beside the
+    remote one (sections, a two-column table); registering an MCP server with one client
+    (`claude mcp add`); "Then either:" ways; "Otherwise, use the dbt CLI directly:"; a bash
+    array literal, which the shell parser could not read."""
+    body = (
+        "## Steps\n\n1. Search the docs:\n\n```bash\n"
+        "<SKILL_BASE_DIR>/scripts/search.sh semantic_model\n"
+        "rover graph fetch <graph@variant> | rover schema describe -\n```\n\n"
+        "2. Install the `resend` npm package: `npm install resend` (or the equivalent for "
+        "your language).\n\n"
+        "3. Pick your stack:\n\n- [Python Implementation](references/py.md)\n"
+        "- [Node.js/TypeScript Implementation](references/node.md)\n"
+        "- [Go Implementation](references/go.md)\n\n"
+        "4. Test the SDK:\n\n```python\nfrom ldclient import Config\n```\n\n"
+        "5. Fetch the project:\n\n```bash\ncurl -s https://example.com/api\n```\n\n"
+        "6. Connect your client. Claude Code:\n\n```bash\nclaude mcp add x -- uvx x-mcp\n```\n\n"
+        "7. Find the code. Then either:\n\n- Query it with the `gh` CLI\n"
+        "- Clone it: `git clone <repo_url> /tmp/x`\n\n"
+        "8. If the MCP server is available, use its tools. Otherwise, use the dbt CLI "
+        "directly:\n\n```bash\ndbt parse\n```\n\n"
+        '9. Boot the simulators:\n\n```bash\ndeclare -A UDID=(\n  ["en-US"]="A"\n)\n'
+        'xcrun simctl boot "${UDID[en-US]}"\nprintf "%s\\n" a b | xargs -P 4 -I {} echo {}\n```\n\n'
+        "| Local Server | Remote Server |\n|---|---|\n| Runs via `uvx` | Connects over HTTP |\n\n"
+        "## Prerequisites\n\n### Local Server\n\n1. **Install `uv`**: see its docs\n\n"
+        "### Remote Server\n\n1. A dbt Cloud account\n"
+    )
+    required, optional = _split(tmp_path, body)
+    names = {name for _, name in required}
+    assert not names & {"semantic_model", "schema", "npm", "ldclient", "uv", "uvx"}, required
+    assert not names & {"claude", "gh", "git", "dbt", "4"}, required
+    assert {("binary", "rover"), ("binary", "curl"), ("binary", "xcrun")} <= required
+    assert {("pip", "ldclient"), ("binary", "uv"), ("binary", "gh")} <= optional

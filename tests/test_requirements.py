@@ -966,3 +966,19 @@ def test_a_voice_in_an_audio_skill_and_crawls_of_a_crawler_skill_are_no_requirem
         root = next(iter(module.body.block.ops))
         assert isinstance(root, skill.SkillSkillOp)
         assert rule not in [r.rule for r in infer_requirements(root)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Use these MCP tools (with `project_id` and pagination where applicable):\n",
+        "- Use full pagination (`--paginate` for ASC, `starting_after` for RevenueCat tools).\n",
+    ],
+)
+def test_held_out_round_15_paging_by_tool_calls_or_a_cli_flag(body: str) -> None:
+    """Held-out round 15: pages the agent gets through MCP tool calls or a CLI's own
+    `--paginate` are no paging a script of the agent's should do."""
+    assert not construct_anchors(root_of(body), ["web-pagination"])["web-pagination"]
+    assert construct_anchors(root_of("Paginate through the API results.\n"), ["web-pagination"])[
+        "web-pagination"
+    ]

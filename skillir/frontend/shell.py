@@ -130,6 +130,7 @@ def program(argv: Sequence[str], through: Wrappers) -> int:
         if word not in through.words:
             break
         i += 1
+        valued = _valued_options().get(word, ())
         while through.options and i < len(argv):
             arg = argv[i]
             if not (
@@ -138,8 +139,14 @@ def program(argv: Sequence[str], through: Wrappers) -> int:
                 or (word in durations and _DURATION.fullmatch(arg))
             ):
                 break
-            i += 1
+            i += 2 if arg in valued else 1
     return i
+
+
+@lru_cache(maxsize=1)
+def _valued_options() -> dict[str, tuple[str, ...]]:
+    """Per wrapper, its options that take the next word as their value (`shell.toml`)."""
+    return {name: tuple(opts) for name, opts in load("shell.toml")["valued-options"].items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +176,19 @@ def blank_heredocs(code: str) -> str:
     return "\n".join(out)
 
 
+# `declare -A MAP=( ["en-US"]="x" )`, `files+=(a b)`: a bash array's words, which bashlex
+# cannot parse; they are values, never commands
+_ARRAY_LITERAL = re.compile(
+    r"""(?:(?<=[\w\]]=)|(?<=[\w\]]\+=))\((?:[^()'"$]|'[^']*'|"(?:[^"$\\]|\\.|\$(?!\())*"|\$(?!\())*\)"""
+)
+
+
+def _blank_arrays(code: str) -> str:
+    return _ARRAY_LITERAL.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), code)
+
+
 def _exact(code: str) -> Script:
-    code = blank_heredocs(code)
+    code = _blank_arrays(blank_heredocs(code))
     features: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = ()
     try:

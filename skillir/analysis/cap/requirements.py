@@ -61,11 +61,14 @@ def _names(items: Iterable[str], limit: int = 4) -> str:
 
 
 def _excluded(rule: Rule, unit: TextUnit, match: re.Match[str], raw: bool) -> bool:
+    """Whether `exclude` matches in the 60 characters before the match and the match itself,
+    or `exclude_after` right after it (in the text as written)."""
     exclude: Patterns | None = rule.get("exclude")
-    if exclude is None:
-        return False
     text = unit.raw if raw else unit.masked
-    return exclude.regex.search(text, max(0, match.start() - 60), match.end()) is not None
+    if exclude is not None and exclude.regex.search(text, max(0, match.start() - 60), match.end()):
+        return True
+    after: Patterns | None = rule.get("exclude_after")
+    return after is not None and after.regex.match(unit.raw, match.end()) is not None
 
 
 @detector(
@@ -77,6 +80,7 @@ def _excluded(rule: Rule, unit: TextUnit, match: re.Match[str], raw: bool) -> bo
     inside_code="bool",
     case_sensitive="bool",
     exclude="patterns",
+    exclude_after="patterns",
     min_n="int",
     unless_skill="patterns",
     unless_run="bool",

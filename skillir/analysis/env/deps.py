@@ -35,6 +35,7 @@ from skillir.analysis.env.need import (
     product_lines,
     required_groups,
     run_files,
+    service_mode,
 )
 from skillir.analysis.env.values import MANAGERS, dep_problem, path_problem
 from skillir.data import load
@@ -694,6 +695,15 @@ def _fetched_when_run(words: Sequence[tuple[str, int]]) -> bool:
     )
 
 
+def _client_setup(words: Sequence[tuple[str, int]]) -> bool:
+    """Whether a command registers an MCP server with one agent client (`claude mcp add ...`,
+    `codex mcp add ...`, `code --add-mcp ...`): the user's client is one of several, and on
+    that client's own harness its CLI is there."""
+    argv = [w for w, _ in words]
+    i = shell.program(argv, shell.EVERY)
+    return argv[i + 1 : i + 2] == ["mcp"] or "--add-mcp" in argv[i + 1 :]
+
+
 def _global_install(words: Sequence[tuple[str, int]]) -> bool:
     """Whether a command installs npm packages globally (`npm install -g x`, `yarn global add
     x`, `pnpm add -g x`)."""
@@ -732,8 +742,11 @@ def _slot_word(code: str, words: Sequence[tuple[str, int]]) -> bool:
 # from `candidate.zip` into the next word
 _ANGLE_SLOT = re.compile(
     r"<[A-Za-z][^<>\n]*\s[^<>\n]*[A-Za-z0-9]>"
-    r"|(?<![^\s=(\"'])<[A-Za-z][\w.:/-]*>(?=[\s|;&)\"']|\Z)"
+    r"|(?<![^\s=(\"'])<[A-Za-z][\w.:/@-]*>(?=[\s|;&)\"']|\Z)"
 )
+# `<SKILL_BASE_DIR>/scripts/search.sh term`: a slot for a folder starting a path, the command a
+# script at that path (its brackets become word characters), not a redirection into `term`
+_SLOT_FOLDER = re.compile(r"(?<![^\s=(\"'])<([A-Za-z][\w.-]*)>(?=/)")
 
 
 # after `${NAME`: a default (`:-`, `-`, `:=`, `=`, `:+`, `+`) or a substring (`:0:20`)
@@ -750,6 +763,7 @@ def _shell(
     code: str, first_line: int, first_col: int
 ) -> tuple[tuple[Dependency, ...], tuple[Problem, ...]]:
     code = _ANGLE_SLOT.sub(lambda m: " " * len(m.group()), shell.blank_heredocs(code))
+    code = _SLOT_FOLDER.sub(r"_\1_", code)
     script = shell.read(code, "exact")
     problems: list[Problem] = []
     for p in script.problems:
@@ -786,7 +800,8 @@ def _shell(
             evidence = _line_text(code, off)
             # `xattr -d ... 2>/dev/null || true`: best effort, the script goes on without it
             optional = (elsewhere and kind == "npm") or (
-                kind == "binary" and _BEST_EFFORT.match(code, off) is not None
+                kind == "binary"
+                and (_BEST_EFFORT.match(code, off) is not None or _client_setup(words))
             )
             deps.append(
                 Dependency(
@@ -1046,7 +1061,9 @@ _OTHER_WAY = re.compile(r"[^.!?;\n`]*,\s+or\s+[^.!?;\n`]*", re.IGNORECASE)
 _IF_AVAILABLE = re.compile(
     r"\bif\s+(?:it\s+is\s+|it's\s+|(?:the|a|an|your)\s+[\w-]+\s+(?:is|are)\s+)?"
     r"(?:available|installed|present|reachable|accessible)\b|\bwhen\s+(?:available|reachable)\b"
-    r"|\boptional\b|\b(?:if|where|when(?:ever)?)\s+possible\b",
+    r"|\boptional\b|\b(?:if|where|when(?:ever)?)\s+possible\b"
+    # "`npm install resend` (or the equivalent for your language)": one way of several
+    r"|\bor\s+(?:the|an?|its|your)\s+equivalent\b",
     re.IGNORECASE,
 )
 # "... is `npx prettier --write` territory, not this skill's job": what the skill leaves to others
@@ -1664,13 +1681,46 @@ def skill_deps(
     return required_groups(_npm_programs(_alternatives(_provided(_dedupe(deps))))), problems
 
 
+# a list item or a table row led by a language: "- [Python Implementation](...)",
+# "| Node.js | `resend` | >= 6.9.2 |"
+_STACK_LEAD = re.compile(
+    r"\s*(?:\|\s*)?(?:\*\*|\[|`)?\s*(?:python|typescript|javascript|node(?:\.js)?|go(?:lang)?|"
+    r"java|kotlin|swift|ruby|php|rust|c#|\.net|elixir|dart)\b(?![.\w])",
+    re.IGNORECASE,
+)
+
+
+def _several_stacks(ops: Sequence[Any]) -> bool:
+    """Whether the skill serves the user's app in several languages: a list of at least three
+    items, or a table of at least three rows, each led by a language ("By Language/Stack: -
+    Python ... - Node.js ... - Go ..."; a package table per SDK)."""
+    from skillir.dialects.skill import BulletOp, TableOp
+
+    for op in ops:
+        if isinstance(op, TableOp):
+            rows = op.text.data.splitlines()[2:]
+            if sum(_STACK_LEAD.match(r) is not None for r in rows) >= 3:
+                return True
+        elif isinstance(op, BulletOp) and not isinstance(op.prev_op, BulletOp):
+            items, item = [], op
+            while isinstance(item, BulletOp):
+                items.append(item)
+                item = item.next_op
+            if sum(_STACK_LEAD.match(i.text.data) is not None for i in items) >= 3:
+                return True
+    return False
+
+
 def _language_twins(ops: Sequence[Any]) -> bool:
-    """Whether SKILL.md gives its examples in two languages: at least two Python blocks each
-    followed, with no heading between, by a JavaScript/TypeScript block or preceded by one; or
-    sibling sections titled by language ("### Python" / "### JavaScript/TypeScript") holding a
-    Python block and a JavaScript one."""
+    """Whether SKILL.md gives its examples in several languages: at least two Python blocks
+    each followed, with no heading between, by a JavaScript/TypeScript block or preceded by
+    one; sibling sections titled by language ("### Python" / "### JavaScript/TypeScript")
+    holding a Python block and a JavaScript one; or a list or table of stacks
+    (`_several_stacks`)."""
     from skillir.dialects.skill import CodeOp, SectionOp
 
+    if _several_stacks(ops):
+        return True
     blocks = [op for op in ops if isinstance(op, CodeOp)]
     pairs = 0
     for first, second in zip(blocks, blocks[1:], strict=False):
@@ -2032,7 +2082,12 @@ def _row_programs(found: list[Dependency]) -> bool:
 def _per_case(table: str) -> bool:
     """Whether a Markdown table's rows are cases ("| If Detected | Add These Commands |"): the
     commands of one row apply only to projects of that case, so none is required."""
-    return _CASE_HEADER.match(table.split("\n", 1)[0]) is not None
+    header = table.split("\n", 1)[0]
+    if _CASE_HEADER.match(header) is not None:
+        return True
+    # "| Local Server | Remote Server |": one column per place the service may run
+    modes = {service_mode(cell) for cell in header.strip().strip("|").split("|")}
+    return len(modes - {None}) >= 2
 
 
 def _section_title(op: Any) -> str:
@@ -2149,7 +2204,8 @@ def _example_session(op: Any, code: str) -> bool:
 
 # a sentence offering what follows as an option
 _OPTIONAL_INTRO = re.compile(
-    r"\b(?:optional(?:ly)?|fallback|alternatively|or\s+(?:use|run|try)|if\s+you\s+(?:want|prefer|like)"
+    r"\b(?:optional(?:ly)?|fallback|alternatively|otherwise|or\s+(?:use|run|try)"
+    r"|if\s+you\s+(?:want|prefer|like)"
     r"|for\s+(?:maximum|max|better|extra|"
     r"more)\s+(?:performance|speed|throughput))\b",
     re.IGNORECASE,
@@ -2158,8 +2214,8 @@ _OPTIONAL_INTRO = re.compile(
 
 def _optional_intro(op: Any) -> bool:
     """Whether the sentence introducing code block `op` offers it as an option ("For maximum
-    performance, disable ...:", "Optionally, ...:", "**Primary: Gemini CLI** (if
-    available)")."""
+    performance, disable ...:", "Optionally, ...:", "Otherwise, use the dbt CLI directly:",
+    "**Primary: Gemini CLI** (if available)")."""
     last = _intro(op)
     if _IF_AVAILABLE.search(last):  # "**Primary: Gemini CLI** (if available)"
         return True

@@ -70,6 +70,39 @@ _VARIANT = re.compile(r"\b(?:options?|alternatives?|examples?|variants?|methods?
 _DECLARATION = re.compile(r"\b(?:prerequisites?|requirements|dependencies)\b", re.IGNORECASE)
 
 
+# where a service runs: "### Local Server" beside "### Remote Server", "Cloud" beside "Self-hosted"
+_MODE_TITLE = re.compile(
+    r"\b(?:local|remote|cloud|self[- ]?hosted|hosted|on[- ]?prem(?:ise)?s?|self[- ]?managed"
+    r"|managed|stdio|sse)\b",
+    re.IGNORECASE,
+)
+
+
+def service_mode(title: str) -> str | None:
+    """The place a service runs that a heading or a table column names ("Remote Server":
+    "remote"), else None."""
+    m = _MODE_TITLE.search(title)
+    return m.group().lower().replace(" ", "-") if m else None
+
+
+def _one_mode(section: Any) -> bool:
+    """Whether a section is for one of the places a service may run: its title names one
+    (`_MODE_TITLE`) and another heading of the skill names another ("### Local Server" and
+    "### Remote Server"; then also "### Test Local Server Config")."""
+    from skillir.dialects.skill import SectionOp, walk_ops
+
+    mode = service_mode(section.title.data)
+    if mode is None:
+        return False
+    root = section
+    while root.parent_op() is not None:
+        root = root.parent_op()
+    return any(
+        isinstance(o, SectionOp) and service_mode(o.title.data) not in (None, mode)
+        for o in walk_ops(root)
+    )
+
+
 def _procedure_words(title: str) -> set[str]:
     return {w.lower() for w in _WORDS.findall(title) if _PROCEDURE_WORD.fullmatch(w)}
 
@@ -89,10 +122,12 @@ def _variant(section: Any) -> bool:
         or _VARIANT.search(title) is not None
     ):
         return True
+    if _one_mode(section):
+        return True
+    siblings = section.parent.ops if section.parent is not None else ()
     words = _procedure_words(title)
     if not words or procedure_title(title) or _DECLARATION.search(title):
         return False
-    siblings = section.parent.ops if section.parent is not None else ()
     return any(
         isinstance(o, SectionOp)
         and o is not section
@@ -200,18 +235,22 @@ _CASE_ITEM = re.compile(
 _WAYS_INTRO = re.compile(
     r"\b(?:stop|done)\s+(?:after|at|with)\s+the\s+first\b"
     r"|\bfirst\s+(?:one\s+)?(?:that|which)\s+(?:works|succeeds)\b"
-    r"|\b(?:any|either)\s+(?:one\s+)?of\s+(?:the\s+following|these)\b",
+    r"|\b(?:any|either)\s+(?:one\s+)?of\s+(?:the\s+following|these)\b"
+    r"|\beither\s*:\s*\Z",  # "Then either:"
     re.IGNORECASE,
 )
 
 
 def _list_intro(item: Any) -> str:
-    """The text just before the list that holds item `item` ("" when none)."""
+    """The text just before the list that holds item `item`: the item it is nested in when
+    nothing comes between ("" when none)."""
     from skillir.dialects.skill import BulletOp, StepOp
 
     before = item.prev_op
-    while isinstance(before, (StepOp, BulletOp)):
+    while isinstance(before, type(item)):
         before = before.prev_op
+    if before is None and isinstance(item.parent_op(), (StepOp, BulletOp)):
+        before = item.parent_op()  # a list nested in an item: that item's own text
     text = getattr(before, "text", None)
     return text.data if text is not None else ""
 
@@ -250,9 +289,12 @@ def _case_section(op: Any) -> bool:
     node = _section(op)
     while node is not None and node.level.data > 1:
         first = next((o for o in node.body.block.ops if hasattr(o, "text")), None)
-        if first is not None and (
-            (_variant(node) and _CASE_STEP.match(first.text.data))
-            or (not procedure_title(node.title.data) and _WHEN_NEEDED.match(first.text.data))
+        if _one_mode(node) or (
+            first is not None
+            and (
+                (_variant(node) and _CASE_STEP.match(first.text.data))
+                or (not procedure_title(node.title.data) and _WHEN_NEEDED.match(first.text.data))
+            )
         ):
             return True
         node = _section(node)
