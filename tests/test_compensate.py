@@ -405,3 +405,20 @@ def test_a_scope_statement_asks_for_no_work(tmp_path: Path, lead: str, noted: bo
     for section in ("## Scope\n\n", ""):  # a section, or the text above any sub-heading
         _, notes, _ = compile_text(HEAD + section + lead + "\n\n" + PIPELINE, profile)
         assert bool([n for n in notes if "shell pipeline" in n]) is noted
+
+
+def test_no_python_for_javascript_the_skill_runs_in_a_javascript_tool(tmp_path: Path) -> None:
+    """Held-out round 13 (wix-base44-connector): JavaScript the skill runs in its exec tool (or
+    a browser console) gets no "write it in Python" substitute, nor a degrade guide; a Node
+    script the agent runs with `node` keeps the substitute."""
+    profile = write_profile(tmp_path, gen_code_javascript=0, gen_code_python=3)
+    node = (
+        "1. Count the lines:\n\n   ```js\n   const fs = require('fs');\n"
+        "   const n = fs.readFileSync('in.txt', 'utf8').split('\\n').length;\n"
+        "   fs.writeFileSync('n.txt', String(n));\n   ```\n"
+    )
+    _, notes, _ = compile_text(HEAD + node, profile)
+    assert [n for n in notes if "instead of Node.js" in n]
+    in_tool = node.replace("1. Count the lines:", "1. Count the lines; this runs in exec_tool:")
+    _, notes, _ = compile_text(HEAD + in_tool, profile)
+    assert not [n for n in notes if "Node.js" in n or "JavaScript" in n], notes

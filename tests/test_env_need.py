@@ -907,3 +907,45 @@ def test_held_out_round_15_slots_modes_stacks_and_clients(tmp_path: Path) -> Non
     assert not names & {"claude", "gh", "git", "dbt", "4"}, required
     assert {("binary", "rover"), ("binary", "curl"), ("binary", "xcrun")} <= required
     assert {("pip", "ldclient"), ("binary", "uv"), ("binary", "gh")} <= optional
+
+
+def test_held_out_round_14_and_13_left_classes(tmp_path: Path) -> None:
+    """Classes left from held-out rounds 13 and 14: `pyspark` beside `databricks-connect`,
+    which ships it; a "**Python Example:**" of pipeline code that runs remotely; the skill's
+    own installer script (`scripts/setup.sh`: its install branches, a `/tmp/x.sh` run by path);
+    a probe that only warns when a program is missing ("optional"); per-framework patterns
+    under language sections ("## Python Frameworks" / "## JavaScript/TypeScript Frameworks");
+    a PEP 723 script the procedure copies and runs under another name with `uv run`."""
+    body = (
+        "## Steps\n\n1. Set up: `bash scripts/setup.sh`.\n2. Check: `bash scripts/check.sh`.\n"
+        '3. Install: `uv pip install "databricks-connect>=16.4" faker`.\n'
+        "4. Generate:\n\n```python\nfrom databricks.connect import DatabricksSession\n"
+        "from pyspark.sql import functions as F\nimport faker\n```\n\n"
+        "5. Copy: `cp scripts/quick.py ./my_quick.py` and run `uv run my_quick.py`.\n\n"
+        "**Python Example:**\n\n```python\nfrom pyspark import pipelines as dp\n```\n\n"
+        "## Python Frameworks\n\n### Pattern 1: CrewAI Integration\n\n"
+        "```python\nfrom crewai import Agent\n```\n\n"
+        "## JavaScript/TypeScript Frameworks\n\n### Pattern 2: Mastra Integration\n\n"
+        "```typescript\nimport { Agent } from '@mastra/core';\n```\n"
+    )
+    files = {
+        "scripts/setup.sh": (
+            "if ! dpkg -l dotnet-sdk-8.0 >/dev/null; then\n  sudo apt-get install -y wget\n"
+            "  wget -q https://dot.net/v1/dotnet-install.sh -O /tmp/dotnet-install.sh\n"
+            "  /tmp/dotnet-install.sh --channel 8.0\nfi\n"
+        ),
+        "scripts/check.sh": (
+            'if ! command -v dotnet &>/dev/null; then\n  echo "[FAIL] dotnet not found"\n'
+            "  exit 1\nfi\nif ! command -v zip &>/dev/null; then\n"
+            '  echo "[WARN] zip not found (optional)"\nfi\ndotnet --info\nzip -v\n'
+        ),
+        "scripts/quick.py": (
+            '# /// script\n# dependencies = ["pinecone>=8"]\n# ///\nfrom pinecone import Pinecone\n'
+        ),
+    }
+    required, optional = _split(tmp_path, body, files)
+    names = {name for _, name in required}
+    assert not names & {"pyspark", "databricks", "dpkg", "apt-get", "wget", "dotnet-install.sh"}
+    assert not names & {"zip", "crewai", "pinecone"}, required
+    assert {("binary", "dotnet"), ("pip", "databricks-connect"), ("pip", "faker")} <= required
+    assert {("binary", "zip"), ("pip", "crewai")} <= optional

@@ -82,6 +82,8 @@ class Dependency:
 @dataclass(frozen=True)
 class Tables:
     import_to_dist: dict[str, str]
+    # distribution -> the other import names it ships (`databricks-connect`: `pyspark`)
+    dist_brings: dict[str, frozenset[str]]
     binary_to_package: dict[str, dict[str, str]]
     shell_builtins: frozenset[str]
     always_present: frozenset[str]
@@ -96,6 +98,7 @@ def tables() -> Tables:
     lists = data["lists"]
     return Tables(
         import_to_dist=dict(data["python_import_to_dist"]),
+        dist_brings={k: frozenset(v) for k, v in data["python_dist_brings"].items()},
         binary_to_package={k: dict(v) for k, v in data["binary_to_package"].items()},
         shell_builtins=frozenset(lists["shell_builtins"]),
         always_present=frozenset(lists["always_present"]),
@@ -444,11 +447,16 @@ _FOR_READ = re.compile(
 _PY = re.compile(r"python(?:3(?:\.\d+)?)?\Z")
 
 
+_SCRIPT_FILE = re.compile(r"\.(?:sh|bash|py|js|mjs|pl|rb|ps1)\Z")
+
+
 def _command_name(word: str) -> str | None:
     """The program a command word names, or None for paths to local scripts and placeholders."""
     if word.startswith(("./", "../", "~")) or (("/" in word) and not word.startswith("/")):
         return None
     name = word.rsplit("/", 1)[-1]
+    if word.startswith("/") and _SCRIPT_FILE.search(name):
+        return None  # `/tmp/dotnet-install.sh`: a file run by its path, not a program on PATH
     if not _CMD_NAME.match(name) or name.isupper():
         return None
     t = tables()
@@ -781,6 +789,9 @@ def _shell(
         # `command -v uvx >/dev/null || return 1` in a `try_uvx` function: the next way is tried
         or _OR_RETURN.match(code, _skip_redirects(code, m.end())) is not None
     }
+    warned = {
+        m.group(1) for m in _NEGATED_PROBE.finditer(code) if not _STOPS.search(m.group("then"))
+    }
     deps: list[Dependency] = []
     # where the parser gave up, the line-wise reading can take code of another language or a
     # header value for a program (`print(...)` of a `python3 -c "..."`, `Bearer $TOKEN`): such
@@ -801,7 +812,11 @@ def _shell(
             # `xattr -d ... 2>/dev/null || true`: best effort, the script goes on without it
             optional = (elsewhere and kind == "npm") or (
                 kind == "binary"
-                and (_BEST_EFFORT.match(code, off) is not None or _client_setup(words))
+                and (
+                    _BEST_EFFORT.match(code, off) is not None
+                    or _client_setup(words)
+                    or name in warned
+                )
             )
             deps.append(
                 Dependency(
@@ -851,6 +866,18 @@ _PROBE = re.compile(
 
 
 _OR_RETURN = re.compile(r"\|\|\s*return\b")
+# `if ! command -v zip &>/dev/null; then printf "[WARN] zip not found (optional)"; fi`: a probe
+# whose branch for a missing program only warns; one that stops (`exit`, `return 1`, `die`)
+# requires it
+_NEGATED_PROBE = re.compile(
+    r"\bif\s+!\s+(?:command\s+-[vV]|which|hash|type\s+-[pP])\s+([A-Za-z0-9_][\w.+-]*)[^\n]*?"
+    r"(?:;\s*|\n\s*)then\b(?P<then>(?:(?!\b(?:fi|else|elif)\b).)*)",
+    re.DOTALL,
+)
+_STOPS = re.compile(
+    r"\bexit\b|\breturn\s+[1-9]|\b(?:die|fail|fatal|abort)\w*|\berr(?:or)?\b|\brequired\b",
+    re.IGNORECASE,
+)
 
 
 def _skip_redirects(code: str, at: int) -> int:
@@ -1272,16 +1299,25 @@ _SCRIPT_RUNNER = re.compile(r"\b(?:uv|pipx|hatch|pdm)\s+run\b|\buvx\b")
 def _run_by_uv(rel: str, text: str, procedure: str) -> bool:
     """Whether a PEP 723 script runs under a tool that installs its inline dependencies: its
     shebang says so (`#!/usr/bin/env -S uv run --script`), or a line of the procedure runs it
-    with one (`uv run scripts/x.py`); run as `python3 x.py` or by a `python3` shebang, its
-    imports must already be installed."""
+    with one (`uv run scripts/x.py`, or a copy the procedure makes of it); run as
+    `python3 x.py` or by a `python3` shebang, its imports must already be installed."""
     first = text.split("\n", 1)[0]
     if first.startswith("#!") and _SCRIPT_RUNNER.search(first):
         return True
-    name = re.escape(PurePosixPath(rel).name)
+    name = PurePosixPath(rel).name
+    # `cp scripts/quickstart_complete.py ./pinecone_quickstart.py`: the copy runs too
+    names = {name} | {
+        PurePosixPath(m.group(2)).name
+        for m in _COPY_LINE.finditer(procedure)
+        if PurePosixPath(m.group(1)).name == name
+    }
+    pattern = re.compile("|".join(rf"(?<![\w.-]){re.escape(n)}\b" for n in sorted(names)))
     return any(
-        _SCRIPT_RUNNER.search(line) and re.search(rf"(?<![\w.-]){name}\b", line)
-        for line in procedure.splitlines()
+        _SCRIPT_RUNNER.search(line) and pattern.search(line) for line in procedure.splitlines()
     )
+
+
+_COPY_LINE = re.compile(r"\bcp\s+(?:-\w+\s+)*['\"]?([\w./-]+\.py)['\"]?\s+['\"]?([\w./-]+\.py)\b")
 
 
 def _strip_prompts(code: str, lang: str) -> str:
@@ -1641,6 +1677,10 @@ def skill_deps(
                 if d.kind not in ("npm", "pip", "system")
                 and not (d.kind == "binary" and d.name in functions)
             ]
+            if _INSTALLER_SCRIPT.fullmatch(path.stem) and _SYSTEM_INSTALL.search(text):
+                # the skill's own installer (`bash scripts/setup.sh` the first time, which
+                # `apt-get install`s): its install branches put the needs in place
+                found = [replace(d, optional=True) if d.kind == "binary" else d for d in found]
             if _sources_outside(rel, text, texts):
                 # `source "$SCRIPT_DIR/../../_lib/common.sh"`: a library the skill does not
                 # bundle may define `require_cmd`, `die_json`; a name no table knows may be one
@@ -1732,9 +1772,12 @@ def _language_twins(ops: Sequence[Any]) -> bool:
     titled: dict[int, set[str]] = {}  # language sections of one parent: their blocks' languages
     for block in blocks:
         section = block.parent_op()
-        if isinstance(section, SectionOp) and all(
+        # the nearest language-titled section ("## Python Frameworks" / "### Pattern 1: ...")
+        while isinstance(section, SectionOp) and not all(
             _LANGUAGE_LABEL.fullmatch(part.strip() + ":") for part in section.title.data.split("/")
         ):
+            section = section.parent_op()
+        if isinstance(section, SectionOp):
             key = id(section.parent_op())
             titled.setdefault(key, set()).add(canonical(block.lang.data.strip().lower()))
     return any({"python", "javascript"} <= langs for langs in titled.values())
@@ -2122,7 +2165,12 @@ _WRITING_EXAMPLE = re.compile(
     re.IGNORECASE,
 )
 # "**Example (multi-layer system):**", "For example:" before a code block
-_EXAMPLE_INTRO = re.compile(r"[*_\s]*(?:for\s+)?example\b[^\n]{0,60}:[*_\s]*\Z", re.IGNORECASE)
+# "**Example (multi-layer system):**", "**Python Example:**"
+_EXAMPLE_INTRO = re.compile(
+    r"[*_\s]*(?:for\s+)?(?:(?:python|sql|javascript|typescript|node(?:\.js)?|go|rust|java|ruby"
+    r"|php|c#|kotlin|swift)\s+)?example\b[^\n]{0,60}:[*_\s]*\Z",
+    re.IGNORECASE,
+)
 
 
 # a section giving one way to get a tool: a platform, a container, a package manager, source
@@ -2428,11 +2476,15 @@ def _pip_installed(text: str) -> set[str]:
 def _imports_installed_as(deps: list[Dependency], installed: set[str]) -> list[Dependency]:
     """An import the name table does not know (`from tavily import ...`, read as PyPI
     `tavily`) comes from the package the skill installs under a longer name
-    (`pip install tavily-python`): `X-python`, `python-X`, `py-X`, `X-sdk`, `X-client`."""
+    (`pip install tavily-python`): `X-python`, `python-X`, `py-X`, `X-sdk`, `X-client`; an
+    import that an installed package ships (`python_dist_brings`) is no package of its own."""
+    brought = {m for name in installed for m in tables().dist_brings.get(name, ())}
     out = []
     for d in deps:
         if d.kind == "pip" and not _is_explicit(d) and normalize_dist(d.name) not in installed:
             base = normalize_dist(d.name)
+            if base in brought:
+                continue  # `import pyspark` with `pip install databricks-connect`: it ships it
             names = {
                 f"{base}-python",
                 f"python-{base}",
@@ -2445,6 +2497,19 @@ def _imports_installed_as(deps: list[Dependency], installed: set[str]) -> list[D
                 d = replace(d, name=match[0])
         out.append(d)
     return out
+
+
+# a bundled script that installs the skill's needs: `setup.sh`, `install-deps.sh`, `bootstrap.sh`
+_INSTALLER_SCRIPT = re.compile(
+    r"(?:setup|install|bootstrap)(?:[-_](?:deps|dependencies|env|environment|tools|requirements))?",
+    re.IGNORECASE,
+)
+
+
+_SYSTEM_INSTALL = re.compile(
+    r"\b(?:apt-get|apt|brew|dnf|yum|pacman|apk|zypper|winget|choco|port)\s+(?:-\S+\s+)*"
+    r"(?:install|add|-S)\b"
+)
 
 
 # `source "$SCRIPT_DIR/../../_lib/common.sh"`, `. /opt/lib.sh`: the path a script sources
