@@ -282,7 +282,7 @@ def _asks_for_work(op: Operation) -> bool:
     for said in _step_of(op):  # a code block is asked for by its lead-in or its bullet
         text = getattr(said, "text", None)
         if not isinstance(said, skill.CodeOp) and hasattr(text, "data"):
-            if first_word(text.data) in words and not _SCOPE.match(text.data):
+            if first_word(text.data) in words:
                 return True
     return False
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillir.analysis.cap.constraints import ORIGIN
 from skillir.analysis.env.need import (
+    SOURCED,
     Mentions,
     choice_text,
     declared_optional,
@@ -2512,16 +2513,12 @@ _SYSTEM_INSTALL = re.compile(
 )
 
 
-# `source "$SCRIPT_DIR/../../_lib/common.sh"`, `. /opt/lib.sh`: the path a script sources
-_SOURCE_LINE = re.compile(r"(?:^|[\s;&|(])(?:source|\.)\s+[\"']?([^\s\"';&|]+)", re.MULTILINE)
-
-
 def _sources_outside(rel: str, text: str, texts: dict[str, str]) -> bool:
     """Whether bundled script `rel` sources a file the skill does not bundle: one that climbs
     out of the skill folder (`../../_lib/common.sh` from `scripts/`), an absolute path, or a
     bundled-looking path no bundled file has."""
     here = PurePosixPath(rel).parent
-    for target in _SOURCE_LINE.findall(text):
+    for target in SOURCED.findall(text):
         path = re.sub(r"^\$\{?(?:SCRIPT_DIR|DIR|HERE|SCRIPTDIR|BASEDIR)\}?/?", "", target)
         if path.startswith("/") or path.startswith("$"):
             return True

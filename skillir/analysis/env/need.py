@@ -501,7 +501,8 @@ def required_groups(deps: list[Dependency]) -> list[Dependency]:
 _LOCAL_IMPORT = re.compile(
     r"^\s*(?:from\s+([\w.]+)\s+import\s+\(?([\w, ]+)|import\s+([\w., ]+))", re.MULTILINE
 )
-_SOURCED = re.compile(r"(?:^|[\s;&|(])(?:source|\.)\s+[\"']?([\w./${}-]+)", re.MULTILINE)
+# `source "$SCRIPT_DIR/../../_lib/common.sh"`, `. /opt/lib.sh`: the path a script sources
+SOURCED = re.compile(r"(?:^|[\s;&|(])(?:source|\.)\s+[\"']?([^\s\"';&|]+)", re.MULTILINE)
 
 
 def _named(rel: str, text: str, unique: bool = True) -> bool:
@@ -560,7 +561,7 @@ def run_files(rels: Sequence[str], procedure_text: str, texts: dict[str, str]) -
     while todo:
         text = texts.get(todo.pop(), "")
         used = imported(text)
-        used += [rel for rel in rels if any(named(rel, s) for s in _SOURCED.findall(text))]
+        used += [rel for rel in rels if any(named(rel, s) for s in SOURCED.findall(text))]
         for rel in used:
             if rel not in running:
                 running.add(rel)
