@@ -949,3 +949,19 @@ def test_held_out_round_14_and_13_left_classes(tmp_path: Path) -> None:
     assert not names & {"zip", "crewai", "pinecone"}, required
     assert {("binary", "dotnet"), ("pip", "databricks-connect"), ("pip", "faker")} <= required
     assert {("binary", "zip"), ("pip", "crewai")} <= optional
+
+
+def test_what_the_frontmatter_declares_required_is_required(tmp_path: Path) -> None:
+    """Held-out round 15 (resend): OpenClaw's gate `metadata.openclaw.requires` (bins, env) and
+    Hermes' `required_environment_variables` are the author's own list of needs: a program the
+    text names only in a reference section becomes required, a variable the text never reads
+    is added at its frontmatter line; a hostile name is dropped with a problem."""
+    head = (
+        "---\nname: x\ndescription: Does x.\nmetadata:\n  openclaw:\n    requires:\n"
+        "      bins: [resend]\n      env:\n        - RESEND_API_KEY\n"
+        '        - "A; rm -rf /"\nrequired_environment_variables:\n  - name: X_TOKEN\n---\n\n# X\n\n'
+    )
+    body = "## Reference\n\n```bash\nresend emails send --to a@b.c\n```\n"
+    required, _ = _split(tmp_path, body, head=head)
+    assert {("binary", "resend"), ("env", "RESEND_API_KEY"), ("env", "X_TOKEN")} <= required
+    assert not [name for _, name in required if "rm" in name]

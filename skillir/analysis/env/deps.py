@@ -31,6 +31,7 @@ from skillir.analysis.env.need import (
     Mentions,
     choice_text,
     declared_optional,
+    declared_required,
     modules_of,
     procedure_text,
     product_lines,
@@ -1719,7 +1720,24 @@ def skill_deps(
         if d.kind != "env" or d.name not in passed
     ]
     deps = _imports_installed_as(deps, _pip_installed(skill_text))
+    deps = _declared(deps, str(root.field("frontmatter") or ""), problems)
     return required_groups(_npm_programs(_alternatives(_provided(_dedupe(deps))))), problems
+
+
+def _declared(
+    deps: list[Dependency], frontmatter: str, problems: list[Problem]
+) -> list[Dependency]:
+    """`deps` with what the frontmatter declares required (`declared_required`): a dependency
+    found in the text becomes required, one not found is added at its frontmatter line."""
+    declared = {(kind, name): line for kind, name, line in declared_required(frontmatter)}
+    out = [replace(d, optional=False) if (d.kind, d.name) in declared else d for d in deps]
+    known = {(d.kind, d.name) for d in deps}
+    added = [
+        Dependency(kind, name, None, line, 1, f"frontmatter: requires {name}"[:100])
+        for (kind, name), line in declared.items()
+        if (kind, name) not in known
+    ]
+    return out + _valid(added, "", problems)
 
 
 # a list item or a table row led by a language: "- [Python Implementation](...)",

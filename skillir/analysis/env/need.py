@@ -453,6 +453,48 @@ def declared_optional(frontmatter: str) -> frozenset[str]:
     return frozenset(name.lower().strip(".") for name in names) - {"optional", "optionally"}
 
 
+def declared_required(frontmatter: str) -> list[tuple[str, str, int]]:
+    r"""(kind, name, line) of what the frontmatter declares the skill cannot run without:
+    OpenClaw's gate `metadata.openclaw.requires` (`bins`, `env`; `metadata.clawdbot` is its
+    old name) and Hermes' `required_environment_variables` (names, or entries with a `name`).
+    `line` is where the name stands in SKILL.md (the frontmatter starts at line 1). Values are
+    not checked here: the caller validates them like any other dependency.
+
+    >>> declared_required("---\nmetadata:\n  openclaw:\n    requires:\n      bins: [browse]\n---\n")
+    [('binary', 'browse', 5)]
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(frontmatter.strip().strip("-"))
+    except yaml.YAMLError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[str, str]] = []
+    metadata = data.get("metadata")
+    for key in ("openclaw", "clawdbot"):
+        gate = metadata.get(key) if isinstance(metadata, dict) else None
+        requires = gate.get("requires") if isinstance(gate, dict) else None
+        if isinstance(requires, dict):
+            for field_name, kind in (("bins", "binary"), ("env", "env")):
+                names = requires.get(field_name)
+                if isinstance(names, list):
+                    found += [(kind, n) for n in names if isinstance(n, str)]
+    hermes = data.get("required_environment_variables")
+    if isinstance(hermes, list):
+        for entry in hermes:
+            name = entry.get("name") if isinstance(entry, dict) else entry
+            if isinstance(name, str):
+                found.append(("env", name))
+    lines = frontmatter.splitlines()
+
+    def line_of(name: str) -> int:
+        return next((i for i, t in enumerate(lines, 1) if name in t), 1)
+
+    return [(kind, name, line_of(name)) for kind, name in dict.fromkeys(found)]
+
+
 def choice_text(ops: Iterable[Any]) -> str:
     """The lower-cased text of the sections that help choose a product ("Platform Selection",
     "Choose MongoDB When:"), their sub-sections included."""
