@@ -959,7 +959,8 @@ def test_what_the_frontmatter_declares_required_is_required(tmp_path: Path) -> N
     head = (
         "---\nname: x\ndescription: Does x.\nmetadata:\n  openclaw:\n    requires:\n"
         "      bins: [resend]\n      env:\n        - RESEND_API_KEY\n"
-        '        - "A; rm -rf /"\nrequired_environment_variables:\n  - name: X_TOKEN\n---\n\n# X\n\n'
+        '        - "A; rm -rf /"\nrequired_environment_variables:\n  - name: X_TOKEN\n'
+        "---\n\n# X\n\n"
     )
     body = "## Reference\n\n```bash\nresend emails send --to a@b.c\n```\n"
     required, _ = _split(tmp_path, body, head=head)
