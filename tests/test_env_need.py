@@ -966,3 +966,19 @@ def test_what_the_frontmatter_declares_required_is_required(tmp_path: Path) -> N
     required, _ = _split(tmp_path, body, head=head)
     assert {("binary", "resend"), ("env", "RESEND_API_KEY"), ("env", "X_TOKEN")} <= required
     assert not [name for _, name in required if "rm" in name]
+
+
+def test_a_tip_quote_is_an_aside(tmp_path: Path) -> None:
+    """Held-out round 16 (upload-to-stitch): a "> [!TIP]" quote on troubleshooting SSL
+    ("install it (`pip install certifi`) or set `SSL_CERT_FILE`") names what one failure needs,
+    not what the skill runs; a quote that is an instruction keeps its needs."""
+    body = (
+        "## Steps\n\n1. Upload: `python3 scripts/up.py`.\n\n"
+        "> [!TIP]\n> If the upload fails with an SSL error, install it (`pip install certifi`).\n\n"
+        "> **SSL Troubleshooting:** or run `brew install openssl`.\n\n"
+        "> Always run `jq . out.json` on the result.\n"
+    )
+    required, optional = _split(tmp_path, body)
+    names = {name for _, name in required}
+    assert not names & {"certifi", "pip", "brew", "openssl"}, required
+    assert ("binary", "jq") in required

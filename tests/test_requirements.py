@@ -982,3 +982,13 @@ def test_held_out_round_15_paging_by_tool_calls_or_a_cli_flag(body: str) -> None
     assert construct_anchors(root_of("Paginate through the API results.\n"), ["web-pagination"])[
         "web-pagination"
     ]
+
+
+def test_held_out_round_16_stop_at_the_first_failure_is_no_propagation() -> None:
+    """Held-out round 16 (attach-db): "Follow these steps in order, stopping ... if any step
+    fails" leaves no dependents to work out; skipping the steps a failure blocks does."""
+    rule = "planning-failure-propagation"
+    stop = "Follow these steps in order, stopping and reporting clearly if any step fails.\n"
+    assert not construct_anchors(root_of(stop), [rule])[rule]
+    skip = "If a step fails, skip the dependent steps and run the rest.\n"
+    assert construct_anchors(root_of(skip), [rule])[rule]

@@ -2243,7 +2243,14 @@ def _intro(op: Any) -> str:
 
 def _aside_section(op: Any) -> bool:
     """Whether `op` is in a section the skill can do without or only shows: "### pdftk (if
-    available)", "## Troubleshooting", "#### DO NOT: ..." (a writing guide's example)."""
+    available)", "## Troubleshooting", "#### DO NOT: ..." (a writing guide's example); or is a
+    quote that is a tip or titled so ("> [!TIP]", "> **SSL Certificate Troubleshooting:**")."""
+    from skillir.dialects.skill import QuoteOp
+
+    if isinstance(op, QuoteOp):
+        first = op.text.data.lstrip().split("\n", 1)[0]
+        if first.startswith("[!TIP]") or _OPTIONAL_TITLE.search(first):
+            return True
     title = _section_title(op)
     return _OPTIONAL_TITLE.search(title) is not None or _WRITING_EXAMPLE.match(title) is not None
 
