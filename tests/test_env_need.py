@@ -982,3 +982,15 @@ def test_a_tip_quote_is_an_aside(tmp_path: Path) -> None:
     names = {name for _, name in required}
     assert not names & {"certifi", "pip", "brew", "openssl"}, required
     assert ("binary", "jq") in required
+
+
+def test_a_program_also_run_with_runner_options_is_no_global_need(tmp_path: Path) -> None:
+    """Held-out round 16 (prisma-cli): `prisma init` in a command list beside `bunx --bun prisma
+    generate`: the project's own CLI, run through a package runner, not a global program."""
+    body = (
+        "## Steps\n\n1. Set up:\n\n```bash\nprisma init\nprisma generate\n```\n\n"
+        "2. With Bun:\n\n```bash\nbunx --bun prisma generate\n```\n"
+    )
+    required, optional = _split(tmp_path, body)
+    assert ("binary", "prisma") not in required
+    assert ("binary", "prisma") in optional

@@ -1124,9 +1124,10 @@ _WHEN_ABSENT = re.compile(
     re.IGNORECASE,
 )
 _SIBLING_RUN = re.compile(r"(?:^|[\s\"'=])\.\./[\w.-]+/(?:scripts|bin)/", re.M)
-# `npx @posthog/cli ...`, `bunx nx ...`: a package runner fetches the program when it runs
+# `npx @posthog/cli ...`, `bunx --bun prisma ...`: a package runner fetches the program when
+# it runs (the runner's own options first)
 _NPX_RUN = re.compile(
-    r"\b(?:npx|bunx|pnpx|pnpm\s+dlx|yarn\s+dlx)\s+(?:(?:-y|--yes|-p|--package)\s+)*"
+    r"\b(?:npx|bunx|pnpx|pnpm\s+dlx|yarn\s+dlx)\s+(?:--?[a-z][\w-]*\s+)*"
     r"(@[\w.-]+/[\w.-]+|[\w.-]+)"
 )
 
